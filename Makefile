@@ -1,0 +1,40 @@
+# thetabif: two commands on a fresh Debian/Ubuntu machine.
+#   make demo   install what is missing, then run the main job (outputs in out/)
+#   make test   install what is missing, then run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+OUT    ?= out
+APT_PACKAGES = auto-07p gfortran python3-numpy
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN := $(VENV)/bin
+
+.PHONY: demo test setup system lint clean
+demo: setup
+	$(BIN)/thetabif demo --out $(OUT) --force
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check thetabif tests benchmarks
+
+setup: system $(VENV)/.installed
+
+# System packages: AUTO-07p, gfortran, and Debian's numpy for AUTO's own command line.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

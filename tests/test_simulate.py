@@ -1,0 +1,142 @@
+"""Time integration: accuracy on the tutorial protocol, protocols, errors, round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import rv_rhs, z_to_w
+from scipy.integrate import solve_ivp
+
+from thetabif import Protocol, SimulationError, ThetaModel, integrate, load_dataset, save_dataset
+from thetabif import simulate as simulate_fn
+
+
+def reference_tutorial(times: np.ndarray, method: str = "DOP853") -> np.ndarray:
+    """The tutorial protocol in (r, v) coordinates, integrated piecewise with tight tolerances."""
+    model = ThetaModel()
+    z0 = -0.6 - 0.8j
+    w = z_to_w(z0)
+    u = np.array([w.real, w.imag])
+    out = np.empty(len(times), dtype=complex)
+    for a, b, level in ((0.0, 20.0, 0.0), (20.0, 80.0, 3.0), (80.0, 100.0, 0.0)):
+        f, z_of = rv_rhs(model, model.validate_params(I_ext=level))
+        sol = solve_ivp(f, (a, b), u, method=method, rtol=1e-13, atol=1e-14,
+                        dense_output=True)
+        sel = (times >= a) & ((times < b) | (b == 100.0))
+        y = sol.sol(times[sel])
+        out[sel] = z_of(y[0], y[1])
+        u = sol.y[:, -1]
+    return out
+
+
+def test_tutorial_protocol_accuracy():
+    """thetabif's default tolerances reproduce an independent (r, v) integration to 1e-7 in |z|."""
+    ds = simulate_fn(ThetaModel(), t_end=100.0, dt=0.01, inputs=Protocol.step(20, 80, 3))
+    ref = reference_tutorial(ds.time.to_numpy())
+    err = np.max(np.abs(ds.abs_z.to_numpy() - np.abs(ref)))
+    assert err < 1e-7, err
+    # and the protocol's known outcome: low state before, high state during and after
+    r = ds.r
+    assert float(r.sel(time=19.9, method="nearest")) == pytest.approx(0.0811344, abs=1e-6)
+    assert float(r.sel(time=100.0, method="nearest")) == pytest.approx(1.0299315, abs=1e-6)
+
+
+def test_tutorial_call_verbatim(tutorial_input):
+    T, step_size, I_ext = tutorial_input
+    results = integrate("model_templates.neural_mass_models.theta.kmo_theta", step_size=step_size,
+                        simulation_time=T, outputs={'z': 'p/theta_op/z'},
+                        inputs={'p/theta_op/I_ext': I_ext}, clear=True, solver='scipy')
+    assert isinstance(results, pd.DataFrame)
+    assert list(results.columns) == ["z"]
+    assert results["z"].dtype == np.complex128
+    assert len(results) == len(I_ext)
+    times = results.index.to_numpy()
+    assert times[0] == pytest.approx(step_size) and times[-1] == pytest.approx(T)
+    # the imaginary part is kept: PyRates' own default call loses it
+    assert np.max(np.abs(results["z"].to_numpy().imag)) > 0.1
+    idx = np.arange(0, len(times), 500)
+    ref = reference_tutorial(times[idx])
+    assert np.max(np.abs(results["z"].to_numpy()[idx] - ref)) < 1e-7
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    (dict(model="model_templates.neural_mass_models.qif.qif"), "unsupported template.*kmo_theta"),
+    (dict(solver="euler"), "unsupported solver 'euler'; supported: scipy"),
+    (dict(outputs={"z": "p/theta_op/zz"}), "unsupported output.*p/theta_op/z"),
+    (dict(inputs={"p/theta_op/eta": [0.0]}), "unsupported input.*p/theta_op/I_ext"),
+    (dict(method="RK45"), "unsupported argument.*method"),
+])
+def test_tutorial_call_rejects_unsupported(kwargs, needle):
+    call = dict(model="model_templates.neural_mass_models.theta.kmo_theta", step_size=0.01,
+                simulation_time=1.0, outputs={"z": "p/theta_op/z"}, solver="scipy")
+    call.update(kwargs)
+    with pytest.raises(ValueError, match=needle):
+        integrate(**call)
+
+
+def test_protocol_from_array_is_exact_step():
+    p = Protocol.from_array(np.r_[np.zeros(4), 3 * np.ones(6), np.zeros(2)], 0.5)
+    assert p.breaks == (2.0, 5.0) and p.levels == (0.0, 3.0, 0.0)
+    assert [ph.name for ph in p.phases(0, 6)] == ["before", "during", "after"]
+    np.testing.assert_array_equal(p(np.array([1.99, 2.0, 4.99, 5.0])), [0, 3, 3, 0])
+
+
+def test_switch_is_exact():
+    """A step at a time that is not on the output grid is honoured exactly.
+
+    With I_ext switched at t = 0.123, the state at 0.123 must equal a run of length 0.123
+    with constant input; the two differ only by solver error (~1e-10).
+    """
+    m = ThetaModel()
+    a = simulate_fn(m, t_end=1.0, dt=0.001, inputs=Protocol((0.1235,), (0.0, 4.0)))
+    b = simulate_fn(m, t_end=1.0, dt=0.001)
+    c = simulate_fn(m, t_end=1.0, dt=0.001, inputs=4.0)
+    assert abs(complex(a.z.sel(time=0.123)) - complex(b.z.sel(time=0.123))) < 1e-9
+    assert abs(complex(a.z[-1]) - complex(b.z[-1])) > 1e-3
+    assert abs(complex(a.z[-1]) - complex(c.z[-1])) > 1e-3
+
+
+def test_first_order_synapse_dataset_has_s():
+    ds = simulate_fn(ThetaModel(synapse="first-order"), dict(J=-10, eta=3), t_end=5, dt=0.1)
+    assert set(ds.data_vars) >= {"z", "r", "v", "abs_z", "s", "I_ext"}
+    assert ds.attrs["model"] == "theta_syn"
+    assert ds.attrs["param_J"] == -10.0
+
+
+def test_blow_up_reported_with_time():
+    with pytest.raises(SimulationError, match=r"stopped at t = [0-9.]+: z left the unit disk"):
+        simulate_fn(ThetaModel(), dict(eta=5, Delta=1e-9), t_end=20, dt=0.1, z0=0.5,
+                    rtol=1e-2, atol=1e-2, method="RK45")
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    (dict(t_end=-1), "t_end must be finite and > 0, got -1"),
+    (dict(dt=0), "dt must be finite and > 0, got 0"),
+    (dict(rtol=float("nan")), "rtol must be finite and > 0"),
+    (dict(z0=1.5), r"z0 must lie in the closed unit disk"),
+    (dict(z0=-1), r"not at -1"),
+    (dict(s0=0.3), "s0 is only meaningful with a first-order synapse"),
+    (dict(method="Euler"), "method must be one of DOP853"),
+    (dict(inputs="3"), "inputs must be None, a number, a Protocol"),
+    (dict(params=dict(Delta=-1)), "'Delta' must be > 0"),
+])
+def test_simulate_rejects_bad_input(kwargs, needle):
+    with pytest.raises(ValueError, match=needle):
+        simulate_fn(ThetaModel(), **kwargs)
+
+
+def test_netcdf_and_csv_round_trip(tmp_path):
+    ds = simulate_fn(ThetaModel(), t_end=2, dt=0.1, inputs=Protocol.step(0.5, 1.0, 2.0))
+    path = save_dataset(ds, tmp_path / "run.nc")
+    back = load_dataset(path)
+    np.testing.assert_array_equal(back.z.to_numpy(), ds.z.to_numpy())
+    np.testing.assert_array_equal(back.r.to_numpy(), ds.r.to_numpy())
+    assert back.attrs["model"] == "theta"
+    with pytest.raises(FileExistsError, match="exists"):
+        save_dataset(ds, path)
+    csv = save_dataset(ds, tmp_path / "run.csv")
+    frame = pd.read_csv(csv, index_col="time")
+    np.testing.assert_allclose(frame["z_imag"], ds.z.to_numpy().imag, rtol=1e-12)
+    with pytest.raises(ValueError, match="must end in .nc or .csv"):
+        save_dataset(ds, tmp_path / "run.txt")

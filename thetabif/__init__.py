@@ -1,0 +1,43 @@
+"""thetabif: bifurcation and continuation analysis of the theta-neuron mean-field model.
+
+Public API (imported lazily, so ``import thetabif`` stays fast):
+
+- :class:`ThetaModel` -- the model family (pulse sharpness, synapse, coupling).
+- :class:`Protocol` -- piecewise-constant input protocols (steps, constants, arrays).
+- :func:`simulate` -- time integration, returning an xarray Dataset.
+- :func:`integrate` -- PyRates' tutorial call, answered with the complex model's solution.
+- :func:`find_equilibria` -- equilibria at fixed parameters (Newton, analytic Jacobian).
+- :func:`save_dataset`, :func:`load_dataset` -- netCDF/CSV round trips of results.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "ThetaModel": "thetabif.models",
+    "Protocol": "thetabif.protocols",
+    "simulate": "thetabif.simulation",
+    "SimulationError": "thetabif.simulation",
+    "save_dataset": "thetabif.simulation",
+    "load_dataset": "thetabif.simulation",
+    "integrate": "thetabif.tutorial",
+    "find_equilibria": "thetabif.equilibrium",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'thetabif' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,1 @@
+"""Code generated from the symbolic model: numeric functions and AUTO-07p files."""
