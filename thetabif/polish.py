@@ -1,0 +1,313 @@
+"""Special points polished by Newton's method on their defining systems.
+
+AUTO locates folds, Hopf points and codimension-two points by test functions along a
+branch; their positions are accurate to the step-size control, not to machine
+precision. Here each point is refined by Newton on an augmented system built
+symbolically from the model (analytic derivatives from sympy):
+
+=====  ===========================================  ==========================
+type   equations                                    unknowns
+=====  ===========================================  ==========================
+LP     f = 0, det Df = 0                            state, 1 parameter
+HB     f = 0, Hurwitz determinant of Df = 0         state, 1 parameter
+CP     f = 0, det Df = 0, <w, D2f(v, v)> = 0        state, 2 parameters
+BT     f = 0, last two char. poly coefficients = 0  state, 2 parameters
+GH     f = 0, Hurwitz = 0, l1 = 0                   state, 2 parameters
+=====  ===========================================  ==========================
+
+Here ``v`` and ``w`` are the right and left null vectors of ``Df`` (columns and rows of
+its adjugate) and ``l1`` is the first Lyapunov coefficient (Kuznetsov's formula, from
+the analytic second and third derivatives). For two states the Hurwitz condition is
+``tr Df = 0`` (with ``det Df > 0``); for three, ``a1 a2 - a3 = 0`` (with ``a2 > 0``)
+for the characteristic polynomial ``l^3 + a1 l^2 + a2 l + a3``. The ``l1`` row of
+the GH system is differentiated by central differences of the analytic ``l1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from thetabif.models import ThetaModel
+
+KINDS = {"LP": 1, "HB": 1, "CP": 2, "BT": 2, "GH": 2}
+
+
+class PolishError(RuntimeError):
+    """Newton on a defining system did not converge."""
+
+
+@dataclass(frozen=True)
+class PolishedPoint:
+    """A special point after Newton refinement.
+
+    Attributes
+    ----------
+    kind : str
+        ``LP``, ``HB``, ``CP``, ``BT`` or ``GH``.
+    state : ndarray
+        The equilibrium state.
+    params : dict
+        All parameters (free ones refined).
+    residual : float
+        Max-norm of the defining system at the result.
+    iterations : int
+    eigenvalues : ndarray
+        Eigenvalues of the Jacobian at the point.
+    l1 : float or None
+        First Lyapunov coefficient (Hopf points): < 0 supercritical, > 0 subcritical.
+    """
+
+    kind: str
+    state: np.ndarray
+    params: dict
+    residual: float
+    iterations: int
+    eigenvalues: np.ndarray = field(repr=False)
+    l1: float | None = None
+
+    @property
+    def frequency(self) -> float | None:
+        """Imaginary part of the critical pair at a Hopf point."""
+        if self.kind not in ("HB", "GH"):
+            return None
+        return float(np.max(np.abs(self.eigenvalues.imag)))
+
+
+def _det(m: sp.Matrix) -> sp.Expr:
+    """Determinant by cofactors, unsimplified (sympy's own det simplifies: slow)."""
+    if m.shape[0] == 2:
+        return m[0, 0] * m[1, 1] - m[0, 1] * m[1, 0]
+    return sum((-1) ** j * m[0, j] * _det(m.minor_submatrix(0, j)) for j in range(m.shape[0]))
+
+
+def _char_poly_coeffs(jac: sp.Matrix) -> list[sp.Expr]:
+    """Coefficients a1..an of det(l I - J) = l^n + a1 l^(n-1) + ... + an."""
+    n = jac.shape[0]
+    if n == 2:
+        return [-jac.trace(), _det(jac)]
+    if n == 3:
+        a1 = -jac.trace()
+        a2 = sum(jac[i, i] * jac[j, j] - jac[i, j] * jac[j, i]
+                 for i in range(3) for j in range(i + 1, 3))
+        return [a1, a2, -_det(jac)]
+    raise NotImplementedError("defining systems are implemented for 2 or 3 states")
+
+
+def _hurwitz(coeffs: list[sp.Expr]) -> sp.Expr:
+    if len(coeffs) == 2:
+        return coeffs[0]  # -tr J
+    a1, a2, a3 = coeffs
+    return a1 * a2 - a3
+
+
+@lru_cache(maxsize=64)
+def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callable, Callable]:
+    """Lambdified defining system G(unknowns; all params) and its Jacobian."""
+    sym = model.symbolic
+    u = list(sym.states)
+    pars = {str(p): p for p in sym.parameters}
+    unknowns = u + [pars[name] for name in free]
+    f = list(sym.rhs)
+    jac = sym.jacobian
+    coeffs = _char_poly_coeffs(jac)
+    rows: list[sp.Expr] = list(f)
+    if kind in ("LP", "CP"):
+        rows.append(coeffs[-1])
+    if kind in ("HB", "GH"):
+        rows.append(_hurwitz(coeffs))
+    if kind == "BT":
+        rows += [coeffs[-1], coeffs[-2]]
+    if kind == "CP":
+        rows.append(_fold_quadratic_coefficient(sym.rhs, u, jac))
+    G = sp.Matrix(rows)
+    DG = G.jacobian(unknowns) if kind != "GH" else G[: len(rows), :].jacobian(unknowns)
+    args = (*u, *sym.parameters)
+    g = sp.lambdify(args, list(G), modules="numpy", cse=True)
+    dg = sp.lambdify(args, DG.tolist(), modules="numpy", cse=False)
+    return g, dg
+
+
+def _fold_quadratic_coefficient(rhs: sp.Matrix, u: list, jac: sp.Matrix) -> sp.Expr:
+    """<w, D2f(v, v)> with v, w taken from the adjugate of the Jacobian.
+
+    At a fold, adj(Df) has rank one: its columns span the right null vector and its
+    rows the left one. The column/row used is the first one that does not vanish
+    identically; the theta family's fold points never make it vanish.
+    """
+    adj = jac.adjugate(method="bareiss") if len(u) > 3 else _adjugate(jac)
+    n = len(u)
+    v = adj[:, 0]
+    w = adj[0, :]
+    quad = sp.Integer(0)
+    for k in range(n):
+        fk = rhs[k]
+        term = sum(sp.diff(fk, u[i], u[j]) * v[i] * v[j] for i in range(n) for j in range(n))
+        quad += w[k] * term
+    return quad
+
+
+def _adjugate(m: sp.Matrix) -> sp.Matrix:
+    n = m.shape[0]
+    if n == 2:
+        return sp.Matrix([[m[1, 1], -m[0, 1]], [-m[1, 0], m[0, 0]]])
+    return sp.Matrix(n, n, lambda i, j: (-1) ** (i + j) * _det(m.minor_submatrix(j, i)))
+
+
+@lru_cache(maxsize=32)
+def _derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
+    """Lambdified second and third derivative tensors of the right-hand side."""
+    sym = model.symbolic
+    u = list(sym.states)
+    n = len(u)
+    B = [[[sp.diff(sym.rhs[k], u[i], u[j]) for j in range(n)] for i in range(n)]
+         for k in range(n)]
+    C = [[[[sp.diff(sym.rhs[k], u[i], u[j], u[m]) for m in range(n)] for j in range(n)]
+          for i in range(n)] for k in range(n)]
+    args = (*u, *sym.parameters)
+    return (sp.lambdify(args, B, modules="numpy", cse=True),
+            sp.lambdify(args, C, modules="numpy", cse=True))
+
+
+def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
+                               params: Mapping[str, float]) -> float:
+    """First Lyapunov coefficient at a Hopf point (Kuznetsov, Elements, eq. 3.20 / 5.39).
+
+    ``l1 = Re[<p, C(q,q,qb)> - 2<p, B(q, A^-1 B(q,qb))> + <p, B(qb, (2iw - A)^-1 B(q,q))>]
+    / (2 w)`` with ``A q = i w q``, ``A^T p = -i w p``, ``<p, q> = 1``.
+    Negative: supercritical (stable cycles); positive: subcritical.
+    """
+    num = model.numeric
+    full = model.validate_params(params)
+    p = num.parameter_vector(full)
+    x = np.asarray(state, dtype=float)
+    A = num.jacobian(x, p)
+    eig, vecs = np.linalg.eig(A)
+    k = int(np.argmax(eig.imag))
+    omega = float(eig[k].imag)
+    if omega <= 0:
+        raise ValueError("no complex pair of eigenvalues: not a Hopf point")
+    q = vecs[:, k]
+    eig_t, vecs_t = np.linalg.eig(A.T)
+    kt = int(np.argmin(np.abs(eig_t + 1j * omega)))
+    pv = vecs_t[:, kt]
+    pv = pv / np.conj(np.vdot(pv, q))  # so that <p, q> = conj(p) . q = 1
+    Bf, Cf = _derivative_tensors(model)
+    Bt = np.array(Bf(*x, *p), dtype=float)
+    Ct = np.array(Cf(*x, *p), dtype=float)
+
+    def B(a, b):
+        return np.einsum("kij,i,j->k", Bt, a, b)
+
+    def C(a, b, c):
+        return np.einsum("kijm,i,j,m->k", Ct, a, b, c)
+
+    n = len(x)
+    qb = np.conj(q)
+    h11 = np.linalg.solve(A, B(q, qb))
+    h20 = np.linalg.solve(2j * omega * np.eye(n) - A, B(q, q))
+    val = (np.vdot(pv, C(q, q, qb)) - 2 * np.vdot(pv, B(q, h11)) + np.vdot(pv, B(qb, h20)))
+    return float(val.real / (2 * omega))
+
+
+def polish(
+    model: ThetaModel,
+    kind: str,
+    free: Sequence[str],
+    state: Sequence[float],
+    params: Mapping[str, float],
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 30,
+) -> PolishedPoint:
+    """Refine a special point by Newton on its defining system.
+
+    Parameters
+    ----------
+    model : ThetaModel
+    kind : {"LP", "HB", "CP", "BT", "GH"}
+    free : sequence of str
+        One free parameter for LP/HB, two for CP/BT/GH.
+    state, params
+        Starting guess (e.g. AUTO's location).
+    tol : float
+        Convergence when the Newton step and the residual are below ``tol``
+        (relative to the size of the unknowns).
+
+    Raises
+    ------
+    ValueError
+        Unknown kind, wrong number of free parameters, unknown parameter names.
+    PolishError
+        Newton did not converge or the system is singular.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    free = tuple(free)
+    if len(free) != KINDS[kind]:
+        raise ValueError(f"{kind} needs {KINDS[kind]} free parameter(s), got {list(free)}")
+    full = model.validate_params(params)
+    for name in free:
+        if name not in full:
+            raise ValueError(f"free parameter {name!r} is not a parameter of {model.name!r}")
+    names = model.parameter_names
+    idx = [names.index(nm) for nm in free]
+    g, dg = _system(model, kind, free)
+    n = len(model.state_names)
+    pvec = np.array([full[k] for k in names])
+    z = np.concatenate([np.asarray(state, dtype=float), pvec[idx]])
+
+    def unpack(z):
+        pv = pvec.copy()
+        pv[idx] = z[n:]
+        return z[:n], pv
+
+    def residual(z):
+        x, pv = unpack(z)
+        r = np.array(g(*x, *pv), dtype=float)
+        if kind == "GH":
+            r = np.append(r, first_lyapunov_coefficient(model, x, dict(zip(names, pv,
+                                                                         strict=True))))
+        return r
+
+    def jacobian(z):
+        x, pv = unpack(z)
+        D = np.array(dg(*x, *pv), dtype=float)
+        if kind == "GH":
+            h = 1e-6 * np.maximum(1.0, np.abs(z))
+            row = np.empty(len(z))
+            for j in range(len(z)):
+                e = np.zeros(len(z))
+                e[j] = h[j]
+                row[j] = (residual(z + e)[-1] - residual(z - e)[-1]) / (2 * h[j])
+            D = np.vstack([D, row])
+        return D
+
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is the iteration count after the loop)
+        r = residual(z)
+        try:
+            step = np.linalg.solve(jacobian(z), -r)
+        except np.linalg.LinAlgError:
+            raise PolishError(f"{kind}: singular defining system at {z}") from None
+        z = z + step
+        if not np.all(np.isfinite(z)):
+            raise PolishError(f"{kind}: Newton diverged (non-finite iterate)")
+        if np.max(np.abs(step)) <= tol * max(1.0, np.max(np.abs(z))):
+            break
+    else:
+        raise PolishError(f"{kind}: Newton did not converge in {max_iter} iterations "
+                          f"(last step {np.max(np.abs(step)):.3g})")
+    x, pv = unpack(z)
+    res = float(np.max(np.abs(residual(z))))
+    out_params = dict(zip(names, (float(v) for v in pv), strict=True))
+    eig = np.linalg.eigvals(model.numeric.jacobian(x, pv))
+    l1 = None
+    if kind in ("HB",) and np.max(np.abs(eig.imag)) > 0:
+        l1 = first_lyapunov_coefficient(model, x, out_params)
+    if kind == "GH":
+        l1 = 0.0
+    return PolishedPoint(kind, x, out_params, res, it, eig, l1)
