@@ -181,7 +181,7 @@ def test_fortran_matches_numpy(exported, model, tmp_path):
     # STPNT: the default (or standard) parameters and an equilibrium there
     start = rows[0]
     u0, p0, f0 = start[:ndim], start[ndim:ndim + npar], start[ndim + npar:]
-    std = dict(standard_models()).get(model, {}) if model in dict(standard_models()) else {}
+    std = dict(standard_models()).get(model, {})
     expected_p = num.parameter_vector(model.validate_params(std))
     np.testing.assert_array_equal(p0, expected_p)
     assert np.max(np.abs(f0)) < 1e-12, f"STPNT is no equilibrium: |F| = {np.max(np.abs(f0))}"
