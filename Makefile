@@ -8,12 +8,16 @@ APT_PACKAGES = auto-07p gfortran python3-numpy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system lint clean
+.PHONY: demo test setup system lint clean auto-files
 demo: setup
 	$(BIN)/thetabif demo --out $(OUT) --force
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Regenerate the exported AUTO-07p files of the standard models (a test keeps them in sync).
+auto-files: setup
+	$(BIN)/thetabif export-standard --out auto_files --force
 
 lint: setup
 	$(BIN)/ruff check thetabif tests benchmarks

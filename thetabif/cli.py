@@ -157,7 +157,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------- main
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_simulate, _add_demo]
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    from thetabif.cli_export import add_export_command
+
+    add_export_command(sub)
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_simulate, _add_demo, _add_export,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
