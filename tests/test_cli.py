@@ -12,7 +12,7 @@ from thetabif.cli import main
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "thetabif.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "thetabif", *args], capture_output=True,
                           text=True, timeout=300)
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from thetabif import cli
-from thetabif.cli_export import add_export_command
 from thetabif.codegen.fortran import MAX_LINE, output_indices
 from thetabif.export import export_filenames, export_model, export_standard, standard_models
 from thetabif.models import ThetaModel
@@ -205,14 +204,7 @@ def test_fortran_matches_numpy(exported, model, tmp_path):
 
 
 def _cli_main(argv):
-    commands = cli.COMMANDS if add_export_command in cli.COMMANDS else [
-        *cli.COMMANDS, add_export_command]
-    saved = cli.COMMANDS
-    cli.COMMANDS = commands
-    try:
-        return cli.main(argv)
-    finally:
-        cli.COMMANDS = saved
+    return cli.main(argv)
 
 
 def test_cli_refuses_to_overwrite(tmp_path, capsys):

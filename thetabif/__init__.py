@@ -8,6 +8,8 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
 - :func:`integrate` -- PyRates' tutorial call, answered with the complex model's solution.
 - :func:`find_equilibria` -- equilibria at fixed parameters (Newton, analytic Jacobian).
 - :func:`save_dataset`, :func:`load_dataset` -- netCDF/CSV round trips of results.
+- :class:`Continuation` -- equilibria, fold/Hopf curves and cycles on AUTO-07p, with
+  special points polished by Newton (:class:`ContinuationResult` records).
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ _EXPORTS = {
     "load_dataset": "thetabif.simulation",
     "integrate": "thetabif.tutorial",
     "find_equilibria": "thetabif.equilibrium",
+    "Continuation": "thetabif.continuation",
+    "ContinuationResult": "thetabif.continuation",
+    "ContinuationFailed": "thetabif.continuation",
 }
 
 __all__ = sorted(_EXPORTS)

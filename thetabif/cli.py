@@ -163,8 +163,14 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     add_export_command(sub)
 
 
+def _add_continuation(sub: argparse._SubParsersAction) -> None:
+    from thetabif.cli_continuation import add_continuation_commands
+
+    add_continuation_commands(sub)
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_simulate, _add_demo, _add_export,
+    _add_simulate, _add_continuation, _add_demo, _add_export,
 ]
 
 

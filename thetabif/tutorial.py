@@ -63,8 +63,16 @@ def integrate(
     Returns
     -------
     pandas.DataFrame
-        Indexed by time ``step_size, 2 step_size, ..., simulation_time`` (as PyRates),
-        one column per requested output; ``z`` is complex.
+        Indexed by time ``0, dt, ..., simulation_time - dt`` with ``dt`` the output
+        spacing (PyRates 1.2.3's grid: row 0 is the initial state), one column per
+        requested output; ``z`` is complex.
+
+    Notes
+    -----
+    Input sample ``k`` is held on ``[k dt, (k+1) dt)``, so the tutorial's step
+    switches exactly at t = 20 and t = 80. PyRates instead interpolates linearly
+    between samples placed at ``k T / (N - 1)``, which turns the step into a ramp of
+    width ~1e-4 and moves z by up to 2e-4 (benchmarks/README.md).
     """
     if model not in TEMPLATES:
         raise ValueError(f"unsupported template {model!r}; supported: {', '.join(TEMPLATES)}")
@@ -93,7 +101,8 @@ def integrate(
         protocol = Protocol.from_array(samples, step_size)
     dt_out = float(sampling_step_size or step_size)
     ds = simulate(TEMPLATES[model], t_end=simulation_time, dt=dt_out, inputs=protocol)
-    ds = ds.isel(time=slice(1, None))  # PyRates' first row is the state after one step
+    n_rows = int(round(simulation_time / dt_out))
+    ds = ds.isel(time=slice(0, n_rows))  # PyRates' grid: 0, dt, ..., T - dt
     if cutoff > 0:
         ds = ds.sel(time=ds.time > cutoff)
     frame = pd.DataFrame(

@@ -1,0 +1,192 @@
+"""Continuation on AUTO-07p (real runs) against closed forms and independent Newton solves."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy.optimize import root
+from test_polish import cusp, eta_of_rate, fold_rates
+
+from thetabif import Continuation, ContinuationFailed, ContinuationResult, ThetaModel, simulate
+from thetabif.equilibrium import find_equilibria
+
+
+@pytest.fixture(scope="module")
+def theta_eq():
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    return cont, cont.equilibria("eta", -10.0, 5.0)
+
+
+def test_folds_against_closed_form(theta_eq):
+    _, eq = theta_eq
+    lps = eq.special("LP")
+    expected = sorted(eta_of_rate(r, 15.0) for r in fold_rates(15.0))
+    assert [p.label for p in lps] == ["LP1", "LP2"]
+    # polished by Newton: the issue's bar is 1e-9; rounding leaves ~1e-14
+    np.testing.assert_allclose([p.params["eta"] for p in lps], expected, atol=1e-9)
+    for p in lps:
+        assert p.polish_difference < 1e-5  # AUTO itself was close (EPSS = 1e-7)
+
+
+def test_three_branches_stable_unstable_stable(theta_eq):
+    _, eq = theta_eq
+    df = eq.to_dataframe()
+    near = df[np.abs(df["eta"] + 5.0) < 0.02].sort_values("r")
+    # group the points near eta = -5 by r into the three sheets
+    cuts = [0, *(np.flatnonzero(np.diff(near["r"].to_numpy()) > 0.05) + 1), len(near)]
+    sheets = [near.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    assert len(sheets) == 3
+    assert [bool(s["stable"].all()) for s in sheets] == [True, False, True]
+    # and the branch agrees with Newton at eta = -5
+    rates = [e.r for e in find_equilibria(ThetaModel(), {"eta": -5.0})]
+    for sheet, r in zip(sheets, rates, strict=True):
+        assert np.min(np.abs(sheet["r"] - r)) < 0.05
+
+
+def test_cusp_on_fold_curve(theta_eq):
+    cont, eq = theta_eq
+    fold = cont.curve(eq.point("LP1"), ("eta", "J"), {"eta": (-20, 20), "J": (-40, 40)})
+    (cp,) = fold.special("CP")
+    _, J_c, eta_c = cusp()
+    assert cp.params["eta"] == pytest.approx(eta_c, abs=1e-9)
+    assert cp.params["J"] == pytest.approx(J_c, abs=1e-9)
+    # the fold curve itself satisfies the closed form: eta(J) at the folds
+    df = fold.to_dataframe()
+    for _, row in df.iloc[:: max(1, len(df) // 20)].iterrows():
+        if row["J"] > J_c + 0.05:
+            folds = [eta_of_rate(r, row["J"]) for r in fold_rates(row["J"])]
+            assert min(abs(f - row["eta"]) for f in folds) < 1e-6
+
+
+def hopf_by_newton(model, params, guess_state, guess_eta):
+    """Independent Hopf solve: f = 0, tr Df = 0 with a finite-difference Jacobian."""
+    num = model.numeric
+
+    def G(z):
+        p = num.parameter_vector({**params, "eta": z[2]})
+        u = z[:2]
+        h = 1e-7
+        tr = sum((num.rhs(u + h * e, p)[i] - num.rhs(u - h * e, p)[i]) / (2 * h)
+                 for i, e in enumerate(np.eye(2)))
+        return [*num.rhs(u, p), tr]
+
+    sol = root(G, [*guess_state, guess_eta], tol=1e-13)
+    assert sol.success
+    return sol.x
+
+
+@pytest.fixture(scope="module")
+def n2_run():
+    model = ThetaModel(n=2)
+    cont = Continuation(model, {"J": -40.0})
+    return model, cont, cont.equilibria("eta", -20.0, 20.0)
+
+
+def test_hopf_against_newton(n2_run):
+    model, cont, eq = n2_run
+    (hb,) = eq.special("HB")
+    x = hopf_by_newton(model, model.validate_params(J=-40.0),
+                       [hb.state["x"] + 1e-3, hb.state["y"]], hb.params["eta"] + 1e-3)
+    # FD trace in the independent solve limits its accuracy to ~1e-8
+    assert hb.params["eta"] == pytest.approx(x[2], abs=1e-7)
+    assert hb.l1 < 0  # supercritical
+    assert hb.extra["frequency"] > 0
+
+
+def test_bt_on_fold_and_hopf_curves(n2_run):
+    model, cont, eq = n2_run
+    hopf = cont.curve(eq.special("HB")[0], ("eta", "J"))
+    fold = cont.curve(eq.special("LP")[0], ("eta", "J"))
+    (bt_h,) = hopf.special("BT")
+    bt_f = fold.special("BT")
+    assert any(abs(b.params["eta"] - bt_h.params["eta"]) < 1e-8 for b in bt_f)
+    num = model.numeric
+    p = num.parameter_vector(bt_h.params)
+    eig = np.linalg.eigvals(num.jacobian(np.array(list(bt_h.state.values())), p))
+    assert np.max(np.abs(eig)) < 1e-6  # double zero eigenvalue
+    # the cusp of the n = 2 model is on the fold curve too
+    assert fold.special("CP")
+
+
+def test_cycles_from_hopf(n2_run):
+    model, cont, eq = n2_run
+    hb = eq.special("HB")[0]
+    cyc = cont.cycles(hb, "eta", 10.0, 20.0)
+    orbits = cyc.orbits
+    assert len(orbits) >= 3
+    omega = hb.extra["frequency"]
+    # the branch starts at the Hopf point: period -> 2 pi / omega (AUTO prints 11 digits)
+    start = cyc.branches[0].data
+    assert start["eta"][0] == pytest.approx(hb.params["eta"], abs=1e-8)
+    assert start["period"][0] == pytest.approx(2 * np.pi / omega, rel=1e-7)
+    # and the period grows monotonically away from it (towards the homoclinic orbit)
+    assert start["period"][5] > start["period"][0]
+    assert any("homoclinic_approach" in m for m in cyc.messages)
+    # a stable orbit near the Hopf point against a long simulation: period and r range
+    near = [o for o in orbits if o["stable"] and 0.02 < hb.params["eta"] - o["eta"] < 0.3]
+    assert near
+    o = near[0]
+    eqs = find_equilibria(model, {"eta": o["eta"], "J": -40.0})
+    focus = max(eqs, key=lambda e: e.r)
+    # close to the Hopf point the cycle attracts slowly (rate ~ Re lambda ~ 0.01):
+    # by t = 1200 the transient is below 1e-4 (checked up to t = 3000)
+    ds = simulate(model, {"eta": o["eta"], "J": -40.0}, t_end=1300.0, dt=0.002,
+                  z0=complex(focus.state[0] + 0.01, focus.state[1]))
+    tail = ds.sel(time=ds.time > 1200.0)
+    r = tail.r.to_numpy()
+    t = tail.time.to_numpy()
+    up = np.flatnonzero((r[:-1] < r.mean()) & (r[1:] >= r.mean()))
+    period = np.mean(np.diff(t[up]))
+    assert period == pytest.approx(o["period"], rel=0.01)
+    assert r.max() == pytest.approx(o["r_max"], rel=0.01)
+    assert r.min() == pytest.approx(o["r_min"], rel=0.01)
+
+
+def test_round_trip(theta_eq, tmp_path):
+    _, eq = theta_eq
+    path = eq.save(tmp_path / "eq.nc")
+    back = ContinuationResult.load(path)
+    assert [p.label for p in back.special_points] == [p.label for p in eq.special_points]
+    assert back.special_points[0].params == eq.special_points[0].params
+    np.testing.assert_array_equal(back.to_dataframe()["eta"], eq.to_dataframe()["eta"])
+    ds = eq.to_xarray()
+    assert "special_label" in ds and ds.sizes["point"] == len(eq.to_dataframe())
+    with pytest.raises(FileExistsError):
+        eq.save(path)
+
+
+def test_no_progress_is_an_error():
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    with pytest.raises(ContinuationFailed, match="never|NO_PROGRESS|progress|left"):
+        cont.equilibria("eta", -10.0, 5.0, nmx=1)
+
+
+def test_bad_arguments(theta_eq):
+    cont, eq = theta_eq
+    with pytest.raises(ValueError, match="free parameter 'zeta' is not a parameter"):
+        cont.equilibria("zeta")
+    with pytest.raises(ValueError, match="start < stop"):
+        cont.equilibria("eta", 5.0, -10.0)
+    with pytest.raises(KeyError, match="no special point 'HB1'.*have: LP1, LP2"):
+        eq.point("HB1")
+
+
+def test_cli_json_contract():
+    proc = subprocess.run(
+        [sys.executable, "-m", "thetabif", "curve", "--from", "LP1", "--free", "eta,J",
+         "--range", "eta=-20:20", "--range", "J=-40:40", "--json"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    (cp,) = [p for p in doc["special_points"] if p["type"] == "CP"]
+    for key in ("label", "eta", "J", "Delta", "tau", "I_ext", "state", "r", "abs_z"):
+        assert key in cp
+    assert set(cp["state"]) == {"x", "y"}
+    assert doc["branches"] and doc["branches"][0]["points"] > 10
+    proc = subprocess.run([sys.executable, "-m", "thetabif", "cycles", "--from", "HB1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "no special point 'HB1'" in proc.stderr

@@ -1,0 +1,141 @@
+"""The ``thetabif equilibria``, ``thetabif curve`` and ``thetabif cycles`` commands.
+
+``curve`` and ``cycles`` first run the equilibrium continuation with the same model
+options (``--eq-free``, ``--eq-range``), then start from the special point named by
+``--from`` (``LP1``, ``HB2``, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from thetabif.cli import CLIError, add_model_options, model_from_args
+
+
+def _range(text: str) -> tuple[float, float]:
+    lo, sep, hi = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        a, b = float(lo), float(hi)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be START:STOP, got {text!r}") from None
+    if not a < b:
+        raise argparse.ArgumentTypeError(f"START must be < STOP, got {text!r}")
+    return a, b
+
+
+def _named_range(text: str) -> tuple[str, tuple[float, float]]:
+    name, sep, rest = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"must be NAME=START:STOP, got {text!r}")
+    return name.strip(), _range(rest)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    add_model_options(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--out", default=None, help="also save the result as netCDF (.nc)")
+
+
+def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``equilibria``, ``curve`` and ``cycles``."""
+    p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
+    _common(p)
+    p.add_argument("--free", default="eta", help="continuation parameter (default eta)")
+    p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
+                   metavar="START:STOP", help="parameter range (default -20:20)")
+    p.set_defaults(func=cmd_equilibria)
+
+    p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
+    _common(p)
+    p.add_argument("--from", dest="start", required=True, help="LP1, LP2, HB1, ...")
+    p.add_argument("--free", default="eta,J", help="two parameters, e.g. eta,J")
+    p.add_argument("--range", dest="ranges", type=_named_range, action="append", default=[],
+                   metavar="NAME=START:STOP", help="box for the curve (repeatable)")
+    p.add_argument("--eq-free", default="eta", help="parameter of the equilibrium run")
+    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP")
+    p.set_defaults(func=cmd_curve)
+
+    p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
+    _common(p)
+    p.add_argument("--from", dest="start", required=True, help="HB1, HB2, ...")
+    p.add_argument("--free", default="eta")
+    p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
+                   metavar="START:STOP")
+    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP")
+    p.set_defaults(func=cmd_cycles)
+
+
+def _emit(args: argparse.Namespace, result) -> int:
+    if args.out:
+        try:
+            result.save(args.out)
+        except FileExistsError as exc:
+            raise CLIError(str(exc)) from None
+    if args.json:
+        json.dump(result.to_json_dict(), sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{result.kind} of {result.model}, free: {', '.join(result.free)}; "
+          f"{len(result.branches)} branch(es), "
+          f"{sum(len(b) for b in result.branches)} points")
+    cols = [*result.free, "r", "abs_z"]
+    print(f"{'label':<6} " + " ".join(f"{c:>16}" for c in cols) + "  notes")
+    for p in result.special_points:
+        vals = [p.params.get(c, getattr(p, c, float("nan"))) for c in cols]
+        notes = []
+        if p.l1 is not None:
+            notes.append(f"l1={p.l1:.4g}")
+        if p.period is not None:
+            notes.append(f"period={p.period:.6g}")
+        if p.polish_difference is not None:
+            notes.append(f"|AUTO-Newton|={p.polish_difference:.2g}")
+        print(f"{p.label:<6} " + " ".join(f"{v:>16.10g}" for v in vals) + "  " + ", ".join(notes))
+    for m in result.messages:
+        print("note: " + m.splitlines()[0])
+    return 0
+
+
+def _continuation(args: argparse.Namespace):
+    from thetabif.continuation import Continuation
+
+    model, params = model_from_args(args)
+    return Continuation(model, params)
+
+
+def _run(fn, *a, **kw):
+    from thetabif.continuation import ContinuationFailed
+
+    try:
+        return fn(*a, **kw)
+    except (ValueError, KeyError) as exc:
+        raise CLIError(str(exc).strip("'\"")) from None
+    except ContinuationFailed as exc:
+        print(f"thetabif: continuation failed: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def cmd_equilibria(args: argparse.Namespace) -> int:
+    cont = _continuation(args)
+    result = _run(cont.equilibria, args.free, *args.range_)
+    return _emit(args, result)
+
+
+def cmd_curve(args: argparse.Namespace) -> int:
+    cont = _continuation(args)
+    free = tuple(s.strip() for s in args.free.split(","))
+    eq = _run(cont.equilibria, args.eq_free, *args.eq_range)
+    point = _run(eq.point, args.start)
+    result = _run(cont.curve, point, free, dict(args.ranges) or None)
+    return _emit(args, result)
+
+
+def cmd_cycles(args: argparse.Namespace) -> int:
+    cont = _continuation(args)
+    eq = _run(cont.equilibria, args.free, *args.eq_range)
+    point = _run(eq.point, args.start)
+    result = _run(cont.cycles, point, args.free, *args.range_)
+    return _emit(args, result)

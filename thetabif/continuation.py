@@ -1,0 +1,625 @@
+"""The continuation API: equilibria, fold/Hopf curves and limit cycles, run on AUTO-07p.
+
+Data flows one way: the model's generated Fortran is compiled once (cached by the
+engine), each run happens in a private directory, AUTO's records are converted to
+:class:`Branch` and :class:`SpecialPoint` records, and every special point is polished
+by Newton on its defining system (:mod:`thetabif.polish`). The difference between
+AUTO's location and the polished one is kept, and a warning is issued when it exceeds
+:data:`POLISH_WARN`.
+
+>>> from thetabif import Continuation, ThetaModel     # doctest: +SKIP
+>>> cont = Continuation(ThetaModel(), {"J": 15})       # doctest: +SKIP
+>>> eq = cont.equilibria("eta", start=-10, stop=5)     # doctest: +SKIP
+>>> folds = cont.curve(eq.special("LP")[0], ("eta", "J"))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from thetabif.models import ThetaModel
+
+#: Largest accepted |AUTO - polished| in any coordinate before a warning is issued.
+#: AUTO locates special points by secant iteration on test functions to about EPSS
+#: (1e-7) in arclength; codimension-two points are cruder (~1e-3).
+POLISH_WARN = {"LP": 1e-5, "HB": 1e-5, "CP": 1e-2, "BT": 1e-2, "GH": 1e-2, "ZH": 1e-2}
+CURVE_TYPES = ("CP", "BT", "GH", "ZH")
+# AUTO's PAR index of the period of periodic orbits.
+PERIOD_PAR = 11
+
+
+class ContinuationFailed(RuntimeError):
+    """A continuation could not be carried out; carries AUTO's own message."""
+
+
+@dataclass(frozen=True)
+class SpecialPoint:
+    """A labelled point: fold, Hopf, codimension-two point or cycle bifurcation.
+
+    Attributes
+    ----------
+    type : str
+        AUTO's code: ``LP``, ``HB``, ``BP``, ``CP``, ``BT``, ``GH``, ``ZH``, ``PD``, ``TR``.
+    label : str
+        ``type`` + running number along the run, sorted by the first free
+        parameter (``LP1`` is the fold at the smallest eta).
+    params : dict
+        All parameters at the point (polished where polishing applies).
+    state : dict
+        State by name (at cycles: the state at the orbit's start).
+    r, abs_z : float
+        Firing rate and |z| (cycles: their maxima along the orbit).
+    stable : bool
+        AUTO's stability flag at the point.
+    kind : str
+        Run it belongs to: ``equilibria``, ``fold``, ``hopf`` or ``cycles``.
+    free : tuple of str
+        The run's free parameters.
+    auto_params : dict
+        AUTO's own location (free parameters).
+    polish_difference : float or None
+        Max |AUTO - polished| over state and free parameters.
+    l1 : float or None
+        First Lyapunov coefficient at Hopf points (< 0 supercritical).
+    period : float or None
+        Period (cycle points).
+    extra : dict
+        Further per-type data (eigenvalues, multipliers, r/|z| minima on cycles).
+    """
+
+    type: str
+    label: str
+    params: dict
+    state: dict
+    r: float
+    abs_z: float
+    stable: bool
+    kind: str
+    free: tuple[str, ...]
+    auto_params: dict
+    polish_difference: float | None = None
+    l1: float | None = None
+    period: float | None = None
+    extra: dict = field(default_factory=dict)
+    # where to restart AUTO from this point (not part of the public record)
+    _restart: tuple[str, int, int] | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the CLI's ``special_points`` entries)."""
+        out: dict[str, Any] = {"type": self.type, "label": self.label}
+        out.update({k: float(v) for k, v in self.params.items()})
+        out["state"] = {k: float(v) for k, v in self.state.items()}
+        out["r"] = float(self.r)
+        out["abs_z"] = float(self.abs_z)
+        out["stable"] = bool(self.stable)
+        out["kind"] = self.kind
+        out["auto"] = {k: float(v) for k, v in self.auto_params.items()}
+        if self.polish_difference is not None:
+            out["polish_difference"] = float(self.polish_difference)
+        if self.l1 is not None:
+            out["l1"] = float(self.l1)
+            out["criticality"] = "supercritical" if self.l1 < 0 else "subcritical"
+        if self.period is not None:
+            out["period"] = float(self.period)
+        for k, v in self.extra.items():
+            out[k] = v
+        return out
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One continued branch: columns by name along the branch.
+
+    Attributes
+    ----------
+    kind : str
+        ``equilibria``, ``fold``, ``hopf`` or ``cycles``.
+    free : tuple of str
+    data : dict of str to ndarray
+        Free parameters, states (cycles: maxima), ``r``, ``abs_z`` (cycles: max and
+        min), ``period`` (cycles), ``stable`` (bool), ``type`` (str codes).
+    direction : int
+        +1 or -1: the sign of AUTO's first step.
+    """
+
+    kind: str
+    free: tuple[str, ...]
+    data: dict
+    direction: int
+
+    def __len__(self) -> int:
+        return len(self.data["stable"])
+
+    def to_dataframe(self):
+        """A pandas DataFrame, one row per point."""
+        import pandas as pd
+
+        return pd.DataFrame({k: np.asarray(v) for k, v in self.data.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "free": list(self.free),
+                               "direction": self.direction, "points": len(self)}
+        for k, v in self.data.items():
+            arr = np.asarray(v)
+            out[k] = arr.tolist() if arr.dtype.kind in "bU" else [float(x) for x in arr]
+        return out
+
+
+@dataclass(frozen=True)
+class ContinuationResult:
+    """The branches and special points of one continuation call."""
+
+    kind: str
+    model: str
+    free: tuple[str, ...]
+    params: dict
+    branches: tuple[Branch, ...]
+    special_points: tuple[SpecialPoint, ...]
+    messages: tuple[str, ...] = ()
+    #: cycles only: every stored orbit with its period, r and |z| range, stability
+    orbits: tuple[dict, ...] = ()
+
+    def special(self, type: str) -> list[SpecialPoint]:
+        """Special points of one type, in label order."""
+        return [p for p in self.special_points if p.type == type]
+
+    def point(self, label: str) -> SpecialPoint:
+        """The special point with a given label, e.g. ``"LP1"``."""
+        for p in self.special_points:
+            if p.label == label:
+                return p
+        have = ", ".join(p.label for p in self.special_points) or "none"
+        raise KeyError(f"no special point {label!r} in this {self.kind} run; have: {have}")
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The CLI's JSON document."""
+        return {
+            "model": self.model, "kind": self.kind, "free": list(self.free),
+            "params": self.params,
+            "special_points": [p.to_dict() for p in self.special_points],
+            "branches": [b.to_dict() for b in self.branches],
+            "messages": list(self.messages),
+            "orbits": list(self.orbits),
+        }
+
+    def to_dataframe(self):
+        """All branch points in one table, with a ``branch`` column."""
+        import pandas as pd
+
+        frames = [b.to_dataframe().assign(branch=i) for i, b in enumerate(self.branches)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def special_dataframe(self):
+        """Special points as a table (one row each)."""
+        import pandas as pd
+
+        rows = []
+        for p in self.special_points:
+            d = p.to_dict()
+            d.update({f"state_{k}": v for k, v in d.pop("state").items()})
+            d.pop("auto", None)
+            rows.append({k: v for k, v in d.items() if not isinstance(v, (list, dict))})
+        return pd.DataFrame(rows)
+
+    def to_xarray(self):
+        """An xarray Dataset: dimension ``point`` (all branches), ``special`` (points)."""
+        import xarray as xr
+
+        df = self.to_dataframe()
+        ds = xr.Dataset({k: ("point", df[k].to_numpy()) for k in df.columns})
+        sp = self.special_dataframe()
+        for k in sp.columns:
+            ds[f"special_{k}"] = ("special", sp[k].to_numpy())
+        ds.attrs.update(kind=self.kind, model=self.model, free=",".join(self.free),
+                        params=json.dumps(self.params),
+                        special_points=json.dumps([p.to_dict() for p in self.special_points]))
+        return ds
+
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write as netCDF (the full JSON record is kept in the attrs)."""
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        ds = self.to_xarray()
+        ds.attrs["record"] = json.dumps(self.to_json_dict())
+        for k in list(ds.data_vars):
+            if ds[k].dtype == object:
+                ds[k] = ds[k].astype(str)
+        ds.to_netcdf(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ContinuationResult:
+        """Read a result written by :meth:`save`."""
+        import xarray as xr
+
+        with xr.open_dataset(path) as ds:
+            record = json.loads(ds.attrs["record"])
+        return cls.from_json_dict(record)
+
+    @classmethod
+    def from_json_dict(cls, d: Mapping[str, Any]) -> ContinuationResult:
+        branches = []
+        for b in d["branches"]:
+            data = {k: np.asarray(v) for k, v in b.items()
+                    if k not in ("kind", "free", "direction", "points")}
+            branches.append(Branch(b["kind"], tuple(b["free"]), data, b["direction"]))
+        specials = []
+        for p in d["special_points"]:
+            p = dict(p)
+            state = p.pop("state")
+            auto = p.pop("auto", {})
+            core = {k: p.pop(k) for k in ("type", "label", "r", "abs_z", "stable", "kind")}
+            pd_ = p.pop("polish_difference", None)
+            l1 = p.pop("l1", None)
+            p.pop("criticality", None)
+            period = p.pop("period", None)
+            params = {k: p.pop(k) for k in list(p) if k in d["params"]}
+            specials.append(SpecialPoint(core["type"], core["label"], params, state, core["r"],
+                                         core["abs_z"], core["stable"], core["kind"],
+                                         tuple(d["free"]), auto, pd_, l1, period, p))
+        return cls(d["kind"], d["model"], tuple(d["free"]), d["params"], tuple(branches),
+                   tuple(specials), tuple(d.get("messages", ())), tuple(d.get("orbits", ())))
+
+
+def _render_constants(c: Mapping[str, Any]) -> str:
+    """Keyword-style AUTO constants text from a dict (repr of Python literals)."""
+    return "\n".join(f"{k} = {v!r}" for k, v in c.items()) + "\n"
+
+
+class Continuation:
+    """Continuation of one model from one parameter set, on AUTO-07p.
+
+    Parameters
+    ----------
+    model : ThetaModel, optional
+        Default: the delta-pulse theta model.
+    params : mapping, optional
+        Starting parameters (defaults fill the rest). The equilibrium branch starts
+        on the lowest-rate stable equilibrium there (found by Newton).
+    timeout : float
+        Seconds allowed per AUTO run.
+
+    Raises
+    ------
+    ValueError
+        Invalid parameters, or no equilibrium at the starting parameters.
+    thetabif.auto.AutoNotFoundError, thetabif.auto.CompilerNotFoundError
+        AUTO-07p or gfortran missing (the message says how to install them).
+    """
+
+    def __init__(self, model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
+                 *, timeout: float = 120.0) -> None:
+        self.model = model or ThetaModel()
+        self.params = self.model.validate_params(params)
+        self.timeout = timeout
+        self._exe: Path | None = None
+
+    # ----------------------------------------------------------------- engine
+    def _executable(self) -> Path:
+        if self._exe is None:
+            from thetabif.auto import compile_equations
+            from thetabif.codegen.fortran import equation_file
+            from thetabif.export import polish_equilibrium, starting_equilibrium
+
+            eq = starting_equilibrium(self.model, self.params)
+            state, _ = polish_equilibrium(self.model, self.params, eq.state)
+            self._start_state = np.asarray(state, dtype=float)
+            source = equation_file(self.model, self.params, state)
+            self._exe = compile_equations(source, self.model.name)
+        return self._exe
+
+    def _names(self) -> tuple[dict[int, str], dict[int, str]]:
+        from thetabif.codegen.fortran import output_indices
+
+        pars = {i + 1: n for i, n in enumerate(self.model.parameter_names)}
+        pars.update({i: n for n, i in output_indices(self.model).items()})
+        pars[PERIOD_PAR] = "period"
+        states = {i + 1: n for i, n in enumerate(self.model.state_names)}
+        return pars, states
+
+    def _constants(self, **over: Any) -> dict[str, Any]:
+        pars, states = self._names()
+        c: dict[str, Any] = {
+            "unames": states, "parnames": pars,
+            "NDIM": len(self.model.state_names), "IPS": 1, "IRS": 0, "ILP": 1,
+            "ICP": ["eta"], "NTST": 50, "NCOL": 4, "IAD": 3, "ISP": 2, "ISW": 1,
+            "IPLT": 0, "NBC": 0, "NINT": 0, "NMX": 3000, "NPR": 5000, "MXBF": 10,
+            "IID": 2, "ITMX": 8, "ITNW": 7, "NWTN": 3, "JAC": 1,
+            "EPSL": 1e-10, "EPSU": 1e-10, "EPSS": 1e-7,
+            "DS": 0.01, "DSMIN": 1e-6, "DSMAX": 0.02, "IADS": 1, "NPAR": 36,
+        }
+        c.update(over)
+        return c
+
+    def _run(self, constants: Mapping[str, Any], restart: str | None = None,
+             allow_mx: bool = False):
+        from thetabif.auto import RunStatus, run_auto
+
+        pars, states = self._names()
+        result = run_auto(self._executable(), _render_constants(constants), restart,
+                          timeout=self.timeout, par_names=pars, state_names=states)
+        if allow_mx and result.status is RunStatus.NO_CONVERGENCE and result.branches:
+            return result
+        if not result.ok:
+            msg = result.status.message + (f"; AUTO says: {result.message}" if result.message
+                                           else "")
+            raise ContinuationFailed(msg)
+        return result
+
+    def _bounds(self, free: Sequence[str], bounds: Mapping[str, tuple[float, float]]
+                ) -> dict[str, list[float]]:
+        out = {}
+        for name in free:
+            lo, hi = bounds[name]
+            if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+                raise ValueError(f"range of {name!r} must be finite with start < stop, "
+                                 f"got {lo}:{hi}")
+            out[name] = [float(lo), float(hi)]
+        return out
+
+    def _check_free(self, free: Sequence[str]) -> tuple[str, ...]:
+        free = tuple(free)
+        for name in free:
+            if name not in self.model.parameter_names:
+                raise ValueError(f"free parameter {name!r} is not a parameter of "
+                                 f"{self.model.name!r}; allowed: "
+                                 f"{', '.join(self.model.parameter_names)}")
+        if len(set(free)) != len(free):
+            raise ValueError(f"free parameters must differ, got {list(free)}")
+        return free
+
+    # ---------------------------------------------------------------- records
+    def _outputs(self, state: np.ndarray, params: Mapping[str, float]) -> tuple[float, float]:
+        num = self.model.numeric
+        p = num.parameter_vector(params)
+        return float(num.output("r", state, p)), float(num.output("abs_z", state, p))
+
+    def _branch_records(self, result, kind: str, free: tuple[str, ...], direction: int
+                        ) -> tuple[list[Branch], list[tuple[Any, Any]]]:
+        branches, points = [], []
+        for b in result.branches:
+            data: dict[str, list] = {k: [] for k in (*free, *self.model.state_names)}
+            data.update(r=[], abs_z=[], stable=[], type=[])
+            if kind == "cycles":
+                data["period"] = []
+            for pt in b.points:
+                params = {**self.params, **{k: pt.parameters[k] for k in free}}
+                state = np.array([pt.state[n] for n in self.model.state_names])
+                for k in free:
+                    data[k].append(pt.parameters[k])
+                for n in self.model.state_names:
+                    data[n].append(pt.state[n])
+                if kind == "cycles":
+                    data["period"].append(pt.parameters.get("period", np.nan))
+                    data["r"].append(np.nan)
+                    data["abs_z"].append(np.nan)
+                else:
+                    r, az = self._outputs(state, params)
+                    data["r"].append(r)
+                    data["abs_z"].append(az)
+                data["stable"].append(bool(pt.stable))
+                data["type"].append(pt.type)
+                keep = (pt.type in CURVE_TYPES if kind in ("fold", "hopf")
+                        else pt.is_special and pt.type not in ("EP", "UZ", "MX", "RG"))
+                if keep:
+                    points.append((pt, result))
+            branches.append(Branch(kind, free, {k: np.asarray(v) for k, v in data.items()},
+                                   direction))
+        return branches, points
+
+    def _special(self, pt, result, kind: str, free: tuple[str, ...]) -> SpecialPoint:
+        from thetabif.polish import KINDS, PolishError, polish
+
+        auto_params = {k: float(pt.parameters[k]) for k in free}
+        params = {**self.params, **auto_params}
+        state = np.array([pt.state[n] for n in self.model.state_names])
+        diff = l1 = period = None
+        extra: dict[str, Any] = {}
+        ptype = pt.type
+        sol = None
+        if pt.label:
+            try:
+                sol = result.solution(pt.label)
+            except KeyError:
+                sol = None
+        if kind == "cycles":
+            period = float(pt.parameters.get("period", np.nan))
+            if sol is not None:
+                prof = np.asarray(sol.u)[:, : len(self.model.state_names)].T
+                num = self.model.numeric
+                p = num.parameter_vector(params)
+                r_prof = num.output("r", prof, p)
+                az_prof = num.output("abs_z", prof, p)
+                extra.update(r_min=float(r_prof.min()), r_max=float(r_prof.max()),
+                             abs_z_min=float(az_prof.min()), abs_z_max=float(az_prof.max()))
+                state = prof[:, 0]
+            if pt.multipliers is not None:
+                extra["multipliers"] = [[float(m.real), float(m.imag)] for m in pt.multipliers]
+            r, az = extra.get("r_max", np.nan), extra.get("abs_z_max", np.nan)
+        else:
+            if sol is not None:
+                state = np.asarray(sol.u)[0, : len(self.model.state_names)]
+            polish_free: tuple[str, ...] | None = None
+            if ptype in ("LP", "HB") and kind == "equilibria":
+                polish_free = free[:1]
+            elif ptype in KINDS and KINDS[ptype] == 2 and len(free) == 2:
+                polish_free = free
+            if polish_free is not None:
+                try:
+                    pp = polish(self.model, ptype, polish_free, state, params)
+                except PolishError as exc:
+                    warnings.warn(f"{ptype} at {auto_params}: Newton polishing failed ({exc}); "
+                                  "AUTO's location is reported", RuntimeWarning, stacklevel=3)
+                else:
+                    diff = float(max(np.max(np.abs(pp.state - state)),
+                                     max(abs(pp.params[k] - params[k]) for k in free)))
+                    if diff > POLISH_WARN.get(ptype, 1e-5):
+                        warnings.warn(f"{ptype}: AUTO's location differs from the Newton-"
+                                      f"polished one by {diff:.3g}", RuntimeWarning,
+                                      stacklevel=3)
+                    state, params, l1 = pp.state, pp.params, pp.l1
+                    if ptype == "HB":
+                        extra["frequency"] = pp.frequency
+            if pt.eigenvalues is not None:
+                extra["eigenvalues"] = [[float(e.real), float(e.imag)] for e in pt.eigenvalues]
+            r, az = self._outputs(state, params)
+        return SpecialPoint(
+            type=ptype, label="", params=dict(params),
+            state=dict(zip(self.model.state_names, map(float, state), strict=True)),
+            r=float(r), abs_z=float(az), stable=bool(pt.stable), kind=kind, free=free,
+            auto_params=auto_params, polish_difference=diff, l1=l1, period=period,
+            extra=extra, _restart=(result.fort8, pt.label, pt.type_number),
+        )
+
+    def _finish(self, kind: str, free: tuple[str, ...], runs: list[tuple[Any, int]]
+                ) -> ContinuationResult:
+        branches: list[Branch] = []
+        specials: list[SpecialPoint] = []
+        messages: list[str] = []
+        for result, direction in runs:
+            bs, pts = self._branch_records(result, kind, free, direction)
+            branches += bs
+            if result.message:
+                messages.append(result.message)
+            for pt, res in pts:
+                sp = self._special(pt, res, kind, free)
+                if not any(_same_point(sp, o) for o in specials):
+                    specials.append(sp)
+        if not any(len(b) > 1 for b in branches):
+            raise ContinuationFailed(f"the {kind} branch never left its start point")
+        specials.sort(key=lambda s: (s.type, s.params[free[0]]))
+        counts: dict[str, int] = {}
+        labelled = []
+        for s in specials:
+            counts[s.type] = counts.get(s.type, 0) + 1
+            labelled.append(_relabel(s, f"{s.type}{counts[s.type]}"))
+        labelled.sort(key=lambda s: s.params[free[0]])
+        return ContinuationResult(kind, self.model.name, free, dict(self.params),
+                                  tuple(branches), tuple(labelled), tuple(messages))
+
+    # -------------------------------------------------------------- public API
+    def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
+                   ds: float = 0.01, dsmax: float = 0.02, nmx: int = 5000
+                   ) -> ContinuationResult:
+        """Equilibria in one parameter, from the starting equilibrium in both directions.
+
+        Parameters
+        ----------
+        free : str
+            The continuation parameter.
+        start, stop : float
+            The parameter range (runs stop at its ends).
+        ds, dsmax : float
+            First and largest step (arclength). ``dsmax`` above ~0.05 lets AUTO step
+            over the upper theta fold without detecting it.
+        """
+        (free,) = self._check_free([free])
+        bounds = self._bounds([free], {free: (start, stop)})
+        runs = []
+        for sign in (1, -1):
+            c = self._constants(ICP=[free, "r", "v"], DS=sign * ds, DSMAX=dsmax, NMX=nmx,
+                                UZSTOP=bounds)
+            runs.append((self._run(c), sign))
+        return self._finish("equilibria", (free,), runs)
+
+    def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
+              bounds: Mapping[str, tuple[float, float]] | None = None, *,
+              ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000) -> ContinuationResult:
+        """Follow a fold (LP) or Hopf (HB) point in two parameters, both directions.
+
+        The curve is followed until it leaves ``bounds`` (default eta in [-20, 20],
+        J in [-60, 60]), or NMX steps (it closes on itself).
+        """
+        if point.type not in ("LP", "HB") or point._restart is None:
+            raise ValueError(f"curve() starts from an LP or HB point of an equilibrium run, "
+                             f"got {point.type} {point.label!r}")
+        free = self._check_free(free)
+        if len(free) != 2:
+            raise ValueError(f"a curve needs two free parameters, got {list(free)}")
+        default = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
+        given = {**default, **(bounds or {})}
+        for name in free:
+            if name not in given:
+                raise ValueError(f"give a range for {name!r} in bounds")
+        box = self._bounds(free, given)
+        fort8, label, _ = point._restart
+        kind = "fold" if point.type == "LP" else "hopf"
+        runs = []
+        for sign in (1, -1):
+            c = self._constants(IRS=label, ISW=2, ICP=[*free, "r", "v"], DS=sign * ds,
+                                DSMAX=dsmax, NMX=nmx, UZSTOP=box)
+            runs.append((self._run(c, fort8), sign))
+        return self._finish(kind, free, runs)
+
+    def cycles(self, point: SpecialPoint, free: str = "eta", start: float = -20.0,
+               stop: float = 20.0, *, ds: float = 0.01, dsmax: float = 0.5, nmx: int = 400,
+               max_period: float = 500.0, ntst: int = 80) -> ContinuationResult:
+        """Periodic orbits born at a Hopf point, continued in one parameter.
+
+        Every tenth orbit is stored with its profile, giving min/max of r and |z|.
+        When the period grows beyond ``max(5 T_Hopf, max_period / 5)``, the branch
+        approaches a homoclinic orbit: a ``homoclinic_approach`` message is added, and
+        AUTO's eventual non-convergence there (MX) is not an error.
+        """
+        if point.type != "HB" or point._restart is None:
+            raise ValueError(f"cycles() starts from an HB point of an equilibrium run, got "
+                             f"{point.type} {point.label!r}")
+        (free,) = self._check_free([free])
+        box = self._bounds([free], {free: (start, stop)})
+        fort8, label, _ = point._restart
+        c = self._constants(IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=ntst, NPR=10,
+                            EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
+                            THL={PERIOD_PAR: 0.0},
+                            UZSTOP=box)
+        result = self._run(c, fort8, allow_mx=True)
+        res = self._finish("cycles", (free,), [(result, 1)])
+        period = np.concatenate([b.data["period"] for b in res.branches])
+        msgs = list(res.messages)
+        omega = point.extra.get("frequency")
+        p0 = 2 * np.pi / omega if omega else float(period[0])
+        growing = len(period) > 3 and np.nanmax(period) > max(5 * p0, 0.2 * max_period)
+        if growing:
+            msgs.append(f"homoclinic_approach: the period grew from {p0:.4g} to "
+                        f"{np.nanmax(period):.4g}")
+        elif not result.ok:
+            raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
+        stable = {p.label: p.stable for b in result.branches for p in b.points if p.label}
+        num = self.model.numeric
+        nstate = len(self.model.state_names)
+        orbits = []
+        for sol in result.solutions:
+            params = {**self.params, free: float(sol.parameters[free])}
+            prof = np.asarray(sol.u)[:, :nstate].T
+            p = num.parameter_vector(params)
+            r_prof, az_prof = num.output("r", prof, p), num.output("abs_z", prof, p)
+            orbits.append({free: params[free], "period": float(sol.period or np.nan),
+                           "r_min": float(r_prof.min()), "r_max": float(r_prof.max()),
+                           "abs_z_min": float(az_prof.min()),
+                           "abs_z_max": float(az_prof.max()),
+                           "stable": bool(stable.get(sol.label, False)),
+                           "type": sol.type})
+        return ContinuationResult(res.kind, res.model, res.free, res.params, res.branches,
+                                  res.special_points, tuple(msgs), tuple(orbits))
+
+
+def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:
+    if a.type != b.type:
+        return False
+    keys = set(a.params) & set(b.params)
+    return all(abs(a.params[k] - b.params[k]) < 1e-6 for k in keys) and all(
+        abs(a.state[k] - b.state[k]) < 1e-6 for k in a.state)
+
+
+def _relabel(p: SpecialPoint, label: str) -> SpecialPoint:
+    from dataclasses import replace
+
+    return replace(p, label=label)
