@@ -315,3 +315,16 @@ def test_auto_script_under_auto_cli(tmp_path):
     r_c = (3 * Delta**2 / (4 * pi**4)) ** 0.25
     assert cusp, "no cusp (CP) found on the fold curve"
     np.testing.assert_allclose(cusp[0][4], 8 * pi**2 * r_c / 3, rtol=1e-8)
+
+    # The same special points through thetabif's own engine (AUTO's unpolished values):
+    # both runs are AUTO on the same equations and constants, so they agree to the
+    # 11 significant digits AUTO prints.
+    from thetabif import Continuation
+
+    cont = Continuation(ThetaModel(), {"J": J})
+    eq = cont.equilibria("eta", -20.0, 20.0)
+    engine_lp = np.sort([p.auto_params["eta"] for p in eq.special("LP")])
+    np.testing.assert_allclose(engine_lp, lp_eta, rtol=1e-10, atol=1e-10)
+    cp = cont.curve(eq.point("LP1"), ("eta", "J")).special("CP")
+    assert len(cp) == 1
+    np.testing.assert_allclose(cp[0].auto_params["J"], cusp[0][4], rtol=1e-9)
