@@ -1,0 +1,659 @@
+"""Time-course verification: what the bifurcation diagram predicts, checked by simulation.
+
+For every phase of an input protocol the diagram (a one-parameter continuation of
+equilibria in ``eta``, plus the limit cycles born at its Hopf points) predicts the
+attractor the system reaches, without simulating:
+
+* ``I_ext`` and ``eta`` enter every model variant only as ``eta + I_ext``, so the phase
+  with input ``I`` sits at ``eta_eff = eta + I`` on the diagram's ``eta`` axis;
+* the equilibria there are the branch points interpolated at ``eta_eff`` (polished by
+  Newton unless ``polish=False``), their eigenvalues give node/focus, the decay rate
+  ``-max Re(lambda)`` and the frequency ``Im(lambda)`` of the slowest mode;
+* stable limit cycles there come from continuing the cycles of each Hopf point up to
+  ``eta_eff`` exactly (AUTO stops on the bound), giving their period and range of r.
+
+**Hysteresis rule.** The attractor of a phase is the one whose basin contains the
+state at the phase start: ``z0`` for the first phase, the previous phase's predicted
+attractor afterwards. Where several stable equilibria coexist, the basins are
+separated by the stable manifolds of the saddles (one unstable eigenvalue) between
+them; each is replaced by its tangent hyperplane at the saddle, ``w . (u - u_s) = 0``
+with ``w`` the left eigenvector of the unstable eigenvalue, and the predicted
+equilibrium is the one on the same side of every such hyperplane as the start state.
+A cycle persists when the previous phase ended on a cycle and a stable cycle exists.
+The rule that decided is stored in ``predicted["rule"]``.
+
+Then the protocol is simulated and each phase compared with its prediction, with the
+tolerances of :class:`Tolerances`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.optimize import root
+
+from thetabif.models import ThetaModel
+from thetabif.protocols import Protocol
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
+
+    from thetabif.continuation import Continuation, ContinuationResult
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Pass criteria of a phase.
+
+    Attributes
+    ----------
+    r_abs : float
+        Allowed ``|r_end - r*|`` once the predicted transient has died out. The
+        simulation's global error is ~1e-9 (rtol 1e-10); 1e-6 leaves room for a phase
+        that has converged to ~1e-7 without demanding more than the solver gives.
+    transient_factor : float
+        A phase that is too short to converge must still end within
+        ``transient_factor * |r_start - r*| * cond(V) * exp(-rate * duration)`` of r*
+        (linear theory with the eigenvector matrix ``V``); the factor 3 absorbs the
+        nonlinear first part of the transient.
+    rate_rel : float
+        Relative tolerance of the measured decay rate. It is fitted on the envelope
+        where ``1e-9 < |u - u*| < 1e-2``: the upper end still carries O(1e-2) nonlinear
+        corrections to the rate, so 5 %.
+    frequency_rel : float
+        Relative tolerance of the frequency of a damped oscillation, measured from
+        the spacing of zero crossings of ``r - r*``, which is exact for the linear
+        flow; 2 % covers the same nonlinear corrections.
+    period_rel : float
+        Relative tolerance of a limit cycle's period. AUTO's orbit (NTST=80, NCOL=4)
+        is accurate to ~1e-7; crossing times interpolated on the 0.01 output grid and
+        the remaining slow transient of the simulation stay below 1e-3.
+    range_rel : float
+        Tolerance of the cycle's min and max of r, relative to the predicted amplitude
+        ``r_max - r_min`` (extrema refined by a parabola through the three samples).
+    """
+
+    r_abs: float = 1e-6
+    transient_factor: float = 3.0
+    rate_rel: float = 0.05
+    frequency_rel: float = 0.02
+    period_rel: float = 1e-3
+    range_rel: float = 5e-3
+
+
+@dataclass(frozen=True)
+class PhaseCheck:
+    """Prediction, observation and verdict of one protocol phase."""
+
+    name: str
+    start: float
+    stop: float
+    I_ext: float
+    predicted: dict
+    observed: dict
+    passed: bool
+    failures: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON entry: name, start, stop, predicted, observed, pass."""
+        return {"name": self.name, "start": self.start, "stop": self.stop,
+                "I_ext": self.I_ext, "predicted": _jsonable(self.predicted),
+                "observed": _jsonable(self.observed), "pass": bool(self.passed),
+                "failures": list(self.failures)}
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Per-phase predicted vs observed behaviour of one protocol run.
+
+    Attributes
+    ----------
+    model : str
+    params : dict
+    protocol : Protocol
+    z0 : complex
+    phases : tuple of PhaseCheck
+    dataset : xarray.Dataset
+        The simulated time course.
+    tolerances : Tolerances
+    """
+
+    model: str
+    params: dict
+    protocol: Protocol
+    z0: complex
+    phases: tuple[PhaseCheck, ...]
+    dataset: Any = field(repr=False)
+    tolerances: Tolerances = field(default_factory=Tolerances)
+
+    @property
+    def passed(self) -> bool:
+        """True when every phase passed."""
+        return all(p.passed for p in self.phases)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"phases": [...], "pass": bool}`` plus model, parameters and tolerances."""
+        return {"model": self.model, "params": self.params,
+                "protocol": self.protocol.describe(),
+                "z0": [self.z0.real, self.z0.imag],
+                "tolerances": asdict(self.tolerances),
+                "phases": [p.to_dict() for p in self.phases], "pass": self.passed}
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The record as a JSON string."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def to_dataframe(self):
+        """One row per phase: the main predicted and observed numbers."""
+        import pandas as pd
+
+        rows = []
+        for p in self.phases:
+            pr, ob = p.predicted, p.observed
+            rows.append({
+                "phase": p.name, "start": p.start, "stop": p.stop, "I_ext": p.I_ext,
+                "attractor": pr.get("kind"), "type": pr.get("type"),
+                "r_pred": pr.get("r"), "r_obs": ob.get("r_end"),
+                "rate_pred": pr.get("decay_rate"), "rate_obs": ob.get("decay_rate"),
+                "freq_pred": pr.get("frequency"), "freq_obs": ob.get("frequency"),
+                "period_pred": pr.get("period"), "period_obs": ob.get("period"),
+                "rule": pr.get("rule"), "pass": p.passed,
+            })
+        return pd.DataFrame(rows)
+
+    def table(self) -> str:
+        """A plain-text table, one line per phase, failures listed below."""
+        lines = [f"model {self.model}; {self.protocol.describe()}; z0 = {self.z0}"]
+        head = (f"{'phase':<8} {'t':>13} {'I':>5} {'attractor':<15} {'predicted':<36} "
+                f"{'observed':<36} pass")
+        lines.append(head)
+        for p in self.phases:
+            pr, ob = p.predicted, p.observed
+            if pr.get("kind") == "equilibrium":
+                att = f"eq ({pr['type']})"
+                pred = f"r={pr['r']:.7g} rate={pr['decay_rate']:.4g}"
+                obs = f"r={ob.get('r_end', float('nan')):.7g} rate={_fmt(ob.get('decay_rate'))}"
+                if pr["type"] == "focus":
+                    pred += f" w={pr['frequency']:.4g}"
+                    obs += f" w={_fmt(ob.get('frequency'))}"
+            elif pr.get("kind") == "cycle":
+                att = "limit cycle"
+                pred = f"T={pr['period']:.6g} r=[{pr['r_min']:.4g},{pr['r_max']:.4g}]"
+                obs = (f"T={_fmt(ob.get('period'))} r=[{_fmt(ob.get('r_min'))},"
+                       f"{_fmt(ob.get('r_max'))}]")
+            else:
+                att, pred, obs = "none", "-", f"r={ob.get('r_end', float('nan')):.7g}"
+            lines.append(f"{p.name:<8} {f'[{p.start:g},{p.stop:g})':>13} {p.I_ext:>5g} "
+                         f"{att:<15} {pred:<36} {obs:<36} {'yes' if p.passed else 'NO'}")
+        for p in self.phases:
+            for f in p.failures:
+                lines.append(f"  {p.name}: {f}")
+        lines.append("all phases pass" if self.passed else "VERIFICATION FAILED")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def figure(self) -> Figure:
+        """Time course of r with the predicted levels (equilibria) and bands (cycles).
+
+        Lower panel: ``|r - r*|`` on a log scale with the predicted decay
+        ``exp(-rate t)`` drawn from the first point of the fitted window.
+        """
+        from matplotlib.figure import Figure
+
+        ds = self.dataset
+        t, r = ds.time.to_numpy(), ds.r.to_numpy()
+        fig = Figure(figsize=(9, 6), layout="constrained")
+        ax, ax2 = fig.subplots(2, 1, sharex=True)
+        ax.plot(t, r, color="k", lw=1, label="simulated r")
+        for k, p in enumerate(self.phases):
+            colour = "tab:green" if p.passed else "tab:red"
+            if k % 2:
+                ax.axvspan(p.start, p.stop, color="0.93", zorder=0)
+                ax2.axvspan(p.start, p.stop, color="0.93", zorder=0)
+            pr = p.predicted
+            if pr.get("kind") == "equilibrium":
+                ax.hlines(pr["r"], p.start, p.stop, colors=colour, linestyles="--",
+                          label=f"{p.name}: r* = {pr['r']:.4g} ({pr['type']})")
+                m = (t >= p.start) & (t <= p.stop)
+                dev = np.abs(r[m] - pr["r"])
+                ax2.semilogy(t[m], np.maximum(dev, 1e-16), color="k", lw=0.8)
+                t0 = p.observed.get("fit_t0")
+                if t0 is not None:
+                    d0 = p.observed["fit_d0"]
+                    tt = np.linspace(t0, p.stop, 50)
+                    ax2.semilogy(tt, d0 * np.exp(-pr["decay_rate"] * (tt - t0)), color=colour,
+                                 ls="--")
+            elif pr.get("kind") == "cycle":
+                ax.fill_between([p.start, p.stop], pr["r_min"], pr["r_max"], color=colour,
+                                alpha=0.25, label=f"{p.name}: cycle T = {pr['period']:.4g}")
+        ax.set_ylabel("r")
+        ax.legend(fontsize="small", loc="upper left")
+        verdict = "all phases pass" if self.passed else "verification FAILED"
+        ax.set_title(f"{self.model}: predicted vs simulated ({verdict})")
+        ax2.set_ylabel("|r - r*|")
+        ax2.set_xlabel("time")
+        return fig
+
+
+def _fmt(x: Any) -> str:
+    return "n/a" if x is None else f"{x:.5g}"
+
+
+def _jsonable(d: Any) -> Any:
+    if isinstance(d, dict):
+        return {k: _jsonable(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [_jsonable(v) for v in d]
+    if isinstance(d, np.ndarray):
+        return _jsonable(d.tolist())
+    if isinstance(d, (np.bool_, bool)):
+        return bool(d)
+    if isinstance(d, (np.floating, float)):
+        return None if not math.isfinite(float(d)) else float(d)
+    if isinstance(d, np.integer):
+        return int(d)
+    return d
+
+
+# ----------------------------------------------------------------- predictions
+def _eq_record(model: ThetaModel, params: Mapping[str, float], u: np.ndarray,
+               source: str) -> dict[str, Any]:
+    num = model.numeric
+    p = num.parameter_vector(params)
+    jac = num.jacobian(u, p)
+    lam, vec = np.linalg.eig(jac)
+    lead = lam[np.argmax(lam.real)]
+    stable = bool(np.all(lam.real < 0))
+    n_unstable = int(np.sum(lam.real > 0))
+    if n_unstable:
+        kind_ = "saddle" if n_unstable < len(lam) else "repeller"
+    else:
+        kind_ = "focus" if abs(lead.imag) > 1e-12 else "node"
+    try:
+        cond = float(np.linalg.cond(vec))
+    except np.linalg.LinAlgError:
+        cond = float("inf")
+    return {
+        "kind": "equilibrium", "type": kind_, "stable": stable,
+        "r": float(num.output("r", u, p)), "abs_z": float(num.output("abs_z", u, p)),
+        "state": [float(x) for x in u],
+        "eigenvalues": [[float(e.real), float(e.imag)] for e in lam],
+        "decay_rate": float(-lead.real), "frequency": float(abs(lead.imag)),
+        "eigvec_cond": cond, "source": source,
+    }
+
+
+def _newton(model: ThetaModel, params: Mapping[str, float], u0: np.ndarray
+            ) -> np.ndarray | None:
+    num = model.numeric
+    p = num.parameter_vector(params)
+    sol = root(lambda u: num.rhs(u, p), u0, jac=lambda u: num.jacobian(u, p), tol=1e-14)
+    u = sol.x
+    if not np.all(np.isfinite(u)) or u[0] ** 2 + u[1] ** 2 >= 1:
+        return None
+    if np.max(np.abs(num.rhs(u, p))) > 1e-10:
+        return None
+    return u
+
+
+def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
+                       diagram: ContinuationResult, eta_eff: float, *, polish: bool = True
+                       ) -> list[dict[str, Any]]:
+    """Equilibria at ``eta_eff`` read off the diagram's branches (sorted by r).
+
+    Every branch segment that crosses ``eta_eff`` gives one equilibrium, its state
+    interpolated linearly and, with ``polish``, refined by Newton at ``params``. A
+    point whose Newton solve fails is kept unpolished with ``source`` saying so.
+    """
+    names = model.state_names
+    found: list[np.ndarray] = []
+    sources: list[str] = []
+    for b in diagram.branches:
+        e = np.asarray(b.data["eta"], dtype=float)
+        U = np.array([np.asarray(b.data[n], dtype=float) for n in names])
+        for i in range(len(e) - 1):
+            a, c = e[i] - eta_eff, e[i + 1] - eta_eff
+            if a == c or a * c > 0:
+                continue
+            w = a / (a - c)
+            u = (1 - w) * U[:, i] + w * U[:, i + 1]
+            src = "continuation"
+            if polish:
+                un = _newton(model, params, u)
+                if un is not None:
+                    u, src = un, "continuation+newton"
+                else:
+                    src = "continuation (newton failed)"
+            if any(np.max(np.abs(u - f)) < 1e-6 for f in found):
+                continue
+            found.append(u)
+            sources.append(src)
+    recs = [_eq_record(model, params, u, s) for u, s in zip(found, sources, strict=True)]
+    return sorted(recs, key=lambda d: d["r"])
+
+
+def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
+              span: float = 40.0) -> tuple[list[dict[str, Any]], list[str]]:
+    """Stable cycles at ``eta_eff`` from each Hopf point, by continuing up to it."""
+    from thetabif.continuation import ContinuationFailed
+
+    out, notes = [], []
+    for hb in diagram.special("HB"):
+        e_hb = hb.params["eta"]
+        if abs(e_hb - eta_eff) < 1e-6:
+            continue
+        lo, hi = (eta_eff, e_hb + span) if eta_eff < e_hb else (e_hb - span, eta_eff)
+        try:
+            cyc = cont.cycles(hb, "eta", lo, hi)
+        except (ContinuationFailed, ValueError) as exc:
+            notes.append(f"cycles from {hb.label} failed: {exc}")
+            continue
+        for o in cyc.orbits:
+            if abs(o["eta"] - eta_eff) < 1e-7 and o["stable"]:
+                out.append({"kind": "cycle", "type": "limit cycle", "stable": True,
+                            "period": o["period"], "r_min": o["r_min"], "r_max": o["r_max"],
+                            "abs_z_min": o["abs_z_min"], "abs_z_max": o["abs_z_max"],
+                            "hopf": hb.label, "hopf_eta": e_hb, "l1": hb.l1,
+                            "source": "continuation (AUTO cycles)"})
+                break
+    return out, notes
+
+
+def _separatrix_choice(eqs: list[dict[str, Any]], model: ThetaModel,
+                       params: Mapping[str, float], u_start: np.ndarray
+                       ) -> tuple[dict[str, Any] | None, str]:
+    stable = [e for e in eqs if e["stable"]]
+    num = model.numeric
+    p = num.parameter_vector(params)
+    planes = []
+    for e in eqs:
+        lam = np.array([complex(a, b) for a, b in e["eigenvalues"]])
+        if e["type"] == "saddle" and np.sum(lam.real > 0) == 1:
+            us = np.array(e["state"])
+            lam_l, left = np.linalg.eig(num.jacobian(us, p).T)
+            w = np.real(left[:, int(np.argmax(lam_l.real))])
+            planes.append((us, w, e["r"]))
+    if not planes:
+        return None, "no saddle"
+
+    def sides(u: np.ndarray) -> tuple[int, ...]:
+        return tuple(int(np.sign(w @ (u - us))) for us, w, _ in planes)
+
+    s0 = sides(u_start)
+    ok = [e for e in stable if sides(np.array(e["state"])) == s0]
+    saddle_r = ", ".join(f"{r:.4g}" for _, _, r in planes)
+    if len(ok) == 1:
+        return ok[0], f"separatrix: start state on the side of the saddle(s) at r = {saddle_r}"
+    return None, "separatrix undecided"
+
+
+def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Protocol,
+                   u0: np.ndarray, t_end: float, *, diagram: ContinuationResult,
+                   continuation: Continuation | None = None, polish: bool = True
+                   ) -> list[tuple[Any, dict[str, Any]]]:
+    """The predicted attractor of every phase, by the hysteresis rule of this module.
+
+    Returns ``[(phase, prediction), ...]``; a prediction without a stable attractor
+    has ``kind = "none"``.
+    """
+    base = {k: v for k, v in diagram.params.items()}
+    for k, v in params.items():
+        if k not in ("eta", "I_ext") and abs(base.get(k, v) - v) > 1e-12:
+            raise ValueError(f"the diagram was computed at {k} = {base[k]}, the "
+                             f"verification asks for {k} = {v}")
+    out = []
+    u_start = np.asarray(u0, dtype=float)
+    prev_kind = "start"
+    for ph in protocol.phases(0.0, t_end):
+        eta_eff = params["eta"] + ph.value - base.get("I_ext", 0.0)
+        pp = {**params, "I_ext": ph.value}
+        eqs = diagram_equilibria(model, pp, diagram, eta_eff, polish=polish)
+        stable = [e for e in eqs if e["stable"]]
+        cycles, notes = ([], [])
+        if continuation is not None and diagram.special("HB"):
+            cycles, notes = _cycle_at(continuation, diagram, eta_eff)
+        from thetabif.equilibrium import find_equilibria
+
+        newton_n = len(find_equilibria(model, pp))
+        if prev_kind == "cycle" and cycles:
+            pred, rule = cycles[0], "cycle persists: the previous phase ended on a cycle"
+        elif len(stable) + len(cycles) == 1:
+            pred = (stable + cycles)[0]
+            rule = "only attractor"
+        elif not stable and not cycles:
+            pred, rule = {"kind": "none"}, "the diagram predicts no stable attractor"
+        elif not stable:
+            pred, rule = cycles[0], "first of several cycles"
+        else:
+            pred, rule = _separatrix_choice(eqs, model, pp, u_start)
+            if pred is None:
+                d = [np.linalg.norm(np.array(e["state"]) - u_start) for e in stable]
+                pred = stable[int(np.argmin(d))]
+                rule = f"{rule}; nearest stable equilibrium to the start state"
+        pred = dict(pred)
+        pred.update(rule=rule, eta_eff=eta_eff, n_equilibria=len(eqs),
+                    n_stable_equilibria=len(stable), n_stable_cycles=len(cycles),
+                    newton_equilibria=newton_n, newton_agrees=newton_n == len(eqs))
+        if notes:
+            pred["notes"] = notes
+        if pred["kind"] == "equilibrium":
+            u_start = np.array(pred["state"])
+        prev_kind = pred["kind"]
+        out.append((ph, pred))
+    return out
+
+
+# ------------------------------------------------------------------ observation
+def _crossings(t: np.ndarray, y: np.ndarray, upward_only: bool = False) -> np.ndarray:
+    s = np.sign(y)
+    idx = np.flatnonzero((s[:-1] < 0) & (s[1:] > 0)) if upward_only else \
+        np.flatnonzero(s[:-1] * s[1:] < 0)
+    return t[idx] - y[idx] * (t[idx + 1] - t[idx]) / (y[idx + 1] - y[idx])
+
+
+def _extremum(t: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Value at the vertex of the parabola through samples k-1, k, k+1."""
+    if k == 0 or k == len(y) - 1:
+        return float(y[k])
+    a, b, c = y[k - 1], y[k], y[k + 1]
+    den = a - 2 * b + c
+    if den == 0:
+        return float(b)
+    return float(b - (a - c) ** 2 / (8 * den))
+
+
+def observe_equilibrium(t: np.ndarray, U: np.ndarray, r: np.ndarray, pred: Mapping[str, Any]
+                        ) -> dict[str, Any]:
+    """Distance to the predicted equilibrium, fitted decay rate and frequency."""
+    us = np.array(pred["state"])
+    d = np.linalg.norm(U - us[:, None], axis=0)
+    obs: dict[str, Any] = {"r_start": float(r[0]), "r_end": float(r[-1]),
+                           "distance_start": float(d[0]), "distance_end": float(d[-1]),
+                           "r_range_last_20pct": float(np.ptp(r[int(0.8 * len(r)):]))}
+    # Linear regime, above the error floor: from the first sample with |u - u*| < 1e-2
+    # up to the first with |u - u*| < 1e-7. Below ~1e-8 the dense-output interpolation
+    # of the rtol = 1e-10 solution is noise (measured: 1e-11..3e-9 on the tutorial).
+    inside = np.flatnonzero(d < 1e-2)
+    i0 = int(inside[0]) if len(inside) else len(d)
+    below = np.flatnonzero(d[i0:] < 1e-7)
+    i1 = i0 + int(below[0]) if len(below) else len(d) - 1
+    if i1 - i0 >= 10:
+        tw, dw, rw = t[i0:i1 + 1], d[i0:i1 + 1], r[i0:i1 + 1] - pred["r"]
+        if pred["type"] == "focus":
+            pk = np.flatnonzero((dw[1:-1] >= dw[:-2]) & (dw[1:-1] > dw[2:])) + 1
+            ft, fd = (tw[pk], dw[pk]) if len(pk) >= 3 else (tw, dw)
+        else:
+            ft, fd = tw, dw
+        if len(ft) >= 3 and ft[-1] - ft[0] > 0:
+            slope = np.polyfit(ft, np.log(fd), 1)[0]
+            obs["decay_rate"] = float(-slope)
+            obs["fit_t0"], obs["fit_d0"] = float(ft[0]), float(fd[0])
+            obs["fit_window"] = [float(tw[0]), float(tw[-1])]
+        cr = _crossings(tw, rw)
+        obs["zero_crossings"] = int(len(cr))
+        if len(cr) >= 3:
+            obs["frequency"] = float(np.pi / np.mean(np.diff(cr)))
+        else:
+            obs["frequency"] = 0.0
+    return obs
+
+
+def observe_cycle(t: np.ndarray, r: np.ndarray) -> dict[str, Any]:
+    """Period and range of r over the last part of a phase."""
+    obs: dict[str, Any] = {"r_start": float(r[0]), "r_end": float(r[-1])}
+    half = len(r) // 2
+    tw, rw = t[half:], r[half:]
+    mid = 0.5 * (rw.max() + rw.min())
+    up = _crossings(tw, rw - mid, upward_only=True)
+    obs["r_range_last_half"] = float(np.ptp(rw))
+    if len(up) < 4:
+        return obs
+    periods = np.diff(up)
+    obs["period"] = float(np.mean(periods[-3:]))
+    last = (t >= up[-3]) & (t <= up[-1])
+    tl, rl = t[last], r[last]
+    obs["r_max"] = _extremum(tl, rl, int(np.argmax(rl)))
+    obs["r_min"] = _extremum(tl, rl, int(np.argmin(rl)))
+    obs["cycles_seen"] = int(len(up) - 1)
+    return obs
+
+
+def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
+           tol: Tolerances) -> list[str]:
+    fails = []
+    kind = pred.get("kind")
+    if kind == "equilibrium":
+        res = (tol.transient_factor * abs(obs["r_start"] - pred["r"]) * pred["eigvec_cond"]
+               * math.exp(-pred["decay_rate"] * duration))
+        allowed = max(tol.r_abs, res)
+        err = abs(obs["r_end"] - pred["r"])
+        if not err <= allowed:
+            fails.append(f"r at the phase end is {obs['r_end']:.8g}, predicted {pred['r']:.8g} "
+                         f"(|diff| {err:.3g} > allowed {allowed:.3g})")
+        rate = obs.get("decay_rate")
+        if rate is None and res > 1e-3:
+            # the transient cannot reach the linear window within this phase
+            obs_note = "decay rate not measurable: the phase is too short"
+            obs.setdefault("notes", []).append(obs_note)
+        elif rate is None:
+            fails.append("no linear-regime window to measure the decay rate in")
+        elif abs(rate - pred["decay_rate"]) > tol.rate_rel * pred["decay_rate"]:
+            fails.append(f"decay rate {rate:.5g}, predicted {pred['decay_rate']:.5g}")
+        f = obs.get("frequency")
+        if f is not None and pred["type"] == "focus":
+            if abs(f - pred["frequency"]) > tol.frequency_rel * pred["frequency"]:
+                fails.append(f"frequency {f:.5g}, predicted {pred['frequency']:.5g}")
+        elif f is not None and pred["type"] == "node" and obs.get("zero_crossings", 0) > 2:
+            fails.append(f"predicted a node, observed {obs['zero_crossings']} oscillations")
+    elif kind == "cycle":
+        if "period" not in obs:
+            fails.append("predicted a limit cycle, observed no sustained oscillation "
+                         f"(r range {obs['r_range_last_half']:.3g} over the last half)")
+        else:
+            if abs(obs["period"] - pred["period"]) > tol.period_rel * pred["period"]:
+                fails.append(f"period {obs['period']:.6g}, predicted {pred['period']:.6g}")
+            amp = pred["r_max"] - pred["r_min"]
+            for k in ("r_min", "r_max"):
+                if abs(obs[k] - pred[k]) > tol.range_rel * amp:
+                    fails.append(f"{k} {obs[k]:.6g}, predicted {pred[k]:.6g}")
+    else:
+        fails.append("the diagram predicts no stable attractor for this phase")
+    return fails
+
+
+# ---------------------------------------------------------------------- driver
+def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
+           protocol: Protocol | None = None, *, z0: complex = -0.6 - 0.8j,
+           s0: float | None = None, t_end: float | None = None, dt: float = 0.01,
+           diagram: ContinuationResult | None = None,
+           continuation: Continuation | None = None, polish: bool = True,
+           tolerances: Tolerances | None = None) -> VerificationResult:
+    """Predict each phase's attractor from the diagram, simulate, and compare.
+
+    Parameters
+    ----------
+    model : ThetaModel, optional
+        Default: the delta-pulse theta model.
+    params : mapping, optional
+        Parameters (defaults fill the rest). ``I_ext`` is taken from the protocol.
+    protocol : Protocol, optional
+        Default: the tutorial's ``Protocol.step(20, 80, 3)``.
+    z0, s0 : complex, float
+        Initial state (as in :func:`thetabif.simulate`).
+    t_end : float, optional
+        Simulated time; default: last switch + 20 (100 for the tutorial).
+    dt : float
+        Output spacing of the simulation (crossing times are interpolated on it).
+    diagram : ContinuationResult, optional
+        An equilibrium continuation in ``eta`` of the same model and parameters. By
+        default it is computed on AUTO-07p over every phase's ``eta + I_ext`` +- 10.
+    continuation : Continuation, optional
+        The engine used for limit cycles at Hopf points of the diagram (default: the
+        one that computed the default diagram; no cycles if a diagram is given alone).
+    polish : bool
+        Refine the diagram's interpolated equilibria by Newton (False keeps the
+        diagram's values exactly, e.g. to test that a wrong diagram is caught).
+    tolerances : Tolerances, optional
+
+    Returns
+    -------
+    VerificationResult
+
+    Raises
+    ------
+    ValueError
+        Invalid model parameters, initial state, times, or a diagram computed at
+        other parameter values.
+    """
+    from thetabif.simulation import initial_state, simulate
+
+    model = model or ThetaModel()
+    if not isinstance(model, ThetaModel):
+        raise ValueError(f"model must be a ThetaModel, got {type(model).__name__}")
+    protocol = protocol if protocol is not None else Protocol.step(20.0, 80.0, 3.0)
+    if not isinstance(protocol, Protocol):
+        raise ValueError(f"protocol must be a Protocol, got {type(protocol).__name__}")
+    full = model.validate_params(params)
+    if t_end is None:
+        t_end = (protocol.breaks[-1] + 20.0) if protocol.breaks else 100.0
+    if not (math.isfinite(t_end) and t_end > 0):
+        raise ValueError(f"t_end must be finite and > 0, got {t_end!r}")
+    if not (math.isfinite(dt) and 0 < dt <= 0.05):
+        raise ValueError(f"dt must be in (0, 0.05] to resolve oscillations, got {dt!r}")
+    tol = tolerances or Tolerances()
+    u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
+    phases = protocol.phases(0.0, t_end)
+    if diagram is None:
+        from thetabif.continuation import Continuation
+
+        etas = [full["eta"] + ph.value for ph in phases]
+        continuation = continuation or Continuation(model, {**full, "I_ext": 0.0})
+        diagram = continuation.equilibria("eta", min(etas) - 10.0, max(etas) + 10.0)
+    preds = predict_phases(model, full, protocol, u0, t_end, diagram=diagram,
+                           continuation=continuation, polish=polish)
+
+    ds: xr.Dataset = simulate(model, full, t_end=t_end, dt=dt, inputs=protocol, z0=z0, s0=s0)
+    t = ds.time.to_numpy()
+    U = np.array([ds.z.real.to_numpy(), ds.z.imag.to_numpy()]
+                 + ([ds.s.to_numpy()] if "s" in ds else []))
+    r = ds.r.to_numpy()
+    checks = []
+    for ph, pred in preds:
+        last = ph.stop >= t_end
+        m = (t >= ph.start - 1e-9) & ((t < ph.stop - 1e-9) | last)
+        if pred.get("kind") == "equilibrium":
+            obs = observe_equilibrium(t[m], U[:, m], r[m], pred)
+        else:
+            obs = observe_cycle(t[m], r[m])
+        fails = _judge(pred, obs, ph.stop - ph.start, tol)
+        checks.append(PhaseCheck(ph.name, ph.start, ph.stop, ph.value, pred, obs, not fails,
+                                 tuple(fails)))
+    return VerificationResult(model.name, full, protocol, complex(z0), tuple(checks), ds, tol)
