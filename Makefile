@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 OUT    ?= out
-APT_PACKAGES = auto-07p gfortran python3-numpy
+APT_PACKAGES = auto-07p gfortran gcc python3-numpy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := $(VENV)/bin
 
@@ -24,7 +24,8 @@ lint: setup
 
 setup: system $(VENV)/.installed
 
-# System packages: AUTO-07p, gfortran, and Debian's numpy for AUTO's own command line.
+# System packages: AUTO-07p, gfortran, gcc (thetabif's compiled integrator) and Debian's
+# numpy for AUTO's own command line.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

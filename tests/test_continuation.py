@@ -74,8 +74,10 @@ def hopf_by_newton(model, params, guess_state, guess_eta):
                  for i, e in enumerate(np.eye(2)))
         return [*num.rhs(u, p), tr]
 
-    sol = root(G, [*guess_state, guess_eta], tol=1e-13)
-    assert sol.success
+    sol = root(G, [*guess_state, guess_eta], tol=1e-12)
+    # the FD trace carries ~1e-9 noise, so hybr may stop with "not making good
+    # progress" at the noise floor: judge the result by its residual instead
+    assert np.max(np.abs(G(sol.x))) < 1e-7, sol.message
     return sol.x
 
 

@@ -22,9 +22,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import sympy as sp
+if TYPE_CHECKING:
+    import sympy as sp
 
 SYNAPSES = ("instant", "first-order")
 COUPLINGS = ("current", "conductance")
@@ -95,6 +96,8 @@ def pulse_coefficients(n: int) -> tuple[sp.Rational, list[sp.Rational]]:
     Returns ``(a_n, [A_0, ..., A_n])`` such that the Ott-Antonsen average is
     ``H_n(z) = a_n [A_0 + sum_q A_q (z^q + conj(z)^q)]``.
     """
+    import sympy as sp
+
     a_n = sp.Rational(2**n * math.factorial(n) ** 2, math.factorial(2 * n))
     coeffs = []
     for q in range(n + 1):
@@ -265,6 +268,8 @@ class ThetaModel:
     @cached_property
     def symbolic(self) -> SymbolicForm:
         """The model's sympy expressions (see :class:`SymbolicForm`)."""
+        import sympy as sp
+
         x, y = sp.symbols("x y", real=True)
         pars = {p.name: sp.Symbol(p.name, real=True) for p in self.parameters}
         eta, J, Delta, tau, I_ext = (pars[k] for k in ("eta", "J", "Delta", "tau", "I_ext"))
@@ -328,6 +333,8 @@ class ThetaModel:
 
     def equations_latex(self) -> str:
         """The right-hand side as LaTeX, one line per state (for documentation)."""
+        import sympy as sp
+
         sym = self.symbolic
         lines = [
             rf"\dot {{{sp.latex(u)}}} = {sp.latex(sp.simplify(f))}"

@@ -13,16 +13,20 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
-from scipy.integrate import solve_ivp
 
 from thetabif.models import ThetaModel
 from thetabif.protocols import Protocol
 
-SOLVERS = ("DOP853", "RK45", "Radau", "BDF", "LSODA")
+if TYPE_CHECKING:
+    import xarray as xr
+
+#: "DOP853" is thetabif's compiled Dormand-Prince 8(5,3) (generated C, dense output);
+#: the others are scipy.integrate.solve_ivp's methods (implicit ones get the analytic
+#: Jacobian).
+SOLVERS = ("DOP853", "scipy-DOP853", "RK45", "Radau", "BDF", "LSODA")
 _IMPLICIT = ("Radau", "BDF", "LSODA")
 
 
@@ -124,7 +128,10 @@ def simulate(
     s0 : float, optional
         Initial synaptic drive (first-order synapse only).
     method : str
-        ``scipy.integrate.solve_ivp`` method; implicit ones use the analytic Jacobian.
+        ``"DOP853"`` (default): thetabif's compiled Dormand-Prince 8(5,3) with dense
+        output, generated from the model in C and cached. Otherwise a
+        ``scipy.integrate.solve_ivp`` method (``"scipy-DOP853"``, ``"RK45"``, or the
+        implicit ``"Radau"``, ``"BDF"``, ``"LSODA"``, which use the analytic Jacobian).
     rtol, atol : float
         Solver tolerances; the defaults keep the global error near 1e-9 on the
         tutorial protocol (tests/test_simulate.py measures it).
@@ -142,6 +149,30 @@ def simulate(
     SimulationError
         The trajectory left the unit disk, reached ``z = -1`` (infinite rate),
         became non-finite, or the solver failed.
+    """
+    model, full, protocol, times, states = solve(
+        model, params, t_end=t_end, dt=dt, inputs=inputs, z0=z0, s0=s0, method=method,
+        rtol=rtol, atol=atol)
+    return _to_dataset(model, full, protocol, times, states, method, rtol, atol)
+
+
+def solve(
+    model: ThetaModel | None = None,
+    params: Mapping[str, float] | None = None,
+    *,
+    t_end: float = 100.0,
+    dt: float = 0.01,
+    inputs: InputSpec = None,
+    z0: complex = -0.6 - 0.8j,
+    s0: float | None = None,
+    method: str = "DOP853",
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+) -> tuple[ThetaModel, dict, Protocol, np.ndarray, np.ndarray]:
+    """The arrays behind :func:`simulate`: ``(model, params, protocol, times, states)``.
+
+    ``states`` has shape ``(ndim, len(times))``. Same arguments and errors as
+    :func:`simulate`; no xarray involved.
     """
     model = model or ThetaModel()
     full = model.validate_params(params)
@@ -164,14 +195,34 @@ def simulate(
     for phase in protocol.phases(0.0, t_end):
         p = p.copy()
         p[i_ext] = phase.value
-        u = _integrate_phase(num, p, u, phase.start, phase.stop, times, states, method,
-                             rtol, atol)
+        step = _compiled_phase if method == "DOP853" else _scipy_phase
+        u = step(num, p, u, phase.start, phase.stop, times, states, method, rtol, atol)
+    return model, full, protocol, times, states
 
-    return _to_dataset(model, full, protocol, times, states, method, rtol, atol)
+
+def _phase_mask(times: np.ndarray, t0: float, t1: float) -> np.ndarray:
+    """Output times that belong to the phase [t0, t1) (the last phase keeps t1)."""
+    last = t1 >= times[-1] - 1e-12 * max(1.0, abs(times[-1]))
+    return (times >= t0) & ((times < t1) | last) & (times <= t1 + 1e-12 * max(1.0, abs(t1)))
 
 
-def _integrate_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np.ndarray:
+def _compiled_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np.ndarray:
+    mask = _phase_mask(times, t0, t1)
+    targets = np.append(np.clip(times[mask], t0, t1), t1)
+    result, status, t_reached, _, _ = num.compiled.integrate(u0, p, t0, targets, rtol, atol)
+    if status != 0:
+        why = num.compiled.STATUS.get(status, f"status {status}")
+        raise SimulationError(f"integration stopped at t = {t_reached:.10g}: {why}; "
+                              "try smaller tolerances or check the parameters")
+    states[:, mask] = result[:-1].T
+    return result[-1]
+
+
+def _scipy_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np.ndarray:
+    from scipy.integrate import solve_ivp
+
     rhs, jac = num._rhs, num._jac
+    method = method.removeprefix("scipy-")
     pv = tuple(p)
 
     def f(t, u):
@@ -183,8 +234,7 @@ def _integrate_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> n
     sol = solve_ivp(f, (t0, t1), u0, method=method, rtol=rtol, atol=atol, dense_output=True,
                     **kwargs)
     _check_trajectory(sol, t0, t1)
-    last = t1 >= times[-1] - 1e-12 * max(1.0, abs(times[-1]))
-    mask = (times >= t0) & ((times < t1) | last) & (times <= t1 + 1e-12 * max(1.0, abs(t1)))
+    mask = _phase_mask(times, t0, t1)
     if np.any(mask):
         states[:, mask] = sol.sol(np.clip(times[mask], t0, t1))
     return sol.y[:, -1]
@@ -213,6 +263,8 @@ def _check_trajectory(sol, t0: float, t1: float) -> None:
 
 
 def _to_dataset(model, params, protocol, times, states, method, rtol, atol) -> xr.Dataset:
+    import xarray as xr
+
     num = model.numeric
     data: dict[str, Any] = {}
     z = states[0] + 1j * states[1]
@@ -233,7 +285,8 @@ def _to_dataset(model, params, protocol, times, states, method, rtol, atol) -> x
         "model_description": model.description,
         "parameters": json.dumps(params),
         "protocol": protocol.describe(),
-        "solver": f"scipy.integrate.solve_ivp/{method}",
+        "solver": ("thetabif compiled DOP853 (dense output)" if method == "DOP853"
+                   else f"scipy.integrate.solve_ivp/{method.removeprefix('scipy-')}"),
         "rtol": rtol,
         "atol": atol,
     }
@@ -273,6 +326,8 @@ def save_dataset(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -
 
 def load_dataset(path: str | Path) -> xr.Dataset:
     """Read a ``.nc`` file written by :func:`save_dataset`, rejoining complex variables."""
+    import xarray as xr
+
     with xr.open_dataset(path) as handle:
         ds = handle.load()
     for name in list(ds.data_vars):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from thetabif.models import ThetaModel
 from thetabif.protocols import Protocol
-from thetabif.simulation import simulate
+from thetabif.simulation import solve
 
 TEMPLATES = {"model_templates.neural_mass_models.theta.kmo_theta": ThetaModel()}
 OUTPUT_PATHS = {"p/theta_op/z": "z", "p/theta_op/r": "r"}
@@ -100,13 +100,19 @@ def integrate(
                              f"{samples.shape}")
         protocol = Protocol.from_array(samples, step_size)
     dt_out = float(sampling_step_size or step_size)
-    ds = simulate(TEMPLATES[model], t_end=simulation_time, dt=dt_out, inputs=protocol)
+    theta, params, _, times, states = solve(TEMPLATES[model], t_end=simulation_time, dt=dt_out,
+                                            inputs=protocol)
     n_rows = int(round(simulation_time / dt_out))
-    ds = ds.isel(time=slice(0, n_rows))  # PyRates' grid: 0, dt, ..., T - dt
+    keep = slice(0, n_rows)  # PyRates' grid: 0, dt, ..., T - dt
+    times, states = times[keep], states[:, keep]
     if cutoff > 0:
-        ds = ds.sel(time=ds.time > cutoff)
-    frame = pd.DataFrame(
-        {key: ds[OUTPUT_PATHS[path]].to_numpy() for key, path in outputs.items()},
-        index=pd.Index(ds.time.to_numpy(), name="time"),
-    )
-    return frame
+        sel = times > cutoff
+        times, states = times[sel], states[:, sel]
+    num = theta.numeric
+    columns = {}
+    for key, path in outputs.items():
+        if OUTPUT_PATHS[path] == "z":
+            columns[key] = states[0] + 1j * states[1]
+        else:  # r; I_ext does not enter r
+            columns[key] = num.output("r", states, num.parameter_vector(params))
+    return pd.DataFrame(columns, index=pd.Index(times, name="time"))
