@@ -1,0 +1,23 @@
+"""Verification of bifurcation diagrams by simulation.
+
+- :func:`verify` -- per phase of an input protocol, the attractor the diagram predicts
+  (equilibrium with node/focus, decay rate and frequency, or limit cycle with period
+  and range of r; hysteresis by the separatrix rule), simulated and compared
+  (:class:`VerificationResult`).
+- :func:`verify_grid` -- brute-force check of a phase diagram in (eta, J)
+  (:class:`GridResult`, :class:`PhaseDiagram`).
+"""
+
+from __future__ import annotations
+
+from thetabif.verification.grid import GridResult, PhaseDiagram, verify_grid
+from thetabif.verification.timecourse import (
+    PhaseCheck,
+    Tolerances,
+    VerificationResult,
+    diagram_equilibria,
+    verify,
+)
+
+__all__ = ["GridResult", "PhaseCheck", "PhaseDiagram", "Tolerances", "VerificationResult",
+           "diagram_equilibria", "verify", "verify_grid"]

@@ -1,0 +1,470 @@
+"""Brute-force check of a phase diagram in (eta, J).
+
+The diagram's two-parameter curves (folds and Hopf points, continued on AUTO-07p)
+cut the (eta, J) plane into regions in which the set of attractors cannot change.
+:func:`verify_grid` labels each region once, at its point farthest from every curve
+(number of stable equilibria, and "oscillation" when there is none: the disk is
+invariant, so some attractor exists and it must be periodic or more complex), then
+simulates every grid cell from several initial conditions -- a point next to each
+stable equilibrium present there and random points in the disk -- classifies what
+they reach, and compares. A mismatch is *explained* when the cell lies within
+``near`` grid steps of a curve (critical slowing down, and the region of a cell on a
+curve is ambiguous); unexplained mismatches make the check fail.
+
+Known limit: a stable cycle coexisting with a stable equilibrium (between a
+subcritical Hopf point and a fold of cycles) is not part of the region labels.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from thetabif.models import ThetaModel
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One two-parameter curve: ``kind`` is ``fold`` or ``hopf``."""
+
+    kind: str
+    eta: np.ndarray
+    J: np.ndarray
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """The fold and Hopf curves of a model in (eta, J).
+
+    Use :meth:`compute` to obtain it from continuation, :meth:`shifted` to perturb it.
+    """
+
+    model: ThetaModel
+    params: dict
+    curves: tuple[Curve, ...]
+
+    @classmethod
+    def compute(cls, model: ThetaModel, params: Mapping[str, float] | None,
+                eta_range: tuple[float, float], J_range: tuple[float, float], *,
+                rows: int = 3) -> PhaseDiagram:
+        """Continue equilibria in eta at ``rows`` values of J; follow every LP and HB.
+
+        The eta runs start at the low end of the padded range, where the quiescent
+        state is the only equilibrium; the curves are followed over the range padded
+        by its own width on every side.
+        """
+        from thetabif.continuation import Continuation, ContinuationFailed
+
+        (e0, e1), (j0, j1) = eta_range, J_range
+        pe, pj = e1 - e0, j1 - j0
+        box = {"eta": (e0 - pe, e1 + pe), "J": (j0 - pj, j1 + pj)}
+        curves: list[Curve] = []
+        base = model.validate_params(params)
+        for Jrow in np.linspace(j0, j1, rows):
+            try:
+                cont = Continuation(model, {**base, "J": float(Jrow), "eta": box["eta"][0],
+                                            "I_ext": 0.0})
+                eq = cont.equilibria("eta", *box["eta"])
+            except (ContinuationFailed, ValueError):
+                continue
+            for pt in eq.special_points:
+                if pt.type not in ("LP", "HB"):
+                    continue
+                kind = "fold" if pt.type == "LP" else "hopf"
+                if any(c.kind == kind and _near_curve(c, pt.params["eta"], pt.params["J"])
+                       for c in curves):
+                    continue
+                try:
+                    res = cont.curve(pt, ("eta", "J"), box)
+                except ContinuationFailed:
+                    continue
+                for b in res.branches:
+                    curves.append(Curve(kind, np.asarray(b.data["eta"], float),
+                                        np.asarray(b.data["J"], float),
+                                        f"{pt.label} at J={Jrow:g}"))
+        return cls(model, dict(base), tuple(curves))
+
+    def shifted(self, d_eta: float = 0.0, d_J: float = 0.0) -> PhaseDiagram:
+        """A deliberately wrong diagram: every curve moved by (d_eta, d_J)."""
+        return replace(self, curves=tuple(replace(c, eta=c.eta + d_eta, J=c.J + d_J)
+                                          for c in self.curves))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model.name, "params": self.params,
+                "curves": [{"kind": c.kind, "source": c.source, "eta": c.eta.tolist(),
+                            "J": c.J.tolist()} for c in self.curves]}
+
+
+def _near_curve(c: Curve, eta: float, J: float, tol: float = 1e-3) -> bool:
+    """True when (eta, J) lies within ``tol`` of the polyline (point-to-segment)."""
+    a = np.column_stack([c.eta[:-1], c.J[:-1]])
+    d = np.column_stack([np.diff(c.eta), np.diff(c.J)])
+    q = np.array([eta, J])
+    if len(d) == 0:
+        return bool(np.hypot(c.eta[0] - eta, c.J[0] - J) < tol)
+    w = np.clip(np.einsum("ij,ij->i", q - a, d) / np.maximum(np.einsum("ij,ij->i", d, d),
+                                                              1e-300), 0, 1)
+    return bool(np.min(np.linalg.norm(a + w[:, None] * d - q, axis=1)) < tol)
+
+
+def _dense_points(diagram: PhaseDiagram, se: float, sj: float, spacing: float = 0.05
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Curve points in scaled units (grid steps), at most ``spacing`` apart."""
+    pts, kinds = [], []
+    for k, c in enumerate(diagram.curves):
+        x, y = c.eta / se, c.J / sj
+        for i in range(len(x) - 1):
+            n = max(1, int(math.ceil(math.hypot(x[i + 1] - x[i], y[i + 1] - y[i]) / spacing)))
+            w = np.arange(n) / n
+            pts.append(np.column_stack([x[i] + w * (x[i + 1] - x[i]),
+                                        y[i] + w * (y[i + 1] - y[i])]))
+            kinds.append(np.full(n, k))
+    if not pts:
+        return np.zeros((0, 2)), np.zeros(0, int)
+    return np.vstack(pts), np.concatenate(kinds)
+
+
+# ------------------------------------------------------------------- one cell
+def _model_of(spec: tuple) -> ThetaModel:
+    n, synapse, coupling = spec
+    return ThetaModel(n=n, synapse=synapse, coupling=coupling)
+
+
+def run_cell(task: dict[str, Any]) -> dict[str, Any]:
+    """Simulate one cell from its initial conditions and classify the attractors.
+
+    Top-level (picklable) so process pools and dask workers can run it.
+    """
+    from scipy.optimize import root
+
+    from thetabif.equilibrium import find_equilibria
+    from thetabif.simulation import SimulationError, simulate
+
+    model = _model_of(task["model"])
+    params = model.validate_params(task["params"])
+    rng = np.random.default_rng(task["seed"])
+    eqs = find_equilibria(model, params)
+    z0s: list[complex] = []
+    for e in eqs:
+        # next to every stable equilibrium, and next to unstable foci (a cycle may
+        # surround them); 1e-3 toward the disk's centre keeps the start inside
+        if e.stable or np.any(e.eigenvalues.imag != 0):
+            z0s.append(e.z * (1 - 1e-3) if abs(e.z) > 0 else 1e-3)
+    for _ in range(task["n_random"]):
+        rad, ang = 0.95 * math.sqrt(rng.random()), 2 * math.pi * rng.random()
+        z0s.append(rad * complex(math.cos(ang), math.sin(ang)))
+    num = model.numeric
+    p = num.parameter_vector(params)
+    finals: list[np.ndarray] = []
+    oscillating = errors = 0
+    t_end = task["t_end"]
+    for z0 in z0s:
+        try:
+            ds = simulate(model, params, t_end=t_end, dt=0.05, z0=z0, rtol=1e-8, atol=1e-10)
+        except SimulationError:
+            errors += 1
+            continue
+        r = ds.r.to_numpy()
+        t = ds.time.to_numpy()
+        last = r[t >= t_end - 20]
+        prev = r[(t >= t_end - 40) & (t < t_end - 20)]
+        amp, amp_prev = float(np.ptp(last)), float(np.ptp(prev))
+        # sustained: visible (1e-4 of the level) and not decaying over the last 40
+        if amp > 1e-4 * (1 + abs(float(last.mean()))) and amp > 0.8 * amp_prev:
+            oscillating += 1
+            continue
+        u_end = np.array([float(ds.z[-1].real), float(ds.z[-1].imag)]
+                         + ([float(ds.s[-1])] if "s" in ds else []))
+        sol = root(lambda u: num.rhs(u, p), u_end, jac=lambda u: num.jacobian(u, p),
+                   tol=1e-13)
+        u = sol.x if sol.success and np.max(np.abs(num.rhs(sol.x, p))) < 1e-9 else u_end
+        if not any(np.max(np.abs(u - f)) < 1e-5 for f in finals):
+            finals.append(u)
+    return {"eta": task["params"]["eta"], "J": task["params"]["J"], "i": task["i"],
+            "j": task["j"], "observed_stable": len(finals),
+            "observed_oscillation": oscillating > 0, "initial_conditions": len(z0s),
+            "errors": errors,
+            "observed_r": sorted(float(num.output("r", u, p)) for u in finals)}
+
+
+def _label(n_stable: int, osc: bool) -> str:
+    parts = [f"{n_stable} stable eq"] if n_stable else []
+    if osc:
+        parts.append("oscillation")
+    return " + ".join(parts) or "none"
+
+
+# ------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class GridResult:
+    """Cells of the brute-force check, with predicted and observed labels.
+
+    Attributes
+    ----------
+    cells : pandas.DataFrame
+        One row per cell: ``eta``, ``J``, ``region``, ``predicted``, ``observed``,
+        ``match``, ``distance`` (to the nearest curve, in grid steps), ``nearest``
+        (kind of that curve), ``explained``.
+    diagram : PhaseDiagram
+    near : float
+        Distance (grid steps) within which a mismatch counts as explained.
+    """
+
+    cells: Any
+    diagram: PhaseDiagram
+    near: float
+    eta: np.ndarray = field(repr=False)
+    J: np.ndarray = field(repr=False)
+
+    @property
+    def mismatches(self):
+        """Rows whose observed label differs from the predicted one."""
+        return self.cells[~self.cells["match"]]
+
+    @property
+    def unexplained(self):
+        """Mismatches farther than ``near`` grid steps from every curve."""
+        return self.cells[~self.cells["match"] & ~self.cells["explained"]]
+
+    @property
+    def passed(self) -> bool:
+        return len(self.unexplained) == 0
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and the mismatching cells, JSON-ready."""
+        mm = self.mismatches
+        return {"model": self.diagram.model.name, "params": self.diagram.params,
+                "cells": int(len(self.cells)), "matches": int(self.cells["match"].sum()),
+                "mismatches": int(len(mm)), "unexplained": int(len(self.unexplained)),
+                "near": self.near, "pass": self.passed,
+                "mismatching_cells": [
+                    {k: (v if isinstance(v, (str, bool)) else float(v))
+                     for k, v in row.items() if k in ("eta", "J", "predicted", "observed",
+                                                      "distance", "nearest", "explained")}
+                    for row in mm.to_dict("records")]}
+
+    def figure(self) -> Figure:
+        """Cells coloured by observed label, curves drawn, mismatches circled."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(7, 5.5), layout="constrained")
+        ax = fig.subplots()
+        labels = sorted(set(self.cells["observed"]) | set(self.cells["predicted"]))
+        cmap = {lab: f"C{k}" for k, lab in enumerate(labels)}
+        for lab in labels:
+            sel = self.cells[self.cells["observed"] == lab]
+            ax.scatter(sel["eta"], sel["J"], s=25, color=cmap[lab], label=f"observed: {lab}")
+        mm = self.mismatches
+        ax.scatter(mm["eta"], mm["J"], s=110, facecolors="none",
+                   edgecolors=np.where(mm["explained"], "orange", "red"),
+                   label="mismatch (orange: near a curve)")
+        for c in self.diagram.curves:
+            ax.plot(c.eta, c.J, color="k" if c.kind == "fold" else "tab:purple", lw=1)
+        ax.set_xlim(self.eta.min() - 0.5 * _step(self.eta), self.eta.max() + 0.5 * _step(self.eta))
+        ax.set_ylim(self.J.min() - 0.5 * _step(self.J), self.J.max() + 0.5 * _step(self.J))
+        ax.set_xlabel("eta")
+        ax.set_ylabel("J")
+        ax.set_title(f"{self.diagram.model.name}: brute-force check "
+                     f"({len(mm)} mismatches, {len(self.unexplained)} unexplained)")
+        ax.legend(fontsize="small", loc="best")
+        return fig
+
+    def save(self, out: str | Path, *, force: bool = False) -> list[Path]:
+        """Write ``cells.csv``, ``summary.json``, ``diagram.json`` and ``grid.png``."""
+        out = Path(out)
+        names = ("cells.csv", "summary.json", "diagram.json", "grid.png")
+        paths = [out / n for n in names]
+        existing = [p for p in paths if p.exists()]
+        if existing and not force:
+            raise FileExistsError(f"{existing[0]} exists; pass force=True (--force) to "
+                                  "overwrite")
+        out.mkdir(parents=True, exist_ok=True)
+        cells = self.cells.copy()
+        cells["observed_r"] = cells["observed_r"].map(json.dumps)
+        cells.to_csv(paths[0], index=False)
+        paths[1].write_text(json.dumps(self.summary(), indent=2))
+        paths[2].write_text(json.dumps(self.diagram.to_dict()))
+        self.figure().savefig(paths[3], dpi=120)
+        return paths
+
+
+def _step(a: np.ndarray) -> float:
+    return float(a[1] - a[0]) if len(a) > 1 else 1.0
+
+
+# ------------------------------------------------------------------- driver
+def _axis(name: str, spec: Sequence[float] | np.ndarray) -> np.ndarray:
+    arr = np.asarray(spec, dtype=float)
+    if arr.ndim != 1 or arr.size < 2 or not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
+        raise ValueError(f"{name} values must be a finite, strictly increasing sequence of at "
+                         f"least two numbers, got {spec!r}")
+    if not np.allclose(np.diff(arr), arr[1] - arr[0], rtol=1e-6, atol=1e-12):
+        raise ValueError(f"{name} values must be evenly spaced, got {spec!r}")
+    return arr
+
+
+def _regions(diagram: PhaseDiagram, eta: np.ndarray, J: np.ndarray, res: int = 8
+             ) -> tuple[np.ndarray, dict[int, tuple[float, float]], np.ndarray, np.ndarray]:
+    """Region index of every cell, reference point of each region, distances, kinds."""
+    from scipy import ndimage
+    from scipy.spatial import cKDTree
+
+    se, sj = _step(eta), _step(J)
+    # raster: `res` pixels per grid step, padded by one step
+    xs = np.arange(eta[0] / se - 1, eta[-1] / se + 1 + 1e-9, 1 / res)
+    ys = np.arange(J[0] / sj - 1, J[-1] / sj + 1 + 1e-9, 1 / res)
+    wall = np.zeros((len(xs), len(ys)), bool)
+    pts, kinds = _dense_points(diagram, se, sj, spacing=0.25 / res)
+    if len(pts):
+        ix = np.round((pts[:, 0] - xs[0]) * res).astype(int)
+        iy = np.round((pts[:, 1] - ys[0]) * res).astype(int)
+        ok = (ix >= 0) & (ix < len(xs)) & (iy >= 0) & (iy < len(ys))
+        wall[ix[ok], iy[ok]] = True
+        wall = ndimage.binary_dilation(wall)  # no diagonal leaks between regions
+    lab, n = ndimage.label(~wall)
+    # cells on a wall pixel take the region of the nearest free pixel
+    _, (nx, ny) = ndimage.distance_transform_edt(wall, return_indices=True)
+    gx = np.round((eta / se - xs[0]) * res).astype(int)
+    gy = np.round((J / sj - ys[0]) * res).astype(int)
+    GX, GY = np.meshgrid(gx, gy, indexing="ij")
+    cell_region = lab[nx[GX, GY], ny[GX, GY]]
+    depth = ndimage.distance_transform_edt(~wall)
+    refs = {}
+    for k in np.unique(cell_region):
+        mask = lab == k
+        flat = np.argmax(np.where(mask, depth, -1))
+        i, j = np.unravel_index(flat, mask.shape)
+        refs[int(k)] = (float(xs[i] * se), float(ys[j] * sj))
+    E, JJ = np.meshgrid(eta / se, J / sj, indexing="ij")
+    if len(pts):
+        dist, idx = cKDTree(pts).query(np.column_stack([E.ravel(), JJ.ravel()]))
+        near_kind = np.array([diagram.curves[kinds[i]].kind for i in idx])
+    else:
+        dist = np.full(E.size, np.inf)
+        near_kind = np.full(E.size, "none")
+    return cell_region, refs, dist.reshape(E.shape), near_kind.reshape(E.shape)
+
+
+def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
+                eta: Sequence[float] | np.ndarray = (-8.0, -6.0, -4.0, -2.0, 0.0),
+                J: Sequence[float] | np.ndarray = (0.0, 5.0, 10.0, 15.0, 20.0), *,
+                diagram: PhaseDiagram | None = None, n_random: int = 3, t_end: float = 200.0,
+                near: float = 1.0, seed: int = 0, client: Any = None,
+                max_workers: int | None = None, progress: bool = True) -> GridResult:
+    """Simulate every (eta, J) cell and compare with the diagram's regions.
+
+    Parameters
+    ----------
+    model, params
+        The model and the other parameters (``eta`` and ``J`` come from the grid).
+    eta, J : sequences of float
+        Evenly spaced, increasing grid values (at least two each).
+    diagram : PhaseDiagram, optional
+        Default: :meth:`PhaseDiagram.compute` over the grid's ranges.
+    n_random : int
+        Random initial conditions per cell (uniform in the disk of radius 0.95), in
+        addition to one next to every stable equilibrium and unstable focus.
+    t_end : float
+        Simulated time per initial condition (>= 60: the last 40 classify).
+    near : float
+        Grid steps from a curve within which a mismatch counts as explained.
+    seed : int
+        Seed of the random initial conditions (cell ``(i, j)`` uses ``seed + i*nJ + j``).
+    client : dask.distributed.Client, optional
+        Run the cells on this cluster instead of the local process pool.
+    max_workers : int, optional
+        Local processes (default: all cores, ``os.cpu_count()``); 1 runs in-process.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    GridResult
+    """
+    import pandas as pd
+
+    model = model or ThetaModel()
+    eta_a, J_a = _axis("eta", eta), _axis("J", J)
+    if not (isinstance(n_random, int) and n_random >= 0):
+        raise ValueError(f"n_random must be an integer >= 0, got {n_random!r}")
+    if not (math.isfinite(t_end) and t_end >= 60):
+        raise ValueError(f"t_end must be >= 60 (the last 40 time units classify), got {t_end!r}")
+    if not (math.isfinite(near) and near >= 0):
+        raise ValueError(f"near must be finite and >= 0, got {near!r}")
+    base = model.validate_params(params)
+    if diagram is None:
+        diagram = PhaseDiagram.compute(model, base, (eta_a[0], eta_a[-1]), (J_a[0], J_a[-1]))
+    region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
+
+    from thetabif.equilibrium import find_equilibria
+
+    ref_label = {}
+    for k, (e, j) in refs.items():
+        eqs = find_equilibria(model, {**base, "eta": e, "J": j})
+        ns = sum(q.stable for q in eqs)
+        ref_label[k] = _label(ns, ns == 0)
+
+    spec = (model.n, model.synapse, model.coupling)
+    tasks = [{"model": spec, "params": {**base, "eta": float(e), "J": float(j)},
+              "i": i, "j": k, "n_random": n_random, "t_end": float(t_end),
+              "seed": seed + i * len(J_a) + k}
+             for i, e in enumerate(eta_a) for k, j in enumerate(J_a)]
+    results = _run_all(tasks, client, max_workers, progress)
+
+    rows = []
+    for res in results:
+        i, k = res["i"], res["j"]
+        obs = _label(res["observed_stable"], res["observed_oscillation"])
+        pred = ref_label[int(region[i, k])]
+        rows.append({"eta": res["eta"], "J": res["J"], "region": int(region[i, k]),
+                     "predicted": pred, "observed": obs, "match": pred == obs,
+                     "distance": float(dist[i, k]), "nearest": str(near_kind[i, k]),
+                     "explained": bool(dist[i, k] <= near),
+                     "initial_conditions": res["initial_conditions"],
+                     "errors": res["errors"], "observed_r": res["observed_r"]})
+    cells = pd.DataFrame(rows).sort_values(["J", "eta"]).reset_index(drop=True)
+    return GridResult(cells, diagram, float(near), eta_a, J_a)
+
+
+def _run_all(tasks: list[dict], client: Any, max_workers: int | None, progress: bool
+             ) -> list[dict]:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(tasks), desc="grid cells", disable=not progress)
+    out = []
+    try:
+        if client is not None:
+            from distributed import as_completed
+
+            futures = client.map(run_cell, tasks, pure=False)
+            for fut in as_completed(futures):
+                out.append(fut.result())
+                bar.update()
+        else:
+            workers = max_workers or os.cpu_count() or 1
+            if workers == 1:
+                for t in tasks:
+                    out.append(run_cell(t))
+                    bar.update()
+            else:
+                import concurrent.futures as cf
+
+                with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+                    futs = [pool.submit(run_cell, t) for t in tasks]
+                    for f in cf.as_completed(futs):
+                        out.append(f.result())
+                        bar.update()
+    finally:
+        bar.close()
+    return out
