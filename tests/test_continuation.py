@@ -192,3 +192,15 @@ def test_cli_json_contract():
     proc = subprocess.run([sys.executable, "-m", "thetabif", "cycles", "--from", "HB1"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "no special point 'HB1'" in proc.stderr
+
+
+def test_engine_executable_is_parameter_independent(theta_eq):
+    """One executable per model: other starting parameters restart from fort.3 text."""
+    cont, eq = theta_eq
+    other = Continuation(ThetaModel(), {"J": 9.0, "eta": -4.0})
+    assert other._executable() == cont._executable()
+    # the restart file carries the parameters: the J = 9 folds come out right
+    eq9 = other.equilibria("eta", -10.0, 5.0)
+    expected = sorted(eta_of_rate(r, 9.0) for r in fold_rates(9.0))
+    np.testing.assert_allclose([p.params["eta"] for p in eq9.special("LP")], expected,
+                               atol=1e-9)

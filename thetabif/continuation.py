@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -302,26 +303,45 @@ class Continuation:
         self.params = self.model.validate_params(params)
         self.timeout = timeout
         self._exe: Path | None = None
+        self._start_state: np.ndarray | None = None
 
     # ----------------------------------------------------------------- engine
     def _executable(self) -> Path:
         if self._exe is None:
-            from thetabif.auto import compile_equations
-            from thetabif.codegen.fortran import equation_file
-            from thetabif.export import polish_equilibrium, starting_equilibrium
-
-            eq = starting_equilibrium(self.model, self.params)
-            state, _ = polish_equilibrium(self.model, self.params, eq.state)
-            self._start_state = np.asarray(state, dtype=float)
-            source = equation_file(self.model, self.params, state)
-            self._exe = compile_equations(source, self.model.name)
+            self._exe = engine_executable(self.model)
         return self._exe
 
-    def _names(self) -> tuple[dict[int, str], dict[int, str]]:
-        from thetabif.codegen.fortran import output_indices
+    def _start(self) -> np.ndarray:
+        """The starting equilibrium at :attr:`params` (lowest-rate stable one), by Newton."""
+        if self._start_state is None:
+            from thetabif.export import starting_equilibrium
 
+            eq = starting_equilibrium(self.model, self.params)
+            self._start_state = _newton_equilibrium(self.model, self.params, eq.state)
+        return self._start_state
+
+    def _restart_text(self, free: str) -> str:
+        """A ``fort.3`` holding the starting equilibrium, its parameters and the tangent.
+
+        The engine's executable depends on the model only (its ``STPNT`` is never
+        used); every equilibrium run starts from this restart file with ``IRS=1``.
+        """
+        num = self.model.numeric
+        p = num.parameter_vector(self.params)
+        u = self._start()
+        k = self.model.parameter_names.index(free)
+        jac = num.jacobian(u, p)
+        try:
+            udot = -np.linalg.solve(jac, num.parameter_jacobian(u, p)[:, k])
+        except np.linalg.LinAlgError:  # singular: AUTO recomputes the tangent anyway
+            udot = np.zeros(len(u))
+        tangent = np.concatenate([[1.0], udot])
+        tangent /= np.linalg.norm(tangent)
+        return restart_text(u, p, k + 1, tangent[0], tangent[1:])
+
+    def _names(self) -> tuple[dict[int, str], dict[int, str]]:
         pars = {i + 1: n for i, n in enumerate(self.model.parameter_names)}
-        pars.update({i: n for n, i in output_indices(self.model).items()})
+        pars.update({i: n for n, i in _output_indices(self.model).items()})
         pars[PERIOD_PAR] = "period"
         states = {i + 1: n for i, n in enumerate(self.model.state_names)}
         return pars, states
@@ -526,9 +546,9 @@ class Continuation:
         bounds = self._bounds([free], {free: (start, stop)})
         runs = []
         for sign in (1, -1):
-            c = self._constants(ICP=[free, "r", "v"], DS=sign * ds, DSMAX=dsmax, NMX=nmx,
-                                UZSTOP=bounds)
-            runs.append((self._run(c), sign))
+            c = self._constants(IRS=1, ICP=[free, "r", "v"], DS=sign * ds, DSMAX=dsmax,
+                                NMX=nmx, UZSTOP=bounds)
+            runs.append((self._run(c, self._restart_text(free)), sign))
         return self._finish("equilibria", (free,), runs)
 
     def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
@@ -609,6 +629,122 @@ class Continuation:
                            "type": sol.type})
         return ContinuationResult(res.kind, res.model, res.free, res.params, res.branches,
                                   res.special_points, tuple(msgs), tuple(orbits))
+
+
+# ------------------------------------------------------------------ engine helpers
+#: First PAR index of the solution measures written by PVLS (as codegen.fortran).
+_FIRST_OUTPUT_PAR = 21
+#: Files whose content determines the engine's Fortran source (cache key of the index).
+_CODEGEN_SOURCES = ("models.py", "codegen/fortran.py")
+_ENGINE_NOTE = ("STPNT is not used by thetabif's engine: every run starts from a restart "
+                "file (fort.3) written by thetabif.")
+
+
+def _output_indices(model: ThetaModel) -> dict[str, int]:
+    """PAR index of each PVLS measure, as :func:`thetabif.codegen.fortran.output_indices`.
+
+    Computed from the model's options, so that the warm path needs no sympy: ``r``,
+    ``v``, ``abs_z`` and, for instantaneous synapses, ``s``.
+    """
+    names = ["r", "v", "abs_z"] + (["s"] if model.synapse == "instant" else [])
+    return {name: _FIRST_OUTPUT_PAR + i for i, name in enumerate(names)}
+
+
+def _fmt(value: float) -> str:
+    # leading blank: Fortran list-directed input needs a separator before a minus sign
+    return f" {float(value):.17E}"
+
+
+def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot: float,
+                 udot: Sequence[float], npar: int = 36) -> str:
+    """An AUTO-07p solution file (``fort.3``) holding one equilibrium, label 1.
+
+    Parameters
+    ----------
+    state : sequence of float
+        The equilibrium (``U``).
+    pvec : sequence of float
+        ``PAR(1)...`` (the model's parameters in order; the rest are zero).
+    icp : int
+        The free parameter's index the direction refers to.
+    rldot, udot
+        Direction vector (parameter and state components), unit Euclidean norm.
+    npar : int
+        ``NPAR`` of the constants.
+
+    Notes
+    -----
+    The header has AUTO 0.9's 16 integers: IBR, NTOT, ITP (9: EP), LAB, NFPR, ISW,
+    NTPL, NAR, NROWPR, NTST, NCOL, NPAR, NPARI, NDIM, IPS, IPRIV. Values are written with
+    17 significant digits (AUTO's own ``fort.8`` keeps 11).
+    """
+    u = np.asarray(state, dtype=float)
+    ndim = len(u)
+    par = np.zeros(npar)
+    par[: len(pvec)] = np.asarray(pvec, dtype=float)
+    rows = ["  " + _fmt(0.0) + "".join(_fmt(v) for v in u), f"    {icp}",
+            "  " + _fmt(rldot), "  " + "".join(_fmt(v) for v in udot)]
+    rows += ["  " + "".join(_fmt(v) for v in par[i:i + 7]) for i in range(0, npar, 7)]
+    head = (f"{1:6d}{1:6d}{9:6d}{1:6d}{1:6d}{1:6d}{1:8d}{ndim + 1:6d}{len(rows):8d}"
+            f"{1:5d}{0:5d}{npar:5d}{0:5d}{ndim:5d}{1:5d}{0:5d}")
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+def _newton_equilibrium(model: ThetaModel, params: Mapping[str, float],
+                        state: Sequence[float]) -> np.ndarray:
+    """A few Newton steps with the analytic Jacobian (the seed is already converged)."""
+    num = model.numeric
+    p = num.parameter_vector(model.validate_params(params))
+    u = np.asarray(state, dtype=float).copy()
+    for _ in range(8):
+        step = np.linalg.solve(num.jacobian(u, p), -num.rhs(u, p))
+        u += step
+        if np.max(np.abs(step)) < 1e-15:
+            break
+    return u
+
+
+_ENGINES: dict[str, Path] = {}
+
+
+def engine_executable(model: ThetaModel) -> Path:
+    """The compiled AUTO executable of ``model``, shared by all parameter values.
+
+    The executable is a function of the model alone (its ``STPNT`` holds the default
+    parameters and is never used by the engine). A small index file in the build cache
+    maps (model, thetabif's code generator sources, AUTO installation, compiler) to the
+    executable, so a warm start neither imports sympy nor generates Fortran.
+    """
+    import hashlib
+
+    from thetabif.auto import cache_dir, find_auto, find_compiler
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"engine-v1|{model.name}".encode())
+    for rel in _CODEGEN_SOURCES:
+        h.update((root / rel).read_bytes())
+    compiler = find_compiler()
+    h.update(f"{find_auto().fingerprint()}|{compiler.path}|{compiler.version}".encode())
+    key = h.hexdigest()[:24]
+    if key in _ENGINES and _ENGINES[key].is_file():
+        return _ENGINES[key]
+    index = cache_dir() / f"engine-{model.name}-{key}.path"
+    try:
+        exe = Path(index.read_text().strip())
+    except OSError:
+        exe = None
+    if exe is None or not exe.is_file():
+        from thetabif.auto import compile_equations
+        from thetabif.codegen.fortran import equation_file
+
+        defaults = model.validate_params({})
+        source = equation_file(model, defaults, [0.0] * len(model.state_names), _ENGINE_NOTE)
+        exe = compile_equations(source, model.name)
+        tmp = index.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(str(exe))
+        os.replace(tmp, index)
+    _ENGINES[key] = exe
+    return exe
 
 
 def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:
