@@ -54,8 +54,11 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                        "conditions and compare the attractors with the regions bounded by "
                        "the fold and Hopf curves.")
     add_model_options(p)
-    p.add_argument("--eta", type=_grid_axis, required=True, metavar="A:B:N")
-    p.add_argument("--J", dest="J", type=_grid_axis, required=True, metavar="A:B:N")
+    p.add_argument("--eta", type=_grid_axis, required=True, metavar="A:B:N",
+                   help="N evenly spaced eta values from A to B; write --eta=-8:0:9 "
+                   "when A is negative")
+    p.add_argument("--J", dest="J", type=_grid_axis, required=True, metavar="A:B:N",
+                   help="N evenly spaced J values (--J=-40:-10:4 when A is negative)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--random", type=int, default=3, help="random initial conditions per "
                    "cell (default 3)")

@@ -280,6 +280,15 @@ class GridResult:
         ax.legend(fontsize="small", loc="best")
         return fig
 
+    def against(self, diagram: PhaseDiagram, near: float | None = None) -> GridResult:
+        """The same simulations compared with another diagram (no new simulation)."""
+        results = [{k: row[k] for k in ("eta", "J", "i", "j", "observed_stable",
+                                         "observed_oscillation", "initial_conditions",
+                                         "errors", "observed_r")}
+                   for row in self.cells.to_dict("records")]
+        return _compare(results, diagram, self.eta, self.J,
+                        self.near if near is None else float(near))
+
     def save(self, out: str | Path, *, force: bool = False) -> list[Path]:
         """Write ``cells.csv``, ``summary.json``, ``diagram.json`` and ``grid.png``."""
         out = Path(out)
@@ -392,8 +401,6 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
     -------
     GridResult
     """
-    import pandas as pd
-
     model = model or ThetaModel()
     eta_a, J_a = _axis("eta", eta), _axis("J", J)
     if not (isinstance(n_random, int) and n_random >= 0):
@@ -405,36 +412,51 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
     base = model.validate_params(params)
     if diagram is None:
         diagram = PhaseDiagram.compute(model, base, (eta_a[0], eta_a[-1]), (J_a[0], J_a[-1]))
-    region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
-
-    from thetabif.equilibrium import find_equilibria
-
-    ref_label = {}
-    for k, (e, j) in refs.items():
-        eqs = find_equilibria(model, {**base, "eta": e, "J": j})
-        ns = sum(q.stable for q in eqs)
-        ref_label[k] = _label(ns, ns == 0)
-
+    elif diagram.model != model:
+        raise ValueError(f"the diagram is of model {diagram.model.name!r}, the grid of "
+                         f"{model.name!r}")
+    else:
+        for k, v in base.items():
+            if k not in ("eta", "J") and abs(diagram.params.get(k, v) - v) > 1e-12:
+                raise ValueError(f"the diagram was computed at {k} = {diagram.params[k]}, "
+                                 f"the grid asks for {k} = {v}")
     spec = (model.n, model.synapse, model.coupling)
     tasks = [{"model": spec, "params": {**base, "eta": float(e), "J": float(j)},
               "i": i, "j": k, "n_random": n_random, "t_end": float(t_end),
               "seed": seed + i * len(J_a) + k}
              for i, e in enumerate(eta_a) for k, j in enumerate(J_a)]
     results = _run_all(tasks, client, max_workers, progress)
+    return _compare(results, diagram, eta_a, J_a, float(near))
 
+
+def _compare(results: list[dict], diagram: PhaseDiagram, eta_a: np.ndarray, J_a: np.ndarray,
+             near: float) -> GridResult:
+    import pandas as pd
+
+    from thetabif.equilibrium import find_equilibria
+
+    region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
+    ref_label = {}
+    for k, (e, j) in refs.items():
+        eqs = find_equilibria(diagram.model, {**diagram.params, "eta": e, "J": j})
+        ns = sum(q.stable for q in eqs)
+        ref_label[k] = _label(ns, ns == 0)
     rows = []
     for res in results:
         i, k = res["i"], res["j"]
         obs = _label(res["observed_stable"], res["observed_oscillation"])
         pred = ref_label[int(region[i, k])]
-        rows.append({"eta": res["eta"], "J": res["J"], "region": int(region[i, k]),
+        rows.append({"eta": res["eta"], "J": res["J"], "i": i, "j": k,
+                     "region": int(region[i, k]),
                      "predicted": pred, "observed": obs, "match": pred == obs,
                      "distance": float(dist[i, k]), "nearest": str(near_kind[i, k]),
                      "explained": bool(dist[i, k] <= near),
                      "initial_conditions": res["initial_conditions"],
+                     "observed_stable": res["observed_stable"],
+                     "observed_oscillation": res["observed_oscillation"],
                      "errors": res["errors"], "observed_r": res["observed_r"]})
     cells = pd.DataFrame(rows).sort_values(["J", "eta"]).reset_index(drop=True)
-    return GridResult(cells, diagram, float(near), eta_a, J_a)
+    return GridResult(cells, diagram, near, eta_a, J_a)
 
 
 def _run_all(tasks: list[dict], client: Any, max_workers: int | None, progress: bool

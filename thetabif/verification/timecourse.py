@@ -316,7 +316,9 @@ def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
     names = model.state_names
     found: list[np.ndarray] = []
     sources: list[str] = []
+    flags: list[bool] = []
     for b in diagram.branches:
+        st = np.asarray(b.data["stable"], dtype=bool)
         e = np.asarray(b.data["eta"], dtype=float)
         U = np.array([np.asarray(b.data[n], dtype=float) for n in names])
         for i in range(len(e) - 1):
@@ -336,7 +338,19 @@ def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
                 continue
             found.append(u)
             sources.append(src)
-    recs = [_eq_record(model, params, u, s) for u, s in zip(found, sources, strict=True)]
+            flags.append(bool(st[i] and st[i + 1]))
+    recs = []
+    for u, src, flag in zip(found, sources, flags, strict=True):
+        rec = _eq_record(model, params, u, src)
+        if src != "continuation+newton":
+            # not an equilibrium at these parameters: the diagram's own stability
+            # flag is the prediction (eigenvalues are only indicative here)
+            rec["stable"] = flag
+            if not flag and rec["type"] in ("node", "focus"):
+                rec["type"] = "saddle"
+            elif flag and rec["type"] in ("saddle", "repeller"):
+                rec["type"] = "focus" if rec["frequency"] > 1e-12 else "node"
+        recs.append(rec)
     return sorted(recs, key=lambda d: d["r"])
 
 
@@ -531,15 +545,17 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
     fails = []
     kind = pred.get("kind")
     if kind == "equilibrium":
+        # linear-theory transient left at the phase end; none if no decay is predicted
+        rate_p = pred["decay_rate"]
         res = (tol.transient_factor * abs(obs["r_start"] - pred["r"]) * pred["eigvec_cond"]
-               * math.exp(-pred["decay_rate"] * duration))
+               * math.exp(-rate_p * duration)) if rate_p > 0 else 0.0
         allowed = max(tol.r_abs, res)
         err = abs(obs["r_end"] - pred["r"])
         if not err <= allowed:
             fails.append(f"r at the phase end is {obs['r_end']:.8g}, predicted {pred['r']:.8g} "
                          f"(|diff| {err:.3g} > allowed {allowed:.3g})")
         rate = obs.get("decay_rate")
-        if rate is None and res > 1e-3:
+        if rate is None and res > 1e-3 and rate_p > 0:
             # the transient cannot reach the linear window within this phase
             obs_note = "decay rate not measurable: the phase is too short"
             obs.setdefault("notes", []).append(obs_note)

@@ -1,0 +1,252 @@
+"""Verification by simulation: tutorial, limit cycle, wrong diagrams, grid check, CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from thetabif import Continuation, Protocol, ThetaModel
+from thetabif.verification import PhaseDiagram, Tolerances, verify, verify_grid
+
+CYCLE_MODEL = ThetaModel(synapse="first-order")
+# inhibitory first-order synapse: supercritical Hopf at eta = 8.1201 (l1 < 0);
+# the step I_ext = 7 puts the "during" phase at eta_eff = 12, on the stable cycle
+CYCLE_PARAMS = {"eta": 5.0, "J": -10.0, "tau_s": 0.5}
+CYCLE_PROTOCOL = Protocol.step(60.0, 120.0, 7.0)
+
+
+@pytest.fixture(scope="module")
+def tutorial():
+    cont = Continuation(ThetaModel(), {"eta": -5.0, "J": 15.0})
+    diagram = cont.equilibria("eta", -15.0, 8.0)
+    res = verify(ThetaModel(), {"eta": -5.0, "J": 15.0}, Protocol.step(20, 80, 3),
+                 z0=-0.6 - 0.8j, diagram=diagram, continuation=cont)
+    return diagram, res
+
+
+def test_tutorial_fully_predicted_and_confirmed(tutorial):
+    _, res = tutorial
+    assert res.passed, res.table()
+    before, during, after = res.phases
+    assert [p.name for p in res.phases] == ["before", "during", "after"]
+    # the known equilibria: low state, high state during the pulse, high state after
+    assert before.predicted["r"] == pytest.approx(0.0811344, abs=1e-7)
+    assert before.predicted["type"] == "node"
+    assert during.predicted["r"] == pytest.approx(1.3732457, abs=2e-6)
+    assert during.predicted["type"] == "focus"
+    assert after.predicted["r"] == pytest.approx(1.0305968, abs=1e-6)
+    assert after.predicted["type"] == "focus"
+    # hysteresis: bistable before and after; the saddle separates the low start from
+    # the high state the pulse left behind
+    assert before.predicted["n_stable_equilibria"] == 2
+    assert after.predicted["n_stable_equilibria"] == 2
+    assert after.predicted["rule"].startswith("separatrix")
+    assert all(p.predicted["newton_agrees"] for p in res.phases)
+    # observed: converged before/during; after t = 100 the transient (rate 0.309 over
+    # 20 time units) leaves r = 1.0299315, within the predicted transient bound
+    assert before.observed["r_end"] == pytest.approx(0.0811344, abs=1e-7)
+    assert after.observed["r_end"] == pytest.approx(1.0299315, abs=1e-6)
+    for p in res.phases:
+        assert p.observed["decay_rate"] == pytest.approx(p.predicted["decay_rate"], rel=0.01)
+    for p in (during, after):
+        assert p.observed["frequency"] == pytest.approx(p.predicted["frequency"], rel=0.005)
+    doc = json.loads(res.to_json())
+    assert doc["pass"] is True and len(doc["phases"]) == 3
+    assert {"name", "start", "stop", "predicted", "observed", "pass"} <= set(doc["phases"][0])
+    assert "all phases pass" in res.table()
+    assert isinstance(res.figure(), Figure)
+    assert list(res.to_dataframe()["pass"]) == [True, True, True]
+
+
+def test_limit_cycle_against_auto():
+    res = verify(CYCLE_MODEL, CYCLE_PARAMS, CYCLE_PROTOCOL, t_end=180.0)
+    assert res.passed, res.table()
+    before, during, after = res.phases
+    assert before.predicted["kind"] == after.predicted["kind"] == "equilibrium"
+    cyc = during.predicted
+    assert cyc["kind"] == "cycle" and cyc["l1"] < 0
+    assert cyc["eta_eff"] == pytest.approx(12.0)
+    # AUTO's orbit at eta = 12 (NTST = 80): period 1.32368, r in [0.29434, 1.71597]
+    assert cyc["period"] == pytest.approx(1.32368, abs=1e-4)
+    obs = during.observed
+    assert obs["period"] == pytest.approx(cyc["period"], rel=1e-4)
+    amp = cyc["r_max"] - cyc["r_min"]
+    assert abs(obs["r_max"] - cyc["r_max"]) < 1e-3 * amp
+    assert abs(obs["r_min"] - cyc["r_min"]) < 1e-3 * amp
+    assert isinstance(res.figure(), Figure)
+
+
+def _shift_diagram(diagram, d_eta):
+    branches = tuple(replace(b, data={**b.data, "eta": np.asarray(b.data["eta"]) + d_eta})
+                     for b in diagram.branches)
+    return replace(diagram, branches=branches)
+
+
+def test_wrong_diagram_is_caught(tutorial):
+    diagram, _ = tutorial
+    # folds moved by +1.5: the pulse (eta_eff = -2) now looks bistable, and the
+    # separatrix rule keeps the system on the low branch -- the simulation disagrees
+    wrong = _shift_diagram(diagram, 1.5)
+    res = verify(ThetaModel(), {"eta": -5.0, "J": 15.0}, Protocol.step(20, 80, 3),
+                 diagram=wrong, polish=False)
+    assert not res.passed
+    during = res.phases[1]
+    assert not during.passed
+    assert during.predicted["r"] < 0.5  # the (wrong) low state
+    assert any("r at the phase end" in f for f in during.failures)
+    assert "VERIFICATION FAILED" in res.table()
+    # a too-strict tolerance is also reported as a failure, not hidden
+    strict = verify(ThetaModel(), {"eta": -5.0, "J": 15.0}, diagram=diagram,
+                    tolerances=Tolerances(rate_rel=1e-6))
+    assert not strict.passed
+
+
+def test_verify_rejects_bad_input(tutorial):
+    diagram, _ = tutorial
+    with pytest.raises(ValueError, match="ThetaModel"):
+        verify("theta", {})
+    with pytest.raises(ValueError, match="dt"):
+        verify(ThetaModel(), {"J": 15.0}, diagram=diagram, dt=0.5)
+    with pytest.raises(ValueError, match="t_end"):
+        verify(ThetaModel(), {"J": 15.0}, diagram=diagram, t_end=-1.0)
+    with pytest.raises(ValueError, match="J = 15"):
+        verify(ThetaModel(), {"J": 10.0}, diagram=diagram)
+    with pytest.raises(ValueError, match="unit disk"):
+        verify(ThetaModel(), {"J": 15.0}, diagram=diagram, z0=2.0)
+
+
+# ------------------------------------------------------------------- grid check
+ETA = np.linspace(-8.0, 0.0, 9)
+JS = np.linspace(0.0, 20.0, 6)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    diagram = PhaseDiagram.compute(ThetaModel(), {}, (-8.0, 0.0), (0.0, 20.0), rows=2)
+    return diagram, verify_grid(ThetaModel(), {}, ETA, JS, diagram=diagram, n_random=2,
+                                max_workers=2, progress=False)
+
+
+def test_grid_agrees_with_diagram(grid):
+    diagram, res = grid
+    assert [c.kind for c in diagram.curves] == ["fold", "fold"]
+    cells = res.cells
+    assert len(cells) == len(ETA) * len(JS)
+    far = cells[cells["distance"] > res.near]
+    assert far["match"].all()
+    # both regions are present: bistable inside the cusp's wedge
+    assert {"1 stable eq", "2 stable eq"} <= set(cells["observed"])
+    assert (cells["initial_conditions"] >= 3).all()
+    # every disagreement lies within `near` grid steps of a curve
+    assert res.mismatches["explained"].all()
+    assert res.passed
+    assert res.summary()["pass"] is True
+
+
+def test_grid_catches_perturbed_diagram(grid):
+    diagram, res = grid
+    # the cusp moved by two grid steps in each direction (eta + 2, J + 8): cells of
+    # the true bistable wedge now lie in the monostable region, 1-2.3 steps away
+    wrong = res.against(diagram.shifted(d_eta=2.0, d_J=8.0))
+    assert not wrong.passed
+    bad = wrong.unexplained
+    assert len(bad) > 0 and (bad["distance"] > wrong.near).all()
+    # the observations did not change, only the predictions
+    assert (wrong.cells["observed"] == res.cells["observed"]).all()
+    assert isinstance(wrong.figure(), Figure)
+
+
+def test_grid_on_dask_local_cluster(grid):
+    distributed = pytest.importorskip("distributed")
+    diagram, res = grid
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        small = verify_grid(ThetaModel(), {}, ETA[3:5], JS[3:5], diagram=diagram,
+                            n_random=2, client=client, progress=False)
+    local = res.cells.set_index(["eta", "J"])
+    for row in small.cells.to_dict("records"):
+        assert row["observed"] == local.loc[(row["eta"], row["J"]), "observed"]
+
+
+def test_grid_rejects_bad_input(grid):
+    diagram, _ = grid
+    with pytest.raises(ValueError, match="increasing"):
+        verify_grid(ThetaModel(), {}, [0.0, -1.0], JS, diagram=diagram)
+    with pytest.raises(ValueError, match="evenly"):
+        verify_grid(ThetaModel(), {}, [0.0, 1.0, 3.0], JS, diagram=diagram)
+    with pytest.raises(ValueError, match="n_random"):
+        verify_grid(ThetaModel(), {}, ETA, JS, diagram=diagram, n_random=-1)
+    with pytest.raises(ValueError, match="t_end"):
+        verify_grid(ThetaModel(), {}, ETA, JS, diagram=diagram, t_end=10.0)
+    with pytest.raises(ValueError, match="diagram"):
+        verify_grid(ThetaModel(n=2), {}, ETA, JS, diagram=diagram)
+
+
+def test_grid_save_refuses_overwrite(grid, tmp_path):
+    _, res = grid
+    paths = res.save(tmp_path / "out")
+    assert all(p.exists() for p in paths)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["cells"] == len(ETA) * len(JS)
+    with pytest.raises(FileExistsError):
+        res.save(tmp_path / "out")
+    res.save(tmp_path / "out", force=True)
+
+
+# -------------------------------------------------------------------------- CLI
+RUNNER = (
+    "import argparse, sys\n"
+    "import thetabif.cli as c\n"
+    "from thetabif.cli_verify import add_verify_commands\n"
+    "sub = [a for a in c.build_parser()._actions\n"
+    "       if isinstance(a, argparse._SubParsersAction)][0]\n"
+    "if 'verify' not in sub.choices:\n"
+    "    c.COMMANDS.append(add_verify_commands)\n"
+    "sys.exit(c.main(sys.argv[1:]))\n"
+)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_verify_json():
+    out = run_cli("verify", "--set", "eta=-5", "--set", "J=15", "--step", "20:80:3",
+                  "--z0=-0.6-0.8j", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["pass"] is True
+    assert [p["name"] for p in doc["phases"]] == ["before", "during", "after"]
+    for p in doc["phases"]:
+        assert {"name", "start", "stop", "predicted", "observed", "pass"} <= set(p)
+    assert doc["phases"][2]["predicted"]["r"] == pytest.approx(1.0305968, abs=1e-6)
+
+
+def test_cli_usage_errors(tmp_path):
+    out = run_cli("verify", "--step", "20:80")
+    assert out.returncode == 2 and "START:STOP:AMPLITUDE" in out.stderr
+    out = run_cli("verify-grid", "--eta", "0:1", "--J", "0:1:2", "--out", str(tmp_path))
+    assert out.returncode == 2 and "START:STOP:N" in out.stderr
+    (tmp_path / "summary.json").write_text("{}")
+    out = run_cli("verify-grid", "--eta=-8:-7:2", "--J", "0:1:2", "--out", str(tmp_path))
+    assert out.returncode == 2 and "pass --force" in out.stderr
+    assert (tmp_path / "summary.json").read_text() == "{}"
+
+
+def test_add_verify_commands_registers_both():
+    from thetabif.cli_verify import add_verify_commands
+
+    parser = argparse.ArgumentParser()
+    add_verify_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["verify-grid", "--eta=-8:0:9", "--J", "0:20:6",
+                              "--out", "x"])
+    assert args.eta == (-8.0, 0.0, 9) and args.J == (0.0, 20.0, 6)
