@@ -1,20 +1,43 @@
-"""Figures: time courses (and, later, bifurcation and phase diagrams).
+"""Figures: time courses, one-parameter bifurcation diagrams, (eta, J) phase diagrams.
 
-Functions take result records (xarray Datasets) and return matplotlib Figures; they
-never call ``plt.show()`` and never touch global style state.
+Functions take result records (xarray Datasets, :class:`ContinuationResult`,
+:class:`~thetabif.phase_diagram.PhaseDiagram`) and return matplotlib Figures built with
+the object API (``matplotlib.figure.Figure``); they never call ``plt.show()`` and never
+touch global style state.
+
+Conventions: stable branches solid, unstable dashed; folds (LP) black circles, Hopf
+points (HB) red squares; limit cycles as the min/max envelope of r (green); fold
+curves black, Hopf curves red; codimension-two points as labelled markers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     import xarray as xr
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from thetabif.continuation import ContinuationResult
+    from thetabif.phase_diagram import PhaseDiagram
     from thetabif.protocols import Protocol
+
+#: Symbols of parameters on axes.
+SYMBOLS = {"eta": r"$\eta$", "J": r"$J$", "Delta": r"$\Delta$", "tau": r"$\tau$",
+           "I_ext": r"$I_{ext}$", "tau_s": r"$\tau_s$", "v_s": r"$v_s$"}
+MARKERS = {"LP": dict(marker="o", color="black"), "HB": dict(marker="s", color="C3"),
+           "CP": dict(marker="^", color="C0"), "BT": dict(marker="D", color="C4"),
+           "GH": dict(marker="*", color="C1"), "ZH": dict(marker="P", color="C5"),
+           "PD": dict(marker="v", color="C2"), "TR": dict(marker="X", color="C2")}
+#: Region shades. Low and high activity share one shade: no bifurcation separates them
+#: (the split is a rate threshold); their labels tell them apart.
+REGION_COLORS = {0: "#ffffff", 1: "#dde7f3", 2: "#dde7f3", 3: "#cfe8c6", 4: "#f5c6cf",
+                 5: "#e2cff0"}
+CYCLE_COLOR = "C2"
 
 
 def time_course(ds: xr.Dataset, protocol: Protocol | None = None, title: str | None = None
@@ -54,4 +77,244 @@ def time_course(ds: xr.Dataset, protocol: Protocol | None = None, title: str | N
         ax.set_ylim(0, 1.1 * ymax if ymax > 0 else 1)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def _segments(x: np.ndarray, y: np.ndarray, stable: np.ndarray):
+    """Split a branch into runs of equal stability (neighbouring runs share a point)."""
+    stable = np.asarray(stable, dtype=bool)
+    if len(x) == 0:
+        return
+    start = 0
+    for i in range(1, len(x) + 1):
+        if i == len(x) or stable[i] != stable[start]:
+            stop = min(i + 1, len(x))
+            yield x[start:stop], y[start:stop], bool(stable[start])
+            start = i
+
+
+def _label_points(ax: Axes, pts: Sequence[tuple[float, float, str]], xlim, ylim) -> None:
+    """Annotate points, spreading labels of points close to each other."""
+    placed: list[tuple[float, float]] = []
+    xs = xlim[1] - xlim[0]
+    ys = ylim[1] - ylim[0]
+    for x, y, text in sorted(pts, key=lambda p: p[0]):
+        fx, fy = (x - xlim[0]) / xs, (y - ylim[0]) / ys
+        dx = -28 if fx > 0.85 else 6
+        dy = 6
+        for px, py in placed:
+            if abs(px - fx) < 0.08 and abs(py - fy) < 0.06:
+                dy += 12
+        if fy > 0.9:
+            dy = -14
+        placed.append((fx, fy + dy / 300))
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=8,
+                    ha="left", va="bottom",
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+
+
+def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[ContinuationResult] = (),
+                        *, y: str = "r", ax: Axes | None = None, title: str | None = None,
+                        xlim: tuple[float, float] | None = None) -> Figure:
+    """One-parameter diagram: equilibria (stable solid, unstable dashed), LP/HB, cycles.
+
+    Parameters
+    ----------
+    result : ContinuationResult
+        An equilibrium run (:meth:`Continuation.equilibria`).
+    cycles : sequence of ContinuationResult
+        Cycle runs (:meth:`Continuation.cycles`), drawn as the min/max envelope of
+        ``r`` from their stored orbits (the Hopf point prepended when known).
+    y : str
+        ``"r"`` or ``"abs_z"``.
+    ax : Axes, optional
+        Draw into this axes (its figure is returned) instead of a new figure.
+    title : str, optional
+    xlim : (float, float), optional
+        Default: the range the special points and cycles need, with margins.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from thetabif.phase_diagram import cycle_envelope
+
+    if result.kind != "equilibria":
+        raise ValueError(f"bifurcation_diagram needs an equilibria run, got {result.kind!r}")
+    free = result.free[0]
+    if ax is None:
+        fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    ymax = 0.0
+    for b in result.branches:
+        x, yy = np.asarray(b.data[free]), np.asarray(b.data[y])
+        for xs, ys, st in _segments(x, yy, b.data["stable"]):
+            ax.plot(xs, ys, color="black", lw=1.6 if st else 1.2, ls="-" if st else "--")
+    sp = [p for p in result.special_points if p.type in MARKERS]
+    envs = [cycle_envelope(c) for c in cycles]
+    xs_needed = [p.params[free] for p in sp]
+    for env in envs:
+        if env:
+            xs_needed += [o["eta"] for o in env]
+    if xlim is None:
+        allx = np.concatenate([np.asarray(b.data[free]) for b in result.branches])
+        if xs_needed:
+            lo, hi = min(xs_needed), max(xs_needed)
+            span = max(hi - lo, 0.1 * (allx.max() - allx.min()), 1.0)
+            xlim = (max(allx.min(), lo - 0.6 * span), min(allx.max(), hi + 0.6 * span))
+        else:
+            xlim = (float(allx.min()), float(allx.max()))
+    hc: list[tuple[float, float, str]] = []
+    for env in envs:
+        if not env:
+            continue
+        ex = np.array([o["eta"] for o in env])
+        st = np.array([o["stable"] for o in env])
+        for key in ("r_max", "r_min"):
+            ey = np.array([o[key] for o in env])
+            for xs, ys, s in _segments(ex, ey, st):
+                ax.plot(xs, ys, color=CYCLE_COLOR, lw=1.6 if s else 1.2, ls="-" if s else "--")
+        ymax = max(ymax, max(o["r_max"] for o in env))
+        last = env[-1]
+        if any("homoclinic" in m for c in cycles for m in c.messages):
+            ax.plot([last["eta"]] * 2, [last["r_min"], last["r_max"]], color=CYCLE_COLOR,
+                    lw=0.8, ls=":")
+            hc.append((last["eta"], last["r_max"], "homoclinic"))
+    inside = []
+    for b in result.branches:
+        x, yy = np.asarray(b.data[free]), np.asarray(b.data[y])
+        m = (x >= xlim[0]) & (x <= xlim[1]) & np.isfinite(yy)
+        if m.any():
+            inside.append(yy[m].max())
+    ymax = max([ymax, *inside]) if inside else max(ymax, 1.0)
+    ylim = (0.0, 1.12 * ymax)
+    labels = []
+    for p in sp:
+        yv = p.r if y == "r" else p.abs_z
+        ax.plot(p.params[free], yv, ls="none", ms=6, zorder=5, **MARKERS[p.type])
+        labels.append((p.params[free], yv, p.label))
+    labels += hc
+    _label_points(ax, labels, xlim, ylim)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel({"eta": r"excitability $\eta$", "J": r"coupling $J$"}.get(
+        free, SYMBOLS.get(free, free)))
+    ax.set_ylabel(r"firing rate $r$" if y == "r" else r"$|z|$")
+    handles = [Line2D([], [], color="black", lw=1.6, label="stable equilibria"),
+               Line2D([], [], color="black", lw=1.2, ls="--", label="unstable equilibria")]
+    types = {p.type for p in sp}
+    names = {"LP": "fold (LP)", "HB": "Hopf (HB)"}
+    for t in ("LP", "HB"):
+        if t in types:
+            handles.append(Line2D([], [], ls="none", ms=6, label=names[t], **MARKERS[t]))
+    if any(envs):
+        handles.append(Line2D([], [], color=CYCLE_COLOR, lw=1.6,
+                              label=r"limit cycle: max/min $r$"))
+    ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
+    ax.grid(alpha=0.25)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | None = None,
+                  marks: Sequence[tuple[float, float, str]] = ()) -> Figure:
+    """The (eta, J) diagram: shaded attractor regions, fold/Hopf curves, codim-2 points.
+
+    Parameters
+    ----------
+    pdg : PhaseDiagram
+        A result of :func:`thetabif.phase_diagram.compute`.
+    ax : Axes, optional
+        Draw into this axes instead of a new figure.
+    title : str, optional
+    marks : sequence of (eta, J, text)
+        Extra points to mark (e.g. the tutorial's parameters).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from scipy import ndimage
+
+    from thetabif.phase_diagram import REGIONS
+
+    if ax is None:
+        fig = Figure(figsize=(6.8, 5.0), layout="constrained")
+        ax = fig.subplots()
+    else:
+        fig = ax.figure
+    grid = pdg.grid
+    eta = grid["eta"].to_numpy()
+    J = grid["J"].to_numpy()
+    code = grid["region"].to_numpy()
+    codes = sorted(REGIONS)
+    cmap = ListedColormap([REGION_COLORS[c] for c in codes])
+    norm = BoundaryNorm(np.arange(len(codes) + 1) - 0.5, cmap.N)
+    ax.pcolormesh(eta, J, code, cmap=cmap, norm=norm, shading="nearest", rasterized=True,
+                  zorder=0)
+    xlim, ylim = pdg.box["eta"], pdg.box["J"]
+    # region labels at the point of each large component farthest from its edge
+    for c in np.unique(code):
+        lab, n = ndimage.label(code == c)
+        for k in range(1, n + 1):
+            mask = lab == k
+            if mask.sum() < 0.02 * code.size:
+                continue
+            dist = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+            i, j = np.unravel_index(np.argmax(dist), dist.shape)
+            ax.text(eta[j], J[i], REGIONS[int(c)], ha="center", va="center", fontsize=8.5,
+                    style="italic", color="0.15", zorder=6,
+                    bbox=dict(boxstyle="round,pad=0.2", fc=REGION_COLORS[int(c)], ec="none",
+                              alpha=0.85))
+    kinds_seen = set()
+    for cur in pdg.curves:
+        color = "black" if cur.kind == "fold" else "C3"
+        for b in cur.branches:
+            ax.plot(b.data["eta"], b.data["J"], color=color, lw=1.6, zorder=3)
+        kinds_seen.add(cur.kind)
+    handles = []
+    if "fold" in kinds_seen:
+        handles.append(Line2D([], [], color="black", lw=1.6, label="fold (LP) curve"))
+    if "hopf" in kinds_seen:
+        handles.append(Line2D([], [], color="C3", lw=1.6, label="Hopf (HB) curve"))
+    names = {"CP": "cusp (CP)", "BT": "Bogdanov-Takens (BT)", "GH": "Bautin (GH)",
+             "ZH": "zero-Hopf (ZH)"}
+    pts = []
+    for p in pdg.codim2:
+        e, j = p.params["eta"], p.params["J"]
+        if not (xlim[0] <= e <= xlim[1] and ylim[0] <= j <= ylim[1]):
+            continue
+        ax.plot(e, j, ls="none", ms=8, mec="black", zorder=7, **MARKERS[p.type])
+        pts.append((e, j, p.label))
+    for t in ("CP", "BT", "GH", "ZH"):
+        if any(p.type == t for p in pdg.codim2):
+            handles.append(Line2D([], [], ls="none", ms=8, mec="black", label=names[t],
+                                  **MARKERS[t]))
+    for e, j, text in marks:
+        ax.plot(e, j, ls="none", marker="o", ms=6, mfc="white", mec="black", zorder=7)
+        pts.append((e, j, text))
+    _label_points(ax, pts, xlim, ylim)
+    present = [c for c in codes if (code == c).any()]
+    if 1 in present and 2 in present:
+        present.remove(2)
+    names_r = {**REGIONS, 1: "one stable equilibrium\n(low / high activity)"}
+    handles += [Patch(fc=REGION_COLORS[c], ec="0.6", label=names_r[c] if c in (1, 2) and
+                      1 in present else REGIONS[c]) for c in present]
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(r"excitability $\eta$")
+    ax.set_ylabel(r"coupling $J$")
+    fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
     return fig

@@ -1,0 +1,781 @@
+"""Phase diagrams in (eta, J): continuation curves, codimension-two points, attractor regions.
+
+:func:`compute` runs the standard analysis of one model:
+
+1. equilibria in ``eta`` at the given ``J`` (and in ``J`` at the given ``eta``);
+2. every fold (LP) and Hopf (HB) point found there, and at a few more ``J`` values in
+   the box, is continued in (eta, J) until the curve leaves the box; a point lying on
+   a curve already computed is skipped, so each curve is computed once;
+3. the codimension-two points on those curves (CP, BT, GH, ZH), merged across curves;
+4. the limit cycles born at the Hopf points of step 1 (min/max envelope of r);
+5. the attractors at every point of a regular (eta, J) grid: equilibria by vectorised
+   Newton from the seeds :func:`thetabif.find_equilibria` uses, with their Jacobian's
+   eigenvalues; stable limit cycles by integrating from a perturbed unstable focus (in
+   the plane a stable cycle surrounds one) wherever there is one, and counting a cycle
+   where the trajectory does not settle on a stable equilibrium.
+
+The result, :class:`PhaseDiagram`, is data first (:meth:`PhaseDiagram.to_xarray`,
+:meth:`PhaseDiagram.save` as netCDF) and pictures second
+(:meth:`PhaseDiagram.figures`, :meth:`PhaseDiagram.write`).
+
+>>> from thetabif import ThetaModel                       # doctest: +SKIP
+>>> from thetabif.phase_diagram import compute            # doctest: +SKIP
+>>> pdg = compute(ThetaModel(), {"J": 15})                # doctest: +SKIP
+>>> pdg.write("out/theta")                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from thetabif.continuation import (
+    Continuation,
+    ContinuationFailed,
+    ContinuationResult,
+    SpecialPoint,
+)
+from thetabif.models import ThetaModel
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
+
+#: Region codes of the attractor grid, and their names.
+REGIONS: dict[int, str] = {
+    0: "no attractor found",
+    1: "low activity",
+    2: "high activity",
+    3: "bistable",
+    4: "oscillatory",
+    5: "equilibrium + cycle",
+}
+CODIM2 = ("CP", "BT", "GH", "ZH")
+
+
+def default_params(model: ThetaModel) -> dict[str, float]:
+    """The parameters of the standard one-parameter diagrams of a model.
+
+    The tutorial's eta = -5, J = 15 for the delta-pulse model; eta = 10, J = -40
+    (inhibitory, oscillating) for the others.
+    """
+    if model.n is None and model.synapse == "instant":
+        return model.validate_params({"eta": -5.0, "J": 15.0})
+    return model.validate_params({"eta": 10.0, "J": -40.0})
+
+
+def default_box(model: ThetaModel) -> dict[str, tuple[float, float]]:
+    """The (eta, J) box of the standard diagrams of a model.
+
+    The delta-pulse model's folds live at J > 0 (cusp at J ~ 7.8 for Delta = 1); models
+    with finite pulse width or synaptic kinetics oscillate for inhibitory J < 0.
+    """
+    if model.n is None and model.synapse == "instant":
+        return {"eta": (-14.0, 2.0), "J": (0.0, 24.0)}
+    return {"eta": (-2.0, 30.0), "J": (-60.0, 0.0)}
+
+
+@dataclass
+class PhaseDiagram:
+    """The result of :func:`compute`: continuation records and the attractor grid.
+
+    Attributes
+    ----------
+    model : ThetaModel
+    params : dict
+        The parameters of the one-parameter diagrams (``J`` fixed for the ``eta``
+        diagram, ``eta`` fixed for the ``J`` diagram).
+    box : dict
+        ``{"eta": (lo, hi), "J": (lo, hi)}``.
+    eq_eta, eq_J : ContinuationResult or None
+        Equilibria in eta (at ``params["J"]``) and in J (at ``params["eta"]``).
+    cycles : list of ContinuationResult
+        Limit cycles from the Hopf points of ``eq_eta``.
+    curves : list of ContinuationResult
+        Fold and Hopf curves in (eta, J).
+    codim2 : list of SpecialPoint
+        Codimension-two points on the curves, each once, named ``CP1``, ``BT1``, ...
+    grid : xarray.Dataset
+        Attractors on the (eta, J) grid (see :func:`classify_grid`).
+    timings : dict
+        Seconds spent per stage.
+    messages : list of str
+        What did not work (curves that failed to start, ...).
+    """
+
+    model: ThetaModel
+    params: dict
+    box: dict
+    eq_eta: ContinuationResult | None
+    eq_J: ContinuationResult | None
+    cycles: list[ContinuationResult]
+    curves: list[ContinuationResult]
+    codim2: list[SpecialPoint]
+    grid: Any
+    timings: dict = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ data
+    def fold_points(self) -> list[SpecialPoint]:
+        """The LP points of the eta diagram."""
+        return self.eq_eta.special("LP") if self.eq_eta is not None else []
+
+    def hopf_points(self) -> list[SpecialPoint]:
+        """The HB points of the eta diagram."""
+        return self.eq_eta.special("HB") if self.eq_eta is not None else []
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary: special points, curves, region areas, timings."""
+        sp = []
+        for res in (self.eq_eta, self.eq_J):
+            if res is None:
+                continue
+            for p in res.special_points:
+                d = {"diagram": res.free[0], "type": p.type, "label": p.label,
+                     "eta": p.params["eta"], "J": p.params["J"], "r": p.r,
+                     "stable": p.stable}
+                if p.l1 is not None:
+                    d["l1"] = p.l1
+                    d["criticality"] = "supercritical" if p.l1 < 0 else "subcritical"
+                sp.append(d)
+        codes = self.grid["region"].to_numpy()
+        areas = {REGIONS[int(c)]: float(np.mean(codes == c)) for c in np.unique(codes)}
+        cyc = []
+        for c in self.cycles:
+            o = [x for x in c.orbits if np.isfinite(x["period"])]
+            if o:
+                cyc.append({"from": c.params.get("hopf_label", ""),
+                            "eta_range": [min(x["eta"] for x in o), max(x["eta"] for x in o)],
+                            "period_max": max(x["period"] for x in o),
+                            "messages": list(c.messages)})
+        return {
+            "model": self.model.name, "description": self.model.description,
+            "params": self.params, "box": {k: list(v) for k, v in self.box.items()},
+            "special_points": sp,
+            "codim2": [{"type": p.type, "label": p.label, "eta": p.params["eta"],
+                        "J": p.params["J"], "r": p.r} for p in self.codim2],
+            "curves": [{"kind": c.kind, "points": sum(len(b) for b in c.branches)}
+                       for c in self.curves],
+            "cycles": cyc, "region_fractions": areas,
+            "timings": self.timings, "messages": self.messages,
+        }
+
+    def to_xarray(self) -> xr.Dataset:
+        """Everything as one Dataset (netCDF-ready).
+
+        Dimensions: ``eta``/``J`` (the region grid), ``curve_point`` (fold and Hopf
+        curves, with ``curve_id`` and ``curve_kind``), ``codim2``, ``eq_point``
+        (equilibria in eta, ``branch_id``), ``eqJ_point`` (equilibria in J),
+        ``special`` (LP/HB of the eta diagram), ``orbit`` (cycles: r min/max).
+        """
+
+        ds = self.grid.copy()
+        # curves
+        cid, ckind, ceta, cJ, cr, cstab = [], [], [], [], [], []
+        k = 0
+        for c in self.curves:
+            for b in c.branches:
+                n = len(b)
+                cid += [k] * n
+                ckind += [c.kind] * n
+                ceta.append(b.data["eta"])
+                cJ.append(b.data["J"])
+                cr.append(b.data["r"])
+                cstab.append(b.data["stable"])
+                k += 1
+
+        def cat(a: list) -> np.ndarray:
+            return np.concatenate(a) if a else np.zeros(0)
+
+        ds["curve_id"] = ("curve_point", np.asarray(cid, dtype=int))
+        ds["curve_kind"] = ("curve_point", np.asarray(ckind, dtype=str))
+        ds["curve_eta"] = ("curve_point", cat(ceta).astype(float))
+        ds["curve_J"] = ("curve_point", cat(cJ).astype(float))
+        ds["curve_r"] = ("curve_point", cat(cr).astype(float))
+        # codimension-two points
+        ds["codim2_type"] = ("codim2", np.asarray([p.type for p in self.codim2], dtype=str))
+        ds["codim2_label"] = ("codim2", np.asarray([p.label for p in self.codim2], dtype=str))
+        ds["codim2_eta"] = ("codim2", np.asarray([p.params["eta"] for p in self.codim2],
+                                                 dtype=float))
+        ds["codim2_J"] = ("codim2", np.asarray([p.params["J"] for p in self.codim2],
+                                               dtype=float))
+        ds["codim2_r"] = ("codim2", np.asarray([p.r for p in self.codim2], dtype=float))
+        # one-parameter diagrams
+        for res, dim, pre in ((self.eq_eta, "eq_point", "eq"), (self.eq_J, "eqJ_point", "eqJ")):
+            if res is None:
+                continue
+            free = res.free[0]
+            bid = np.concatenate([[i] * len(b) for i, b in enumerate(res.branches)])
+            ds[f"{pre}_branch_id"] = (dim, bid.astype(int))
+            for key in (free, "r", "abs_z"):
+                ds[f"{pre}_{key}"] = (dim, np.concatenate([b.data[key] for b in res.branches])
+                                      .astype(float))
+            ds[f"{pre}_stable"] = (dim, np.concatenate([b.data["stable"] for b in res.branches])
+                                   .astype("int8"))
+        if self.eq_eta is not None:
+            sps = self.eq_eta.special_points
+            ds["special_type"] = ("special", np.asarray([p.type for p in sps], dtype=str))
+            ds["special_label"] = ("special", np.asarray([p.label for p in sps], dtype=str))
+            ds["special_eta"] = ("special", np.asarray([p.params["eta"] for p in sps],
+                                                       dtype=float))
+            ds["special_r"] = ("special", np.asarray([p.r for p in sps], dtype=float))
+            ds["special_l1"] = ("special", np.asarray(
+                [np.nan if p.l1 is None else p.l1 for p in sps], dtype=float))
+        orbits = [(i, o) for i, c in enumerate(self.cycles) for o in cycle_envelope(c)]
+        ds["orbit_cycle_id"] = ("orbit", np.asarray([i for i, _ in orbits], dtype=int))
+        for key in ("eta", "period", "r_min", "r_max"):
+            ds[f"orbit_{key}"] = ("orbit", np.asarray([o[key] for _, o in orbits], dtype=float))
+        ds["orbit_stable"] = ("orbit", np.asarray([o["stable"] for _, o in orbits],
+                                                  dtype="int8"))
+        ds.attrs.update(
+            model=self.model.name, description=self.model.description,
+            params=json.dumps(self.params),
+            box=json.dumps({k: list(v) for k, v in self.box.items()}),
+            regions=json.dumps({str(k): v for k, v in REGIONS.items()}),
+            summary=json.dumps(self.summary()),
+        )
+        units = {"curve_eta": "1", "curve_J": "1", "curve_r": "1/tau"}
+        for k, u in units.items():
+            ds[k].attrs["units"] = u
+        return ds
+
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write :meth:`to_xarray` as netCDF; refuses to overwrite unless asked."""
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"{path} exists; pass overwrite=True (--force) to replace it")
+        self.to_xarray().to_netcdf(path)
+        return path
+
+    # --------------------------------------------------------------- figures
+    def figures(self) -> dict[str, Figure]:
+        """The figures: ``eta`` and ``J`` diagrams and the (eta, J) ``phase`` diagram."""
+        from thetabif.plotting import bifurcation_diagram, phase_diagram
+
+        figs: dict[str, Figure] = {}
+        if self.eq_eta is not None:
+            figs["eta"] = bifurcation_diagram(
+                self.eq_eta, self.cycles,
+                title=rf"{_model_title(self.model)}: $J={self.params['J']:g}$")
+        if self.eq_J is not None:
+            figs["J"] = bifurcation_diagram(
+                self.eq_J, (), title=rf"{_model_title(self.model)}: "
+                                     rf"$\eta={self.params['eta']:g}$")
+        figs["phase"] = phase_diagram(self, title=_model_title(self.model))
+        return figs
+
+    def write(self, out: str | Path, *, force: bool = False, stem: str | None = None
+              ) -> list[Path]:
+        """Write the figures (PNG and SVG), the netCDF and a JSON summary into ``out``.
+
+        Files are ``{stem}_phase.{png,svg}``, ``{stem}_eta.*``, ``{stem}_J.*``,
+        ``{stem}.nc`` and ``{stem}.json`` (``stem`` defaults to the model's name).
+        Refuses to overwrite any of them unless ``force``.
+        """
+        out = Path(out)
+        stem = stem or self.model.name
+        figs = self.figures()
+        targets = [out / f"{stem}_{k}{s}" for k in figs for s in (".png", ".svg")]
+        targets += [out / f"{stem}.nc", out / f"{stem}.json"]
+        existing = [p for p in targets if p.exists()]
+        if existing and not force:
+            raise FileExistsError(f"{', '.join(map(str, existing))} exist(s); use --force "
+                                  "to overwrite")
+        out.mkdir(parents=True, exist_ok=True)
+        for k, fig in figs.items():
+            fig.savefig(out / f"{stem}_{k}.png", dpi=150)
+            fig.savefig(out / f"{stem}_{k}.svg")
+        self.save(out / f"{stem}.nc", overwrite=True)
+        (out / f"{stem}.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        return targets
+
+
+def _model_title(model: ThetaModel) -> str:
+    parts = ["theta mean field"]
+    parts.append("delta pulses" if model.n is None else f"pulses $n={model.n}$")
+    if model.synapse != "instant":
+        parts.append(f"{model.synapse} synapse")
+    if model.coupling != "current":
+        parts.append(f"{model.coupling} coupling")
+    return ", ".join(parts)
+
+
+def cycle_envelope(cycles: ContinuationResult) -> list[dict]:
+    """The orbits of a cycle continuation, from its Hopf point on, in branch order.
+
+    The Hopf point itself (zero amplitude) is prepended when its location is known
+    (``cycles.params["hopf_eta"]``, ``["hopf_r"]``, set by :func:`compute`).
+    """
+    orbits = [dict(o) for o in cycles.orbits if np.isfinite(o["r_min"])]
+    if "hopf_eta" in cycles.params:
+        r = float(cycles.params["hopf_r"])
+        orbits.insert(0, {"eta": float(cycles.params["hopf_eta"]), "period":
+                          float(cycles.params.get("hopf_period", np.nan)), "r_min": r,
+                          "r_max": r, "stable": orbits[0]["stable"] if orbits else False})
+    return orbits
+
+
+# ----------------------------------------------------------------- equilibria grid
+def _call(fun, u: Sequence[np.ndarray], p: Sequence[Any], shape: tuple[int, ...]
+          ) -> np.ndarray:
+    """Evaluate a lambdified vector/matrix function, broadcasting every entry."""
+    val = fun(*u, *p)
+
+    def fix(v):
+        if isinstance(v, list):
+            return [fix(w) for w in v]
+        return np.broadcast_to(np.asarray(v, dtype=float), shape)
+
+    return np.asarray(fix(val), dtype=float)
+
+
+@dataclass(frozen=True)
+class GridEquilibria:
+    """Equilibria at many parameter pairs, flat: one row per equilibrium.
+
+    Attributes
+    ----------
+    point : ndarray of int
+        Index of the (eta, J) pair each equilibrium belongs to.
+    state : ndarray, shape (m, ndim)
+    r : ndarray
+    eigenvalues : ndarray, shape (m, ndim)
+    npoints : int
+    """
+
+    point: np.ndarray
+    state: np.ndarray
+    r: np.ndarray
+    eigenvalues: np.ndarray
+    npoints: int
+
+    @property
+    def stable(self) -> np.ndarray:
+        """True where every eigenvalue has a negative real part."""
+        return np.all(self.eigenvalues.real < 0, axis=1)
+
+    def at(self, i: int) -> list[tuple[np.ndarray, float, np.ndarray]]:
+        """``(state, r, eigenvalues)`` of the equilibria of pair ``i``, by rate."""
+        idx = np.flatnonzero(self.point == i)
+        idx = idx[np.argsort(self.r[idx])]
+        return [(self.state[k], float(self.r[k]), self.eigenvalues[k]) for k in idx]
+
+
+def grid_equilibria(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
+                    J: np.ndarray) -> GridEquilibria:
+    """All equilibria at many (eta, J) pairs at once.
+
+    Same seeds and acceptance rule as :func:`thetabif.find_equilibria` (the delta-pulse
+    quartic's roots where they apply, a polar grid over the unit disk; residual
+    <= 1e-12, duplicates merged), with Newton vectorised over all pairs and seeds.
+    """
+    full = model.validate_params(params)
+    reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
+    num_r = reduced.numeric
+    eta = np.asarray(eta, dtype=float).ravel()
+    J = np.asarray(J, dtype=float).ravel()
+    npts = eta.size
+    seeds = [np.zeros(2)]
+    for rad in (0.2, 0.5, 0.8, 0.95, 0.99):
+        for ang in np.linspace(-np.pi, np.pi, 12, endpoint=False):
+            seeds.append(np.array([rad * np.cos(ang), rad * np.sin(ang)]))
+    u = np.tile(np.array(seeds).T[:, None, :], (1, npts, 1))  # (2, npts, nseed)
+    if model.n is None and model.coupling == "current":
+        # the quartic's positive roots are all the equilibria: no other seeds needed
+        u = u[:, :, :0]
+        # roots of the delta-pulse quartic (thetabif.equilibrium.delta_pulse_rates)
+        pt = np.pi * full["tau"]
+        e_eff = eta + full["I_ext"]
+        comp = np.zeros((npts, 4, 4))
+        comp[:, 0, 0] = J / pt**2
+        comp[:, 0, 1] = e_eff / pt**2
+        comp[:, 0, 3] = (full["Delta"] / (2 * pt)) ** 2 / pt**2
+        comp[:, 1, 0] = comp[:, 2, 1] = comp[:, 3, 2] = 1.0
+        roots = np.linalg.eigvals(comp)
+        good = (np.abs(roots.imag) <= 1e-9 * np.maximum(1, np.abs(roots))) & (roots.real > 0)
+        rr = np.where(good, roots.real, 1.0)
+        w = pt * rr - 1j * full["Delta"] / (2 * pt * rr)
+        zq = np.conj((1 - w) / (1 + w))
+        zq = np.where(good, zq, 0.0)
+        u = np.concatenate([u, np.array([zq.real, zq.imag])], axis=2)
+    nseed = u.shape[2]
+    # flatten (pair, seed) and iterate Newton on the entries still moving
+    ii = np.repeat(np.arange(npts), nseed)
+    uu = u.reshape(2, -1).copy()
+    pe_all = {"eta": eta[ii], "J": J[ii]}
+    active = np.arange(ii.size)
+    done = np.zeros(ii.size, dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(40):
+            if active.size == 0:
+                break
+            pa = [pe_all[k][active] if k in pe_all else full[k]
+                  for k in reduced.parameter_names]
+            ua = uu[:, active]
+            F = _call(num_r._rhs, ua, pa, (active.size,))
+            res = np.abs(F).max(axis=0)
+            conv = res <= 1e-13
+            done[active[conv]] = True
+            keep = ~conv
+            active, ua, F = active[keep], ua[:, keep], F[:, keep]
+            pa = [v[keep] if isinstance(v, np.ndarray) else v for v in pa]
+            Jm = _call(num_r._jac, ua, pa, (active.size,))
+            a, b, c, d = Jm[0, 0], Jm[0, 1], Jm[1, 0], Jm[1, 1]
+            det = a * d - b * c
+            dx = (d * F[0] - b * F[1]) / det
+            dy = (-c * F[0] + a * F[1]) / det
+            step = np.hypot(dx, dy)
+            scale = np.minimum(1.0, 0.25 / np.maximum(step, 1e-300))
+            ua = ua - scale * np.array([dx, dy])
+            rad2 = ua[0] ** 2 + ua[1] ** 2
+            alive = np.isfinite(rad2) & (rad2 < 1.0)
+            uu[:, active] = ua
+            active = active[alive]
+        pf = [pe_all[k] if k in pe_all else full[k] for k in reduced.parameter_names]
+        F = _call(num_r._rhs, uu, pf, (ii.size,))
+        rad2 = uu[0] ** 2 + uu[1] ** 2
+    ok = (done | np.isin(np.arange(ii.size), active)) & (rad2 < 1.0) & (
+        np.abs(F).max(axis=0) <= 1e-12)
+    sol = uu[:, ok].T  # (m, 2)
+    ii = ii[ok]
+    key = np.column_stack([ii, np.round(sol / 1e-7).astype(np.int64)])
+    _, first = np.unique(key, axis=0, return_index=True)
+    ii, sol = ii[first], sol[first]
+    m = ii.size
+    pe = [eta[ii] if k == "eta" else J[ii] if k == "J" else full[k]
+          for k in model.parameter_names]
+    if model.synapse == "first-order":
+        pr = [eta[ii] if k == "eta" else J[ii] if k == "J" else full[k]
+              for k in reduced.parameter_names]
+        s_star = _call(num_r._outputs["s"], sol.T, pr, (m,))
+        sol = np.column_stack([sol, s_star])
+    num = model.numeric
+    jac = _call(num._jac, sol.T, pe, (m,))  # (nd, nd, m)
+    eig = np.linalg.eigvals(np.moveaxis(jac, -1, 0)) if m else np.zeros((0, sol.shape[1]))
+    r = _call(num._outputs["r"], sol.T, pe, (m,))
+    return GridEquilibria(ii, sol, r, eig, npts)
+
+
+def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
+                J: np.ndarray, u0: np.ndarray, targets: list[np.ndarray], t_end: float,
+                dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integrate many initial states at once (classical RK4, fixed step).
+
+    A trajectory stops as soon as it is within 1e-3 of one of its ``targets`` (the
+    stable equilibria of its parameters). Returns, per trajectory, whether it settled,
+    and the min/max of r over the last fifth of the run of those that did not.
+    """
+    num = model.numeric
+    full = model.validate_params(params)
+    n = eta.size
+    pfull = {"eta": eta, "J": J}
+    u = u0.copy()
+    active = np.arange(n)
+    settled = np.zeros(n, dtype=bool)
+    rmin = np.full(n, np.inf)
+    rmax = np.full(n, -np.inf)
+    nsteps = int(round(t_end / dt))
+    check = max(1, int(round(5.0 / dt)))
+
+    def pars(idx: np.ndarray) -> list:
+        return [pfull[k][idx] if k in pfull else full[k] for k in model.parameter_names]
+
+    p = pars(active)
+    with np.errstate(all="ignore"):
+        for k in range(nsteps):
+            ua = u[:, active]
+            sh = (active.size,)
+            k1 = _call(num._rhs, ua, p, sh)
+            k2 = _call(num._rhs, ua + 0.5 * dt * k1, p, sh)
+            k3 = _call(num._rhs, ua + 0.5 * dt * k2, p, sh)
+            k4 = _call(num._rhs, ua + dt * k3, p, sh)
+            ua = ua + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+            u[:, active] = ua
+            if k >= 0.8 * nsteps:
+                r = _call(num._outputs["r"], ua, p, sh)
+                rmin[active] = np.minimum(rmin[active], r)
+                rmax[active] = np.maximum(rmax[active], r)
+            if (k + 1) % check == 0:
+                near = np.array([any(np.max(np.abs(ua[:, m] - s)) < 1e-3
+                                     for s in targets[i]) for m, i in enumerate(active)],
+                                dtype=bool)
+                near |= ~np.all(np.isfinite(ua), axis=0)
+                settled[active[near]] = True
+                active = active[~near]
+                if active.size == 0:
+                    break
+                p = pars(active)
+    return settled, rmin, rmax
+
+
+def classify_grid(model: ThetaModel, params: Mapping[str, float],
+                  box: Mapping[str, tuple[float, float]], shape: tuple[int, int] = (81, 61),
+                  *, r_split: float | None = None, t_end: float = 100.0, dt: float = 0.05
+                  ) -> xr.Dataset:
+    """Attractors on a regular (eta, J) grid.
+
+    Parameters
+    ----------
+    model, params
+        The model; ``params`` fills everything but eta and J.
+    box : dict
+        ``{"eta": (lo, hi), "J": (lo, hi)}``.
+    shape : (int, int)
+        Number of eta and J samples.
+    r_split : float, optional
+        Where a lone stable equilibrium counts as high rather than low activity
+        (default: the median rate of the lone stable equilibria).
+    t_end, dt : float
+        Integration time and RK4 step of the cycle search.
+
+    Returns
+    -------
+    xarray.Dataset
+        On dims ``(J, eta)``: ``region`` (code, see :data:`REGIONS`), ``n_stable``
+        (stable equilibria), ``n_equilibria``, ``cycle`` (a stable cycle found),
+        ``r_low``/``r_high`` (rates of the lowest/highest stable equilibrium),
+        ``cycle_r_min``/``cycle_r_max``.
+    """
+    import xarray as xr
+
+    etas = np.linspace(*box["eta"], shape[0])
+    Js = np.linspace(*box["J"], shape[1])
+    E, JJ = np.meshgrid(etas, Js)
+    ge = grid_equilibria(model, params, E.ravel(), JJ.ravel())
+    npts = E.size
+    stable = ge.stable
+    n_eq = np.bincount(ge.point, minlength=npts)
+    n_stable = np.bincount(ge.point, weights=stable, minlength=npts).astype(int)
+    r_low = np.full(npts, np.inf)
+    r_high = np.full(npts, -np.inf)
+    np.minimum.at(r_low, ge.point[stable], ge.r[stable])
+    np.maximum.at(r_high, ge.point[stable], ge.r[stable])
+    r_low[~np.isfinite(r_low)] = np.nan
+    r_high[~np.isfinite(r_high)] = np.nan
+    focus = np.any(ge.eigenvalues.real > 0, axis=1) & np.any(
+        np.abs(ge.eigenvalues.imag) > 0, axis=1)
+    need = np.zeros(npts, dtype=bool)
+    need[ge.point[focus]] = True
+    need |= n_stable == 0
+    cand, u0 = [], []
+    for i in np.flatnonzero(need):
+        rows = np.flatnonzero(ge.point == i)
+        fr = rows[focus[rows]]
+        if fr.size:
+            base = ge.state[fr[np.argmax(ge.r[fr])]]
+        elif rows.size:
+            base = ge.state[rows[np.argmax(ge.r[rows])]]
+        else:
+            base = np.zeros(len(model.state_names))
+        v = base.copy()
+        v[:2] = v[:2] * (1 - 2e-2) + 1e-2 * np.array([0.3, 0.7])
+        cand.append(i)
+        u0.append(v)
+    cycle = np.zeros(npts, dtype=bool)
+    cmin = np.full(npts, np.nan)
+    cmax = np.full(npts, np.nan)
+    if cand:
+        idx = np.asarray(cand)
+        targets = [ge.state[(ge.point == i) & stable] for i in idx]
+        settled, rmin, rmax = _rk4_settle(model, params, E.ravel()[idx], JJ.ravel()[idx],
+                                          np.array(u0).T, targets, t_end, dt)
+        for k, i in enumerate(idx):
+            if not settled[k] and rmax[k] - rmin[k] > 1e-4:
+                cycle[i] = True
+                cmin[i], cmax[i] = rmin[k], rmax[k]
+    lone = (n_stable == 1) & ~cycle
+    if r_split is None:
+        r_split = float(np.nanmedian(r_low[lone])) if lone.any() else 1.0
+    region = np.zeros(npts, dtype=int)
+    region[lone & (r_low < r_split)] = 1
+    region[lone & (r_low >= r_split)] = 2
+    region[(n_stable >= 2) & ~cycle] = 3
+    region[(n_stable == 0) & cycle] = 4
+    region[(n_stable >= 1) & cycle] = 5
+    dims = ("J", "eta")
+    sh = E.shape
+    ds = xr.Dataset(
+        {"region": (dims, region.reshape(sh)), "n_stable": (dims, n_stable.reshape(sh)),
+         "n_equilibria": (dims, n_eq.reshape(sh)), "cycle": (dims, cycle.reshape(sh)
+                                                             .astype("int8")),
+         "r_low": (dims, r_low.reshape(sh)), "r_high": (dims, r_high.reshape(sh)),
+         "cycle_r_min": (dims, cmin.reshape(sh)), "cycle_r_max": (dims, cmax.reshape(sh))},
+        coords={"eta": etas, "J": Js})
+    ds["region"].attrs.update(
+        long_name="attractors", r_split=float(r_split),
+        flag_values=np.array(list(REGIONS), dtype=int),
+        flag_meanings=" ".join(v.replace(" ", "_").replace("+", "and")
+                               for v in REGIONS.values()))
+    ds["eta"].attrs.update(long_name="eta", units="1")
+    ds["J"].attrs.update(long_name="J", units="1")
+    return ds
+
+
+# ------------------------------------------------------------------ continuation
+def _on_curves(p: SpecialPoint, curves: Sequence[ContinuationResult], kind: str) -> bool:
+    for c in curves:
+        if c.kind != kind:
+            continue
+        for b in c.branches:
+            x, y = np.asarray(b.data["eta"]), np.asarray(b.data["J"])
+            if x.size < 2:
+                continue
+            ax, ay, dx, dy = x[:-1], y[:-1], np.diff(x), np.diff(y)
+            t = ((p.params["eta"] - ax) * dx + (p.params["J"] - ay) * dy) / np.maximum(
+                dx * dx + dy * dy, 1e-300)
+            t = np.clip(t, 0.0, 1.0)
+            d = np.hypot(ax + t * dx - p.params["eta"], ay + t * dy - p.params["J"])
+            if d.min() < 1e-3:
+                return True
+    return False
+
+
+def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None = None, *,
+            box: Mapping[str, tuple[float, float]] | None = None,
+            scan_J: Sequence[float] | None = None, grid_shape: tuple[int, int] = (81, 61),
+            cycles: bool = True, j_diagram: bool = True) -> PhaseDiagram:
+    """Run the standard analysis of a model (see the module docstring).
+
+    Parameters
+    ----------
+    model : ThetaModel, optional
+        Default: the delta-pulse theta model.
+    params : mapping, optional
+        Parameters of the one-parameter diagrams; :func:`default_params` fill the
+        rest (for the delta-pulse model the tutorial's eta = -5, J = 15).
+    box : dict, optional
+        ``{"eta": (lo, hi), "J": (lo, hi)}``; default :func:`default_box`.
+    scan_J : sequence of float, optional
+        Further J values whose eta diagrams seed fold/Hopf curves (default: three
+        values near the box's J ends). Curves through a point already found are skipped.
+    grid_shape : (int, int)
+        eta and J samples of the attractor grid.
+    cycles : bool
+        Continue the limit cycles from the Hopf points.
+    j_diagram : bool
+        Also compute the equilibria in J at fixed eta.
+
+    Raises
+    ------
+    ValueError
+        Invalid parameters, or a box that does not contain ``params``.
+    """
+    model = model or ThetaModel()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        pdg = _compute(model, params, box, scan_J, grid_shape, cycles, j_diagram)
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning):
+            pdg.messages.append(f"warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return pdg
+
+
+def _compute(model: ThetaModel, params: Mapping[str, float] | None,
+             box: Mapping[str, tuple[float, float]] | None, scan_J: Sequence[float] | None,
+             grid_shape: tuple[int, int], cycles: bool, j_diagram: bool) -> PhaseDiagram:
+    full = model.validate_params({**default_params(model), **(params or {})})
+    box = {k: (float(v[0]), float(v[1])) for k, v in (box or default_box(model)).items()}
+    for k in ("eta", "J"):
+        if k not in box or not box[k][0] < box[k][1]:
+            raise ValueError(f"box needs {k!r}: (lo, hi) with lo < hi, got {box.get(k)}")
+        if not box[k][0] <= full[k] <= box[k][1]:
+            raise ValueError(f"{k}={full[k]:g} lies outside the box {box[k]}")
+    timings: dict[str, float] = {}
+    messages: list[str] = []
+    t0 = time.perf_counter()
+    cont = Continuation(model, full)
+    eta_pad = 0.1 * (box["eta"][1] - box["eta"][0])
+    eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
+    eq_J = None
+    if j_diagram:
+        j_pad = 0.1 * (box["J"][1] - box["J"][0])
+        try:
+            eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad)
+        except ContinuationFailed as exc:
+            messages.append(f"equilibria in J: {exc}")
+    timings["equilibria"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    cyc: list[ContinuationResult] = []
+    if cycles:
+        for hb in eq_eta.special("HB"):
+            try:
+                c = cont.cycles(hb, "eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+                                dsmax=0.05)
+            except ContinuationFailed as exc:
+                messages.append(f"cycles from {hb.label}: {exc}")
+                continue
+            from dataclasses import replace
+
+            omega = hb.extra.get("frequency")
+            extra = {"hopf_eta": hb.params["eta"], "hopf_r": hb.r, "hopf_label": hb.label,
+                     "hopf_period": 2 * np.pi / omega if omega else np.nan}
+            cyc.append(replace(c, params={**c.params, **extra}))
+    timings["cycles"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    seeds: list[tuple[Continuation, SpecialPoint]] = [
+        (cont, p) for p in eq_eta.special_points if p.type in ("LP", "HB")]
+    if scan_J is None:
+        lo, hi = box["J"]
+        scan_J = [lo + f * (hi - lo) for f in (0.1, 0.9)]
+    curves: list[ContinuationResult] = []
+    c_box = {"eta": (box["eta"][0] - eta_pad, box["eta"][1] + eta_pad),
+             "J": (box["J"][0] - 0.1 * (box["J"][1] - box["J"][0]),
+                   box["J"][1] + 0.1 * (box["J"][1] - box["J"][0]))}
+
+    def follow(c: Continuation, p: SpecialPoint) -> None:
+        kind = "fold" if p.type == "LP" else "hopf"
+        if _on_curves(p, curves, kind):
+            return
+        try:
+            curves.append(c.curve(p, ("eta", "J"), c_box, dsmax=0.1))
+        except ContinuationFailed as exc:
+            messages.append(f"{kind} curve from {p.label} at J={p.params['J']:g}: {exc}")
+
+    for c, p in seeds:
+        follow(c, p)
+    for j in scan_J:
+        try:
+            cj = Continuation(model, {**full, "J": j, "eta": box["eta"][0]})
+            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
+        except (ContinuationFailed, ValueError) as exc:
+            messages.append(f"equilibria at J={j:g}: {exc}")
+            continue
+        for p in res.special_points:
+            if p.type in ("LP", "HB"):
+                follow(cj, p)
+    timings["curves"] = time.perf_counter() - t0
+
+    codim2: list[SpecialPoint] = []
+    for c in curves:
+        for p in c.special_points:
+            if p.type in CODIM2 and not any(
+                    q.type == p.type and abs(q.params["eta"] - p.params["eta"]) < 1e-4
+                    and abs(q.params["J"] - p.params["J"]) < 1e-4 for q in codim2):
+                codim2.append(p)
+    codim2.sort(key=lambda p: (p.type, p.params["J"]))
+    from dataclasses import replace
+
+    counts: dict[str, int] = {}
+    named = []
+    for p in codim2:
+        counts[p.type] = counts.get(p.type, 0) + 1
+        named.append(replace(p, label=f"{p.type}{counts[p.type]}"))
+
+    t0 = time.perf_counter()
+    cps = [p for p in named if p.type == "CP"]
+    r_split = cps[0].r if cps else None
+    grid = classify_grid(model, full, box, grid_shape, r_split=r_split)
+    timings["regions"] = time.perf_counter() - t0
+    return PhaseDiagram(model, full, box, eq_eta, eq_J, cyc, curves, named, grid, timings,
+                        messages)
