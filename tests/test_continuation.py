@@ -204,3 +204,122 @@ def test_engine_executable_is_parameter_independent(theta_eq):
     expected = sorted(eta_of_rate(r, 9.0) for r in fold_rates(9.0))
     np.testing.assert_allclose([p.params["eta"] for p in eq9.special("LP")], expected,
                                atol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# n = 2 with first-order inhibitory synapses (3 states): tau_s = 1, J = -40.
+# Scanned (find_equilibria over eta in [-10, 30], J in {-5, ..., -40}, tau_s in
+# {0.5, 1, 2}): unstable foci for J = -40, tau_s = 1 between eta ~ 11.6 and 22.9.
+SYN = {"J": -40.0, "tau_s": 1.0}
+
+
+@pytest.fixture(scope="module")
+def syn_run():
+    model = ThetaModel(n=2, synapse="first-order")
+    cont = Continuation(model, SYN)
+    return model, cont, cont.equilibria("eta", -20.0, 40.0)
+
+
+def hopf_by_hurwitz(model, params, guess_state, guess_eta):
+    """Independent Hopf solve for 3 states: f = 0 and a1 a2 - a3 = 0 (Routh-Hurwitz).
+
+    ``l^3 + a1 l^2 + a2 l + a3`` is the characteristic polynomial of a Jacobian taken
+    by central differences of the right-hand side (not the analytic one).
+    """
+    num = model.numeric
+
+    def G(z):
+        p = num.parameter_vector({**params, "eta": z[3]})
+        u = z[:3]
+        h = 1e-6 * np.maximum(1.0, np.abs(u))
+        A = np.column_stack([(num.rhs(u + hk * e, p) - num.rhs(u - hk * e, p)) / (2 * hk)
+                             for hk, e in zip(h, np.eye(3), strict=True)])
+        a1, a2, a3 = -np.trace(A), 0.5 * (np.trace(A) ** 2 - np.trace(A @ A)), -np.linalg.det(A)
+        return [*num.rhs(u, p), a1 * a2 - a3]
+
+    sol = root(G, [*guess_state, guess_eta], tol=1e-12)
+    # MINPACK may stop at the noise floor of the differenced Hurwitz row (~1e-9)
+    assert np.max(np.abs(G(sol.x))) < 1e-8
+    return sol.x
+
+
+def test_syn_hopf_points_against_hurwitz_newton(syn_run):
+    model, cont, eq = syn_run
+    hbs = eq.special("HB")
+    assert len(hbs) == 2  # both ends of the unstable-focus interval
+    full = model.validate_params(SYN)
+    for hb in hbs:
+        st = [hb.state[k] for k in model.state_names]
+        x = hopf_by_hurwitz(model, full, [v * 1.001 for v in st], hb.params["eta"] + 1e-3)
+        # central differences with h = 1e-6 limit the independent solve to ~1e-8
+        assert hb.params["eta"] == pytest.approx(x[3], abs=1e-7)
+        np.testing.assert_allclose(st, x[:3], atol=1e-7)
+        eig = np.linalg.eigvals(model.numeric.jacobian(np.array(st),
+                                                       model.numeric.parameter_vector(hb.params)))
+        pair = eig[np.argsort(np.abs(eig.real))[:2]]
+        assert np.max(np.abs(pair.real)) < 1e-9 and np.min(np.abs(pair.imag)) > 0.1
+        assert hb.l1 < 0  # supercritical (a stable cycle is born)
+        assert hb.polish_difference < 1e-5
+
+
+def test_syn_bt_on_hopf_and_fold_curves_and_no_bautin(syn_run):
+    """BT where the Hopf curve meets the fold curve; l1 < 0 all along: no GH here."""
+    from thetabif.polish import first_lyapunov_coefficient, polish
+
+    model, cont, eq = syn_run
+    box = {"eta": (-40.0, 60.0), "J": (-100.0, 20.0)}
+    hopf = cont.curve(eq.point("HB1"), ("eta", "J"), box)
+    fold = cont.curve(eq.point("LP1"), ("eta", "J"), box)
+    (bt,) = hopf.special("BT")
+    # the same BT on the fold curve, both polished by Newton on the BT system
+    assert any(abs(b.params["eta"] - bt.params["eta"]) < 1e-8
+               and abs(b.params["J"] - bt.params["J"]) < 1e-8 for b in fold.special("BT"))
+    u = np.array([bt.state[k] for k in model.state_names])
+    eig = np.sort(np.abs(np.linalg.eigvals(
+        model.numeric.jacobian(u, model.numeric.parameter_vector(bt.params)))))
+    # double zero eigenvalue (a Jordan block: ~sqrt(eps) from rounding), third one not
+    assert eig[1] < 1e-6 and eig[2] > 0.1
+    assert bt.polish_difference < 1e-2  # AUTO's codimension-two estimate
+    # AUTO labels no Bautin point; l1 stays negative along the curve (polished HB
+    # points every ~200 curve points, away from the BT where omega -> 0).
+    assert not hopf.special("GH")
+    for b in hopf.branches:
+        d = b.data
+        for i in range(0, len(b), 200):
+            if abs(d["eta"][i] - bt.params["eta"]) < 0.2:
+                continue
+            st = [d[k][i] for k in model.state_names]
+            pp = polish(model, "HB", ["eta"], st, {**SYN, "J": d["J"][i], "eta": d["eta"][i]})
+            assert first_lyapunov_coefficient(model, pp.state, pp.params) < 0
+
+
+def test_syn_cycles_end_at_homoclinic_with_bistability(syn_run):
+    """Cycles from HB2 grow towards a homoclinic orbit at eta_h; checked by simulation.
+
+    Above eta_h the stable cycle coexists with the stable low-rate equilibrium
+    (bistability); below it, the same initial state relaxes to the equilibrium.
+    """
+    model, cont, eq = syn_run
+    hb = eq.point("HB2")
+    cyc = cont.cycles(hb, "eta", -20.0, 40.0)
+    assert any("homoclinic_approach" in m for m in cyc.messages)
+    start = cyc.branches[0].data
+    assert start["period"][0] == pytest.approx(2 * np.pi / hb.extra["frequency"], rel=1e-7)
+    long = [o for o in cyc.orbits if o["period"] > 100]
+    eta_h = long[0]["eta"]
+    # AUTO's near-homoclinic orbits all sit at one eta (to its 11 printed digits)
+    assert max(abs(o["eta"] - eta_h) for o in long) < 1e-6
+    ref = max(cyc.orbits, key=lambda o: o["period"] if o["period"] < 50 else 0)
+    lp_state = cyc.special_points[0].state if cyc.special_points else None
+    z0 = complex(lp_state["x"], lp_state["y"]) if lp_state else complex(-0.36, -0.75)
+    s0 = lp_state["s"] if lp_state else -17.1
+    above = simulate(model, {**SYN, "eta": eta_h + 0.05}, t_end=400.0, dt=0.01, z0=z0, s0=s0)
+    r = above.r.to_numpy()[above.time.to_numpy() > 300.0]
+    assert r.max() - r.min() > 0.5  # oscillating, r between ~0.1 and ~0.73
+    assert r.max() == pytest.approx(ref["r_max"], rel=0.05)  # orbit's r_max, 5%: not at eta
+    low = find_equilibria(model, {**SYN, "eta": eta_h + 0.05})[0]
+    assert low.stable  # bistability: the low-rate equilibrium is stable too
+    below = simulate(model, {**SYN, "eta": eta_h - 0.05}, t_end=400.0, dt=0.01, z0=z0, s0=s0)
+    r = below.r.to_numpy()[below.time.to_numpy() > 300.0]
+    low_b = find_equilibria(model, {**SYN, "eta": eta_h - 0.05})[0]
+    assert np.max(np.abs(r - low_b.r)) < 1e-6  # relaxed onto the low-rate equilibrium
