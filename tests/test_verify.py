@@ -83,6 +83,20 @@ def test_limit_cycle_against_auto():
     assert isinstance(res.figure(), Figure)
 
 
+def test_history_selects_attractor(tutorial):
+    from thetabif.equilibrium import find_equilibria
+
+    diagram, _ = tutorial
+    # start next to the high state instead: the separatrix rule now predicts the high
+    # state already before the pulse, and the simulation stays there
+    high = find_equilibria(ThetaModel(), {"eta": -5.0, "J": 15.0})[-1]
+    res = verify(ThetaModel(), {"eta": -5.0, "J": 15.0}, diagram=diagram,
+                 z0=high.z * 0.99)
+    assert res.passed, res.table()
+    assert res.phases[0].predicted["r"] == pytest.approx(high.r, abs=1e-9)
+    assert res.phases[0].predicted["rule"].startswith("separatrix")
+
+
 def _shift_diagram(diagram, d_eta):
     branches = tuple(replace(b, data={**b.data, "eta": np.asarray(b.data["eta"]) + d_eta})
                      for b in diagram.branches)
@@ -161,6 +175,20 @@ def test_grid_catches_perturbed_diagram(grid):
     # the observations did not change, only the predictions
     assert (wrong.cells["observed"] == res.cells["observed"]).all()
     assert isinstance(wrong.figure(), Figure)
+
+
+def test_grid_with_hopf_curve():
+    # inhibitory first-order synapse: a supercritical Hopf curve bounds the region of
+    # collective oscillations (no stable equilibrium there)
+    model, params = ThetaModel(synapse="first-order"), {"tau_s": 0.5}
+    eta, J = np.linspace(4.0, 12.0, 5), np.linspace(-16.0, -4.0, 4)
+    diagram = PhaseDiagram.compute(model, params, (4.0, 12.0), (-16.0, -4.0), rows=2)
+    assert {c.kind for c in diagram.curves} == {"hopf"}
+    res = verify_grid(model, params, eta, J, diagram=diagram, n_random=1, t_end=120.0,
+                      max_workers=2, progress=False)
+    assert {"1 stable eq", "oscillation"} == set(res.cells["observed"])
+    assert res.cells[res.cells["distance"] > res.near]["match"].all()
+    assert res.passed, res.summary()
 
 
 def test_grid_on_dask_local_cluster(grid):

@@ -203,13 +203,16 @@ class VerificationResult:
     def figure(self) -> Figure:
         """Time course of r with the predicted levels (equilibria) and bands (cycles).
 
-        Lower panel: ``|r - r*|`` on a log scale with the predicted decay
-        ``exp(-rate t)`` drawn from the first point of the fitted window.
+        Lower panel: the distance ``|u - u*|`` of the state from the predicted
+        equilibrium on a log scale, with the predicted decay ``exp(-rate t)`` drawn
+        from the first point of the fitted window.
         """
         from matplotlib.figure import Figure
 
         ds = self.dataset
         t, r = ds.time.to_numpy(), ds.r.to_numpy()
+        U = np.array([ds.z.real.to_numpy(), ds.z.imag.to_numpy()]
+                     + ([ds.s.to_numpy()] if "s" in ds else []))
         fig = Figure(figsize=(9, 6), layout="constrained")
         ax, ax2 = fig.subplots(2, 1, sharex=True)
         ax.plot(t, r, color="k", lw=1, label="simulated r")
@@ -223,14 +226,15 @@ class VerificationResult:
                 ax.hlines(pr["r"], p.start, p.stop, colors=colour, linestyles="--",
                           label=f"{p.name}: r* = {pr['r']:.4g} ({pr['type']})")
                 m = (t >= p.start) & (t <= p.stop)
-                dev = np.abs(r[m] - pr["r"])
+                dev = np.linalg.norm(U[:, m] - np.array(pr["state"])[:, None], axis=0)
                 ax2.semilogy(t[m], np.maximum(dev, 1e-16), color="k", lw=0.8)
                 t0 = p.observed.get("fit_t0")
                 if t0 is not None:
                     d0 = p.observed["fit_d0"]
                     tt = np.linspace(t0, p.stop, 50)
-                    ax2.semilogy(tt, d0 * np.exp(-pr["decay_rate"] * (tt - t0)), color=colour,
-                                 ls="--")
+                    pred_d = d0 * np.exp(-pr["decay_rate"] * (tt - t0))
+                    keep = pred_d > 1e-12
+                    ax2.semilogy(tt[keep], pred_d[keep], color=colour, ls="--")
             elif pr.get("kind") == "cycle":
                 ax.fill_between([p.start, p.stop], pr["r_min"], pr["r_max"], color=colour,
                                 alpha=0.25, label=f"{p.name}: cycle T = {pr['period']:.4g}")
@@ -238,7 +242,8 @@ class VerificationResult:
         ax.legend(fontsize="small", loc="upper left")
         verdict = "all phases pass" if self.passed else "verification FAILED"
         ax.set_title(f"{self.model}: predicted vs simulated ({verdict})")
-        ax2.set_ylabel("|r - r*|")
+        ax2.set_ylabel("|u - u*| (state)")
+        ax2.set_ylim(bottom=1e-12)
         ax2.set_xlabel("time")
         return fig
 
