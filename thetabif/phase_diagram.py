@@ -121,6 +121,8 @@ class PhaseDiagram:
     grid: Any
     timings: dict = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    #: the engine of the one-parameter runs (reusable, e.g. by thetabif.verification)
+    continuation: Continuation | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ data
     def fold_points(self) -> list[SpecialPoint]:
@@ -255,8 +257,11 @@ class PhaseDiagram:
         return path
 
     # --------------------------------------------------------------- figures
-    def figures(self) -> dict[str, Figure]:
-        """The figures: ``eta`` and ``J`` diagrams and the (eta, J) ``phase`` diagram."""
+    def figures(self, marks: Sequence[tuple[float, float, str]] = ()) -> dict[str, Figure]:
+        """The figures: ``eta`` and ``J`` diagrams and the (eta, J) ``phase`` diagram.
+
+        ``marks``: extra (eta, J, text) points for the phase diagram.
+        """
         from thetabif.plotting import bifurcation_diagram, phase_diagram
 
         figs: dict[str, Figure] = {}
@@ -268,11 +273,11 @@ class PhaseDiagram:
             figs["J"] = bifurcation_diagram(
                 self.eq_J, (), title=rf"{_model_title(self.model)}: "
                                      rf"$\eta={self.params['eta']:g}$")
-        figs["phase"] = phase_diagram(self, title=_model_title(self.model))
+        figs["phase"] = phase_diagram(self, title=_model_title(self.model), marks=marks)
         return figs
 
-    def write(self, out: str | Path, *, force: bool = False, stem: str | None = None
-              ) -> list[Path]:
+    def write(self, out: str | Path, *, force: bool = False, stem: str | None = None,
+              marks: Sequence[tuple[float, float, str]] = ()) -> list[Path]:
         """Write the figures (PNG and SVG), the netCDF and a JSON summary into ``out``.
 
         Files are ``{stem}_phase.{png,svg}``, ``{stem}_eta.*``, ``{stem}_J.*``,
@@ -281,7 +286,7 @@ class PhaseDiagram:
         """
         out = Path(out)
         stem = stem or self.model.name
-        figs = self.figures()
+        figs = self.figures(marks)
         targets = [out / f"{stem}_{k}{s}" for k in figs for s in (".png", ".svg")]
         targets += [out / f"{stem}.nc", out / f"{stem}.json"]
         existing = [p for p in targets if p.exists()]
@@ -710,7 +715,7 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
         for hb in eq_eta.special("HB"):
             try:
                 c = cont.cycles(hb, "eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
-                                dsmax=0.05)
+                                dsmax=0.05, nmx=1000)
             except ContinuationFailed as exc:
                 messages.append(f"cycles from {hb.label}: {exc}")
                 continue
@@ -778,4 +783,4 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     grid = classify_grid(model, full, box, grid_shape, r_split=r_split)
     timings["regions"] = time.perf_counter() - t0
     return PhaseDiagram(model, full, box, eq_eta, eq_J, cyc, curves, named, grid, timings,
-                        messages)
+                        messages, cont)

@@ -263,7 +263,14 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     ax.pcolormesh(eta, J, code, cmap=cmap, norm=norm, shading="nearest", rasterized=True,
                   zorder=0)
     xlim, ylim = pdg.box["eta"], pdg.box["J"]
-    # region labels at the point of each large component farthest from its edge
+    # region labels at the point of each large component farthest from its edge and
+    # from the marked points
+    E, JJ = np.meshgrid((eta - xlim[0]) / (xlim[1] - xlim[0]), (J - ylim[0]) / (ylim[1] - ylim[0]))
+    free = np.ones(code.shape, dtype=bool)
+    for e, j in [(p.params["eta"], p.params["J"]) for p in pdg.codim2] + [
+            (m[0], m[1]) for m in marks]:
+        fe, fj = (e - xlim[0]) / (xlim[1] - xlim[0]), (j - ylim[0]) / (ylim[1] - ylim[0])
+        free &= ~((np.abs(E - fe) < 0.22) & (np.abs(JJ - fj) < 0.08))
     for c in np.unique(code):
         lab, n = ndimage.label(code == c)
         for k in range(1, n + 1):
@@ -271,6 +278,8 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
             if mask.sum() < 0.02 * code.size:
                 continue
             dist = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+            if (dist * free).max() > 0:
+                dist = dist * free
             i, j = np.unravel_index(np.argmax(dist), dist.shape)
             ax.text(eta[j], J[i], REGIONS[int(c)], ha="center", va="center", fontsize=8.5,
                     style="italic", color="0.15", zorder=6,
