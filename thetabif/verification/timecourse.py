@@ -18,12 +18,16 @@ attractor afterwards. Where several stable equilibria coexist, the basins are
 separated by the stable manifolds of the saddles (one unstable eigenvalue) between
 them; each is replaced by its tangent hyperplane at the saddle, ``w . (u - u_s) = 0``
 with ``w`` the left eigenvector of the unstable eigenvalue, and the predicted
-equilibrium is the one on the same side of every such hyperplane as the start state.
-A cycle persists when the previous phase ended on a cycle and a stable cycle exists.
+attractor is the one on the same side of every such hyperplane as the start state
+(a stable cycle is represented by the unstable focus it surrounds). Without a
+saddle, or if the sides do not decide, the nearest stable equilibrium is taken. A
+cycle persists when the previous phase ended on a cycle and a stable cycle exists.
 The rule that decided is stored in ``predicted["rule"]``.
 
 Then the protocol is simulated and each phase compared with its prediction, with the
-tolerances of :class:`Tolerances`.
+tolerances of :class:`Tolerances`. A cycle near its Hopf point attracts at the rate
+``~2 Re(lambda)`` of the focus inside; a phase too short for that is reported as not
+confirmed, with the phase length that would be needed.
 """
 
 from __future__ import annotations
@@ -386,10 +390,32 @@ def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
     return out, notes
 
 
-def _separatrix_choice(eqs: list[dict[str, Any]], model: ThetaModel,
-                       params: Mapping[str, float], u_start: np.ndarray
+def _cycle_centre(eqs: list[dict[str, Any]], cycle: Mapping[str, Any]) -> np.ndarray | None:
+    """The unstable focus a cycle surrounds: complex unstable pair, r inside its range."""
+    foci = []
+    for e in eqs:
+        lam = np.array([complex(a, b) for a, b in e["eigenvalues"]])
+        if not e["stable"] and np.any((lam.real > 0) & (np.abs(lam.imag) > 1e-12)):
+            mid = 0.5 * (cycle["r_min"] + cycle["r_max"])
+            inside = cycle["r_min"] <= e["r"] <= cycle["r_max"]
+            foci.append((not inside, abs(e["r"] - mid), e))
+    if not foci:
+        return None
+    return np.array(min(foci, key=lambda f: f[:2])[2]["state"])
+
+
+def _separatrix_choice(eqs: list[dict[str, Any]], cycles: list[dict[str, Any]],
+                       model: ThetaModel, params: Mapping[str, float], u_start: np.ndarray
                        ) -> tuple[dict[str, Any] | None, str]:
-    stable = [e for e in eqs if e["stable"]]
+    """The attractor on the start state's side of every saddle's linearized separatrix.
+
+    Equilibria stand for themselves, a cycle for the unstable focus it surrounds.
+    """
+    candidates = [(e, np.array(e["state"])) for e in eqs if e["stable"]]
+    for c in cycles:
+        centre = _cycle_centre(eqs, c)
+        if centre is not None:
+            candidates.append((c, centre))
     num = model.numeric
     p = num.parameter_vector(params)
     planes = []
@@ -407,7 +433,7 @@ def _separatrix_choice(eqs: list[dict[str, Any]], model: ThetaModel,
         return tuple(int(np.sign(w @ (u - us))) for us, w, _ in planes)
 
     s0 = sides(u_start)
-    ok = [e for e in stable if sides(np.array(e["state"])) == s0]
+    ok = [c for c, rep in candidates if sides(rep) == s0]
     saddle_r = ", ".join(f"{r:.4g}" for _, _, r in planes)
     if len(ok) == 1:
         return ok[0], f"separatrix: start state on the side of the saddle(s) at r = {saddle_r}"
@@ -449,14 +475,14 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
             rule = "only attractor"
         elif not stable and not cycles:
             pred, rule = {"kind": "none"}, "the diagram predicts no stable attractor"
-        elif not stable:
-            pred, rule = cycles[0], "first of several cycles"
         else:
-            pred, rule = _separatrix_choice(eqs, model, pp, u_start)
-            if pred is None:
+            pred, rule = _separatrix_choice(eqs, cycles, model, pp, u_start)
+            if pred is None and stable:
                 d = [np.linalg.norm(np.array(e["state"]) - u_start) for e in stable]
                 pred = stable[int(np.argmin(d))]
                 rule = f"{rule}; nearest stable equilibrium to the start state"
+            elif pred is None:
+                pred, rule = cycles[0], f"{rule}; first of several cycles"
         pred = dict(pred)
         pred.update(rule=rule, eta_eff=eta_eff, n_equilibria=len(eqs),
                     n_stable_equilibria=len(stable), n_stable_cycles=len(cycles),
@@ -465,6 +491,16 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
             pred["notes"] = notes
         if pred["kind"] == "equilibrium":
             u_start = np.array(pred["state"])
+        elif pred["kind"] == "cycle":
+            centre = _cycle_centre(eqs, pred)
+            if centre is not None:
+                pred["centre_state"] = [float(x) for x in centre]
+                u_start = centre
+                # normal form of a supercritical Hopf: dA/dt = mu A + l1 A^3 contracts
+                # onto the cycle at rate 2 mu, mu = Re(lambda) of the focus inside
+                lam = _eq_record(model, pp, centre, "")["eigenvalues"]
+                mu = max(a for a, _ in lam)
+                pred["contraction_rate_estimate"] = 2.0 * mu
         prev_kind = pred["kind"]
         out.append((ph, pred))
     return out
@@ -575,6 +611,13 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
         elif f is not None and pred["type"] == "node" and obs.get("zero_crossings", 0) > 2:
             fails.append(f"predicted a node, observed {obs['zero_crossings']} oscillations")
     elif kind == "cycle":
+        sigma = pred.get("contraction_rate_estimate")
+        hint = ""
+        if sigma and sigma > 0:
+            need = 2.0 * math.log(tol.transient_factor / tol.range_rel) / sigma
+            if need > duration:
+                hint = (f" (near the Hopf point the cycle attracts slowly, at rate ~{sigma:.3g}; "
+                        f"a phase of ~{need:.0f} time units would be needed)")
         if "period" not in obs:
             fails.append("predicted a limit cycle, observed no sustained oscillation "
                          f"(r range {obs['r_range_last_half']:.3g} over the last half)")
@@ -585,6 +628,8 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
             for k in ("r_min", "r_max"):
                 if abs(obs[k] - pred[k]) > tol.range_rel * amp:
                     fails.append(f"{k} {obs[k]:.6g}, predicted {pred[k]:.6g}")
+            if fails and hint:
+                fails[-1] += hint
     else:
         fails.append("the diagram predicts no stable attractor for this phase")
     return fails
@@ -653,11 +698,23 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
     phases = protocol.phases(0.0, t_end)
     if diagram is None:
-        from thetabif.continuation import Continuation
+        from thetabif.continuation import Continuation, ContinuationFailed
 
         etas = [full["eta"] + ph.value for ph in phases]
-        continuation = continuation or Continuation(model, {**full, "I_ext": 0.0})
-        diagram = continuation.equilibria("eta", min(etas) - 10.0, max(etas) + 10.0)
+        lo, hi = min(etas) - 10.0, max(etas) + 10.0
+        if continuation is not None:
+            diagram = continuation.equilibria("eta", lo, hi)
+        else:
+            # start at eta, or -- when no stable equilibrium exists there (e.g. on a
+            # limit cycle) -- low in the range, where the quiescent state is stable
+            for start in (full["eta"], lo + 5.0):
+                try:
+                    continuation = Continuation(model, {**full, "eta": start, "I_ext": 0.0})
+                    diagram = continuation.equilibria("eta", lo, hi)
+                    break
+                except (ValueError, ContinuationFailed):
+                    if start != full["eta"]:
+                        raise
     preds = predict_phases(model, full, protocol, u0, t_end, diagram=diagram,
                            continuation=continuation, polish=polish)
 
