@@ -44,7 +44,8 @@ def add_phase_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.add_argument("--eta-range", type=_range, default=None, metavar="LO:HI",
-                   help="eta range of the diagram (default depends on the model)")
+                   help="eta range of the diagram, e.g. --eta-range=-14:2 (default depends "
+                        "on the model)")
     p.add_argument("--J-range", dest="J_range", type=_range, default=None, metavar="LO:HI",
                    help="J range of the diagram (default depends on the model)")
     p.add_argument("--grid", type=_shape, default=(81, 61), metavar="NETAxNJ",
