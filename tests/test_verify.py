@@ -13,7 +13,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from thetabif import Continuation, Protocol, ThetaModel
-from thetabif.verification import PhaseDiagram, Tolerances, verify, verify_grid
+from thetabif.verification import BifurcationCurves, Tolerances, verify, verify_grid
 
 CYCLE_MODEL = ThetaModel(synapse="first-order")
 # inhibitory first-order synapse: supercritical Hopf at eta = 8.1201 (l1 < 0);
@@ -150,6 +150,8 @@ def test_verify_rejects_bad_input(tutorial):
     diagram, _ = tutorial
     with pytest.raises(ValueError, match="ThetaModel"):
         verify("theta", {})
+    with pytest.raises(ValueError, match="Protocol"):
+        verify(ThetaModel(), {"J": 15.0}, 3.0, diagram=diagram)
     with pytest.raises(ValueError, match="dt"):
         verify(ThetaModel(), {"J": 15.0}, diagram=diagram, dt=0.5)
     with pytest.raises(ValueError, match="t_end"):
@@ -167,7 +169,7 @@ JS = np.linspace(0.0, 20.0, 6)
 
 @pytest.fixture(scope="module")
 def grid():
-    diagram = PhaseDiagram.compute(ThetaModel(), {}, (-8.0, 0.0), (0.0, 20.0), rows=2)
+    diagram = BifurcationCurves.compute(ThetaModel(), {}, (-8.0, 0.0), (0.0, 20.0), rows=2)
     return diagram, verify_grid(ThetaModel(), {}, ETA, JS, diagram=diagram, n_random=2,
                                 max_workers=2, progress=False)
 
@@ -206,7 +208,7 @@ def test_grid_with_hopf_curve():
     # collective oscillations (no stable equilibrium there)
     model, params = ThetaModel(synapse="first-order"), {"tau_s": 0.5}
     eta, J = np.linspace(4.0, 12.0, 5), np.linspace(-16.0, -4.0, 4)
-    diagram = PhaseDiagram.compute(model, params, (4.0, 12.0), (-16.0, -4.0), rows=2)
+    diagram = BifurcationCurves.compute(model, params, (4.0, 12.0), (-16.0, -4.0), rows=2)
     assert {c.kind for c in diagram.curves} == {"hopf"}
     res = verify_grid(model, params, eta, J, diagram=diagram, n_random=1, t_end=120.0,
                       max_workers=2, progress=False)

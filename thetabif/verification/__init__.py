@@ -5,12 +5,12 @@
   and range of r; hysteresis by the separatrix rule), simulated and compared
   (:class:`VerificationResult`).
 - :func:`verify_grid` -- brute-force check of a phase diagram in (eta, J)
-  (:class:`GridResult`, :class:`PhaseDiagram`).
+  (:class:`GridResult`, :class:`BifurcationCurves`).
 """
 
 from __future__ import annotations
 
-from thetabif.verification.grid import GridResult, PhaseDiagram, verify_grid
+from thetabif.verification.grid import BifurcationCurves, GridResult, verify_grid
 from thetabif.verification.timecourse import (
     PhaseCheck,
     Tolerances,
@@ -19,5 +19,5 @@ from thetabif.verification.timecourse import (
     verify,
 )
 
-__all__ = ["GridResult", "PhaseCheck", "PhaseDiagram", "Tolerances", "VerificationResult",
+__all__ = ["GridResult", "PhaseCheck", "BifurcationCurves", "Tolerances", "VerificationResult",
            "diagram_equilibria", "verify", "verify_grid"]

@@ -44,7 +44,7 @@ class Curve:
 
 
 @dataclass(frozen=True)
-class PhaseDiagram:
+class BifurcationCurves:
     """The fold and Hopf curves of a model in (eta, J).
 
     Use :meth:`compute` to obtain it from continuation, :meth:`shifted` to perturb it.
@@ -57,7 +57,7 @@ class PhaseDiagram:
     @classmethod
     def compute(cls, model: ThetaModel, params: Mapping[str, float] | None,
                 eta_range: tuple[float, float], J_range: tuple[float, float], *,
-                rows: int = 3) -> PhaseDiagram:
+                rows: int = 3) -> BifurcationCurves:
         """Continue equilibria in eta at ``rows`` values of J; follow every LP and HB.
 
         The eta runs start at the low end of the padded range, where the quiescent
@@ -95,7 +95,7 @@ class PhaseDiagram:
                                         f"{pt.label} at J={Jrow:g}"))
         return cls(model, dict(base), tuple(curves))
 
-    def shifted(self, d_eta: float = 0.0, d_J: float = 0.0) -> PhaseDiagram:
+    def shifted(self, d_eta: float = 0.0, d_J: float = 0.0) -> BifurcationCurves:
         """A deliberately wrong diagram: every curve moved by (d_eta, d_J)."""
         return replace(self, curves=tuple(replace(c, eta=c.eta + d_eta, J=c.J + d_J)
                                           for c in self.curves))
@@ -118,7 +118,7 @@ def _near_curve(c: Curve, eta: float, J: float, tol: float = 1e-3) -> bool:
     return bool(np.min(np.linalg.norm(a + w[:, None] * d - q, axis=1)) < tol)
 
 
-def _dense_points(diagram: PhaseDiagram, se: float, sj: float, spacing: float = 0.05
+def _dense_points(diagram: BifurcationCurves, se: float, sj: float, spacing: float = 0.05
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Curve points in scaled units (grid steps), at most ``spacing`` apart."""
     pts, kinds = [], []
@@ -216,13 +216,13 @@ class GridResult:
         One row per cell: ``eta``, ``J``, ``region``, ``predicted``, ``observed``,
         ``match``, ``distance`` (to the nearest curve, in grid steps), ``nearest``
         (kind of that curve), ``explained``.
-    diagram : PhaseDiagram
+    diagram : BifurcationCurves
     near : float
         Distance (grid steps) within which a mismatch counts as explained.
     """
 
     cells: Any
-    diagram: PhaseDiagram
+    diagram: BifurcationCurves
     near: float
     eta: np.ndarray = field(repr=False)
     J: np.ndarray = field(repr=False)
@@ -280,7 +280,7 @@ class GridResult:
         ax.legend(fontsize="small", loc="best")
         return fig
 
-    def against(self, diagram: PhaseDiagram, near: float | None = None) -> GridResult:
+    def against(self, diagram: BifurcationCurves, near: float | None = None) -> GridResult:
         """The same simulations compared with another diagram (no new simulation)."""
         results = [{k: row[k] for k in ("eta", "J", "i", "j", "observed_stable",
                                          "observed_oscillation", "initial_conditions",
@@ -323,7 +323,7 @@ def _axis(name: str, spec: Sequence[float] | np.ndarray) -> np.ndarray:
     return arr
 
 
-def _regions(diagram: PhaseDiagram, eta: np.ndarray, J: np.ndarray, res: int = 8
+def _regions(diagram: BifurcationCurves, eta: np.ndarray, J: np.ndarray, res: int = 8
              ) -> tuple[np.ndarray, dict[int, tuple[float, float]], np.ndarray, np.ndarray]:
     """Region index of every cell, reference point of each region, distances, kinds."""
     from scipy import ndimage
@@ -368,7 +368,7 @@ def _regions(diagram: PhaseDiagram, eta: np.ndarray, J: np.ndarray, res: int = 8
 def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
                 eta: Sequence[float] | np.ndarray = (-8.0, -6.0, -4.0, -2.0, 0.0),
                 J: Sequence[float] | np.ndarray = (0.0, 5.0, 10.0, 15.0, 20.0), *,
-                diagram: PhaseDiagram | None = None, n_random: int = 3, t_end: float = 200.0,
+                diagram: BifurcationCurves | None = None, n_random: int = 3, t_end: float = 200.0,
                 near: float = 1.0, seed: int = 0, client: Any = None,
                 max_workers: int | None = None, progress: bool = True) -> GridResult:
     """Simulate every (eta, J) cell and compare with the diagram's regions.
@@ -379,8 +379,8 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
         The model and the other parameters (``eta`` and ``J`` come from the grid).
     eta, J : sequences of float
         Evenly spaced, increasing grid values (at least two each).
-    diagram : PhaseDiagram, optional
-        Default: :meth:`PhaseDiagram.compute` over the grid's ranges.
+    diagram : BifurcationCurves, optional
+        Default: :meth:`BifurcationCurves.compute` over the grid's ranges.
     n_random : int
         Random initial conditions per cell (uniform in the disk of radius 0.95), in
         addition to one next to every stable equilibrium and unstable focus.
@@ -411,7 +411,7 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
         raise ValueError(f"near must be finite and >= 0, got {near!r}")
     base = model.validate_params(params)
     if diagram is None:
-        diagram = PhaseDiagram.compute(model, base, (eta_a[0], eta_a[-1]), (J_a[0], J_a[-1]))
+        diagram = BifurcationCurves.compute(model, base, (eta_a[0], eta_a[-1]), (J_a[0], J_a[-1]))
     elif diagram.model != model:
         raise ValueError(f"the diagram is of model {diagram.model.name!r}, the grid of "
                          f"{model.name!r}")
@@ -429,7 +429,7 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
     return _compare(results, diagram, eta_a, J_a, float(near))
 
 
-def _compare(results: list[dict], diagram: PhaseDiagram, eta_a: np.ndarray, J_a: np.ndarray,
+def _compare(results: list[dict], diagram: BifurcationCurves, eta_a: np.ndarray, J_a: np.ndarray,
              near: float) -> GridResult:
     import pandas as pd
 
