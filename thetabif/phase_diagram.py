@@ -702,7 +702,7 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
     eq_J = None
     if j_diagram:
-        j_pad = 0.1 * (box["J"][1] - box["J"][0])
+        j_pad = 0.5 * (box["J"][1] - box["J"][0])  # reach folds beyond the box
         try:
             eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad)
         except ContinuationFailed as exc:
