@@ -256,20 +256,8 @@ def test_grid_save_refuses_overwrite(grid, tmp_path):
 
 
 # -------------------------------------------------------------------------- CLI
-RUNNER = (
-    "import argparse, sys\n"
-    "import thetabif.cli as c\n"
-    "from thetabif.cli_verify import add_verify_commands\n"
-    "sub = [a for a in c.build_parser()._actions\n"
-    "       if isinstance(a, argparse._SubParsersAction)][0]\n"
-    "if 'verify' not in sub.choices:\n"
-    "    c.COMMANDS.append(add_verify_commands)\n"
-    "sys.exit(c.main(sys.argv[1:]))\n"
-)
-
-
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", RUNNER, *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "thetabif", *args], capture_output=True,
                           text=True, timeout=300)
 
 

@@ -10,6 +10,8 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
 - :func:`save_dataset`, :func:`load_dataset` -- netCDF/CSV round trips of results.
 - :class:`Continuation` -- equilibria, fold/Hopf curves and cycles on AUTO-07p, with
   special points polished by Newton (:class:`ContinuationResult` records).
+- :func:`verify`, :func:`verify_grid` -- what the diagram predicts, checked by
+  simulation (per protocol phase; brute force over an (eta, J) grid).
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ _EXPORTS = {
     "Continuation": "thetabif.continuation",
     "ContinuationResult": "thetabif.continuation",
     "ContinuationFailed": "thetabif.continuation",
+    "verify": "thetabif.verification",
+    "verify_grid": "thetabif.verification",
+    "VerificationResult": "thetabif.verification",
+    "GridResult": "thetabif.verification",
+    "BifurcationCurves": "thetabif.verification",
+    "Tolerances": "thetabif.verification",
 }
 
 __all__ = sorted(_EXPORTS)

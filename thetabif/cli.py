@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any
 
 from thetabif.models import COUPLINGS, SYNAPSES, ThetaModel, model_from_options
@@ -157,20 +158,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------- main
-def _add_export(sub: argparse._SubParsersAction) -> None:
-    from thetabif.cli_export import add_export_command
+def _lazy(module: str, function: str) -> Callable[[argparse._SubParsersAction], None]:
+    """A command registrar living in another module (imported when the parser is built)."""
 
-    add_export_command(sub)
+    def add(sub: argparse._SubParsersAction) -> None:
+        getattr(import_module(module), function)(sub)
 
-
-def _add_continuation(sub: argparse._SubParsersAction) -> None:
-    from thetabif.cli_continuation import add_continuation_commands
-
-    add_continuation_commands(sub)
+    add.__name__ = function
+    return add
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_simulate, _add_continuation, _add_demo, _add_export,
+    _add_simulate,
+    _lazy("thetabif.cli_continuation", "add_continuation_commands"),
+    _lazy("thetabif.cli_verify", "add_verify_commands"),
+    _lazy("thetabif.cli_phase", "add_phase_commands"),
+    _lazy("thetabif.cli_network", "add_network_command"),
+    _lazy("thetabif.cli_export", "add_export_command"),
+    _add_demo,
 ]
 
 
