@@ -314,10 +314,7 @@ class Continuation:
     def _start(self) -> np.ndarray:
         """The starting equilibrium at :attr:`params` (lowest-rate stable one), by Newton."""
         if self._start_state is None:
-            from thetabif.export import starting_equilibrium
-
-            eq = starting_equilibrium(self.model, self.params)
-            self._start_state = _newton_equilibrium(self.model, self.params, eq.state)
+            self._start_state = _start_equilibrium(self.model, self.params)
         return self._start_state
 
     def _restart_text(self, free: str) -> str:
@@ -353,7 +350,8 @@ class Continuation:
             "NDIM": len(self.model.state_names), "IPS": 1, "IRS": 0, "ILP": 1,
             "ICP": ["eta"], "NTST": 50, "NCOL": 4, "IAD": 3, "ISP": 2, "ISW": 1,
             "IPLT": 0, "NBC": 0, "NINT": 0, "NMX": 3000, "NPR": 5000, "MXBF": 10,
-            "IID": 2, "ITMX": 8, "ITNW": 7, "NWTN": 3, "JAC": 1,
+            # IID=1: fort.9 keeps eigenvalues/multipliers at every point, half the size
+            "IID": 1, "ITMX": 8, "ITNW": 7, "NWTN": 3, "JAC": 1,
             "EPSL": 1e-10, "EPSU": 1e-10, "EPSS": 1e-7,
             "DS": 0.01, "DSMIN": 1e-6, "DSMAX": 0.02, "IADS": 1, "NPAR": 36,
         }
@@ -412,26 +410,28 @@ class Continuation:
             if kind == "cycles":
                 data["period"] = []
             for pt in b.points:
-                params = {**self.params, **{k: pt.parameters[k] for k in free}}
-                state = np.array([pt.state[n] for n in self.model.state_names])
                 for k in free:
                     data[k].append(pt.parameters[k])
                 for n in self.model.state_names:
                     data[n].append(pt.state[n])
                 if kind == "cycles":
                     data["period"].append(pt.parameters.get("period", np.nan))
-                    data["r"].append(np.nan)
-                    data["abs_z"].append(np.nan)
-                else:
-                    r, az = self._outputs(state, params)
-                    data["r"].append(r)
-                    data["abs_z"].append(az)
                 data["stable"].append(bool(pt.stable))
                 data["type"].append(pt.type)
                 keep = (pt.type in CURVE_TYPES if kind in ("fold", "hopf")
                         else pt.is_special and pt.type not in ("EP", "UZ", "MX", "RG"))
                 if keep:
                     points.append((pt, result))
+            npts = len(b.points)
+            if kind == "cycles" or npts == 0:
+                data["r"] = data["abs_z"] = [np.nan] * npts
+            else:  # outputs of the whole branch at once (vectorized over points)
+                num = self.model.numeric
+                u = np.array([data[n] for n in self.model.state_names], dtype=float)
+                pv = [np.asarray(data[k], dtype=float) if k in free else self.params[k]
+                      for k in self.model.parameter_names]
+                data["r"] = num.output("r", u, pv)
+                data["abs_z"] = num.output("abs_z", u, pv)
             branches.append(Branch(kind, free, {k: np.asarray(v) for k, v in data.items()},
                                    direction))
         return branches, points
@@ -688,6 +688,74 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
     head = (f"{1:6d}{1:6d}{9:6d}{1:6d}{1:6d}{1:6d}{1:8d}{ndim + 1:6d}{len(rows):8d}"
             f"{1:5d}{0:5d}{npar:5d}{0:5d}{ndim:5d}{1:5d}{0:5d}")
     return head + "\n" + "\n".join(rows) + "\n"
+
+
+def _start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.ndarray:
+    """The lowest-rate stable equilibrium (else the lowest-rate one), by Newton.
+
+    The same seeds and choice as :func:`thetabif.export.starting_equilibrium` (closed-form
+    delta-pulse equilibria, then a polar grid), with plain Newton steps instead of
+    scipy's ``root``, so the warm path of a continuation does not import scipy. Falls
+    back to :func:`thetabif.equilibrium.find_equilibria` when plain Newton finds nothing.
+
+    Raises
+    ------
+    ValueError
+        No equilibrium at ``params``.
+    """
+    full = model.validate_params(params)
+    reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
+    num_r, num = reduced.numeric, model.numeric
+    p_r, p = num_r.parameter_vector(full), num.parameter_vector(full)
+    pt = math.pi * full["tau"]
+    roots = np.roots([pt**2, -full["J"], -(full["eta"] + full["I_ext"]), 0.0,
+                      -(full["Delta"] / (2 * pt)) ** 2])
+    rates = np.sort(roots[np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots))].real)
+    seeds = []
+    for r in rates[rates > 0]:
+        w = pt * r - 1j * full["Delta"] / (2 * pt * r)
+        z = np.conj((1 - w) / (1 + w))
+        seeds.append(np.array([z.real, z.imag]))
+    for rad in (0.2, 0.5, 0.8, 0.95, 0.99):
+        for ang in np.linspace(-np.pi, np.pi, 12, endpoint=False):
+            seeds.append(np.array([rad * np.cos(ang), rad * np.sin(ang)]))
+    found: list[np.ndarray] = []
+    for seed in seeds:
+        u = seed.copy()
+        with np.errstate(all="ignore"):
+            for _ in range(40):
+                try:
+                    step = np.linalg.solve(num_r.jacobian(u, p_r), -num_r.rhs(u, p_r))
+                except np.linalg.LinAlgError:
+                    break
+                u = u + step
+                if not np.all(np.isfinite(u)) or u @ u >= 1.0:
+                    break
+                if np.max(np.abs(step)) < 1e-15:
+                    break
+        if (not np.all(np.isfinite(u)) or u @ u >= 1.0
+                or np.max(np.abs(num_r.rhs(u, p_r))) > 1e-12
+                or any(np.max(np.abs(u - f)) < 1e-7 for f in found)):
+            continue
+        found.append(u)
+    if not found:
+        from thetabif.equilibrium import find_equilibria
+
+        eqs = find_equilibria(model, full)
+        if not eqs:
+            raise ValueError(
+                f"no equilibrium of {model.name} found at "
+                + ", ".join(f"{k}={v:g}" for k, v in params.items())
+                + "; AUTO needs one to start from: choose other parameters")
+        return ([e for e in eqs if e.stable] or eqs)[0].state
+    cands = []
+    for u in found:
+        if model.synapse == "first-order":
+            u = np.array([u[0], u[1], float(num_r.output("s", u, p_r))])
+        stable = bool(np.all(np.linalg.eigvals(num.jacobian(u, p)).real < 0))
+        cands.append((not stable, float(num.output("r", u, p)), u))
+    cands.sort(key=lambda c: (c[0], c[1]))
+    return _newton_equilibrium(model, full, cands[0][2])
 
 
 def _newton_equilibrium(model: ThetaModel, params: Mapping[str, float],

@@ -25,14 +25,22 @@ the GH system is differentiated by central differences of the analytic ``l1``.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
 from thetabif.models import ThetaModel
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 KINDS = {"LP": 1, "HB": 1, "CP": 2, "BT": 2, "GH": 2}
 
@@ -105,9 +113,73 @@ def _hurwitz(coeffs: list[sp.Expr]) -> sp.Expr:
     return a1 * a2 - a3
 
 
+def _cache_root() -> Path:
+    """Folder of generated defining-system modules (``THETABIF_CACHE_DIR`` overrides)."""
+    base = os.environ.get("THETABIF_CACHE_DIR")
+    root = Path(base) if base else Path.home() / ".cache" / "thetabif"
+    return root / "polish"
+
+
+@lru_cache(maxsize=1)
+def _sources_digest() -> str:
+    here = Path(__file__).resolve()
+    h = hashlib.sha256(b"polish-v1")
+    for path in (here, here.parent / "models.py"):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 @lru_cache(maxsize=64)
 def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callable, Callable]:
-    """Lambdified defining system G(unknowns; all params) and its Jacobian."""
+    """Defining system G(unknowns; all params) and its Jacobian, as Python functions.
+
+    The symbolic derivation (sympy) runs once per model, kind and free parameters; its
+    generated Python source (math only) is kept in :func:`_cache_root`, so later
+    processes load it without importing sympy.
+    """
+    key = hashlib.sha256(f"{model.name}|{kind}|{','.join(free)}|{_sources_digest()}"
+                         .encode()).hexdigest()[:20]
+    root = _cache_root()
+    path = root / f"{model.name}_{kind}_{key}.py"
+    if not path.is_file():
+        text = _system_source(model, kind, free)
+        root.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".py", dir=root)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(f"_thetabif_polish_{key}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.g, mod.dg
+
+
+def _system_source(model: ThetaModel, kind: str, free: tuple[str, ...]) -> str:
+    """Python source of ``g`` and ``dg`` (common subexpressions shared)."""
+    import sympy as sp
+    from sympy.printing.pycode import PythonCodePrinter
+
+    G, DG, args = _build_system(model, kind, free)
+    printer = PythonCodePrinter({"fully_qualified_modules": True})
+    names = [printer.doprint(a) for a in args]
+    lines = ["import math", "", "", f"def g({', '.join(names)}):"]
+    reps, red = sp.cse(list(G), symbols=sp.numbered_symbols("g_t"))
+    lines += [f"    {printer.doprint(v)} = {printer.doprint(e)}" for v, e in reps]
+    lines.append("    return [" + ", ".join(printer.doprint(e) for e in red) + "]")
+    lines += ["", "", f"def dg({', '.join(names)}):"]
+    rows, cols = DG.shape
+    reps, red = sp.cse(list(DG), symbols=sp.numbered_symbols("d_t"))
+    lines += [f"    {printer.doprint(v)} = {printer.doprint(e)}" for v, e in reps]
+    body = ["[" + ", ".join(printer.doprint(red[i * cols + j]) for j in range(cols)) + "]"
+            for i in range(rows)]
+    lines.append("    return [" + ", ".join(body) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _build_system(model: ThetaModel, kind: str, free: tuple[str, ...]):
+    """Symbolic defining system, its Jacobian in the unknowns, and the argument symbols."""
+    import sympy as sp
+
     sym = model.symbolic
     u = list(sym.states)
     pars = {str(p): p for p in sym.parameters}
@@ -125,14 +197,13 @@ def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callab
     if kind == "CP":
         rows.append(_fold_quadratic_coefficient(sym.rhs, u, jac))
     G = sp.Matrix(rows)
-    DG = G.jacobian(unknowns) if kind != "GH" else G[: len(rows), :].jacobian(unknowns)
-    args = (*u, *sym.parameters)
-    g = sp.lambdify(args, list(G), modules="numpy", cse=True)
-    dg = sp.lambdify(args, DG.tolist(), modules="numpy", cse=False)
-    return g, dg
+    DG = G.jacobian(unknowns)
+    return G, DG, (*u, *sym.parameters)
 
 
 def _fold_quadratic_coefficient(rhs: sp.Matrix, u: list, jac: sp.Matrix) -> sp.Expr:
+    import sympy as sp
+
     """<w, D2f(v, v)> with v, w taken from the adjugate of the Jacobian.
 
     At a fold, adj(Df) has rank one: its columns span the right null vector and its
@@ -152,6 +223,8 @@ def _fold_quadratic_coefficient(rhs: sp.Matrix, u: list, jac: sp.Matrix) -> sp.E
 
 
 def _adjugate(m: sp.Matrix) -> sp.Matrix:
+    import sympy as sp
+
     n = m.shape[0]
     if n == 2:
         return sp.Matrix([[m[1, 1], -m[0, 1]], [-m[1, 0], m[0, 0]]])
@@ -161,6 +234,8 @@ def _adjugate(m: sp.Matrix) -> sp.Matrix:
 @lru_cache(maxsize=32)
 def _derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
     """Lambdified second and third derivative tensors of the right-hand side."""
+    import sympy as sp
+
     sym = model.symbolic
     u = list(sym.states)
     n = len(u)
