@@ -23,17 +23,22 @@ from thetabif.network import (
 from thetabif.protocols import Protocol
 
 TUTORIAL = Protocol.step(20, 80, 3)
+# The heavy tests run on one thread: on a shared, loaded 2-core machine the per-step
+# barrier between two threads can make a run 5x slower, not faster. The parallel path
+# is covered by test_threads_agree and the output/CLI tests (default threads).
+T1 = {"threads": 1, "progress": False}
 
 
 # ------------------------------------------------------------ single neurons
-@pytest.mark.parametrize("I, dt", [(4.0, 0.1), (0.37, 0.5), (1e6, 0.01)])
-def test_single_neuron_fires_at_sqrt_I_over_pi(I, dt):
+@pytest.mark.parametrize("current, dt", [(4.0, 0.1), (0.37, 0.5), (1e6, 0.01)])
+def test_single_neuron_fires_at_sqrt_I_over_pi(current, dt):
     """N = 1 has eta_1 = eta exactly; with J = 0 it is a QIF neuron with rate sqrt(I)/pi.
 
     The exact step makes this independent of dt, including 1e6 (31.8 spikes per
     step, the angle branch). Over T the count can differ from T sqrt(I)/pi by the
     initial phase only, i.e. by at most 1 spike: tolerance 1/T in the rate.
     """
+    I = current  # noqa: E741
     T = 1000.0 if I < 100 else 10.0
     ds = simulate_network(ThetaModel(), {"eta": 0.0, "J": 0.0, "I_ext": I}, N=1, t_end=T,
                           dt=dt, dt_out=dt, z0=1.0, progress=False)
@@ -78,7 +83,7 @@ def test_tutorial_protocol_quantiles_1e4_follows_mean_field():
     max 0.018 (the fastest moment of the switch). Tolerances are ~5x those: 0.5 %
     in the phase rates, 0.01 mean and 0.05 max in |Z - z|.
     """
-    cmp = compare_network(N=10_000, protocol=TUTORIAL, dt=2e-3, progress=False)
+    cmp = compare_network(N=10_000, protocol=TUTORIAL, dt=2e-3, **T1)
     for ph in cmp.phases:
         assert abs(ph["r_rel_error"]) < 5e-3, ph
     assert cmp.summary["z_error_mean"] < 0.01, cmp.summary
@@ -92,7 +97,7 @@ def test_tutorial_protocol_quantiles_1e4_follows_mean_field():
 def test_tail_offset_removes_quantile_bias():
     """Plain j/(N+1) quantiles underestimate the low-state rate by ~1.46/sqrt(...) (4 %
     at N = 1e4, measured); the tail offset brings it below 0.5 %."""
-    kw = dict(N=10_000, t_end=20.0, dt=2e-3, progress=False, protocol=0.0)
+    kw = dict(N=10_000, t_end=20.0, dt=2e-3, protocol=0.0, **T1)
     plain = compare_network(quantile_offset=1.0, **kw).phases[0]["r_rel_error"]
     tail = compare_network(quantile_offset=TAIL_OFFSET, **kw).phases[0]["r_rel_error"]
     assert plain < -0.02, plain
@@ -111,14 +116,13 @@ VARIANTS = [
 
 @pytest.mark.parametrize("model, params", VARIANTS, ids=lambda v: getattr(v, "name", ""))
 def test_each_variant_converges_to_its_mean_field(model, params):
-    """Step protocol over 20 time units: the error at N = 16000 is below that at
-    N = 1000 and small in absolute terms (1/sqrt(16000) ~ 0.008; allowed 0.02 in
+    """Step protocol over 16 time units: the error at N = 10000 is below that at
+    N = 1000 and small in absolute terms (1/sqrt(10000) = 0.01; allowed 0.02 in
     mean |Z - z| and 2 % in the phase rates; measured values are below half of that)."""
-    prot = Protocol.step(5, 12, 3)
+    prot = Protocol.step(4, 10, 3)
     errs = []
-    for N in (1000, 16_000):
-        cmp = compare_network(model, params, N=N, protocol=prot, t_end=20.0, dt=2e-3,
-                              progress=False)
+    for N in (1000, 10_000):
+        cmp = compare_network(model, params, N=N, protocol=prot, t_end=16.0, dt=2e-3, **T1)
         errs.append(cmp.summary["z_error_mean"])
     assert errs[1] < errs[0], errs
     assert errs[1] < 0.02, errs
@@ -127,32 +131,46 @@ def test_each_variant_converges_to_its_mean_field(model, params):
 
 
 def test_error_shrinks_like_inverse_sqrt_n():
-    """Random Lorentzian draws: the rms of |Z - z| over time, averaged over 4 seeds,
-    against N = 250 ... 16000. The fitted log-log slope must be -0.5 +- 0.15 (4 seeds
-    and 4 sizes leave ~0.1 scatter in the slope)."""
-    sizes = np.array([250, 1000, 4000, 16_000])
+    """Random Lorentzian draws, low state (I_ext = 0): the rms of |Z - z| over
+    t in [2, 6], averaged over 6 seeds, against N = 1000 ... 64000. The fitted log-log
+    slope must lie in [-0.75, -0.35]: measured -0.61 with 4 seeds (the seed-to-seed
+    scatter of the slope is ~0.1); no convergence (0) or O(1/N) (-1) fails."""
+    sizes = np.array([1000, 4000, 16_000, 64_000])
     errors = []
     for N in sizes:
         e = []
-        for seed in range(4):
-            cmp = compare_network(N=int(N), protocol=3.0, t_end=10.0, dt=5e-3, dt_out=0.05,
-                                  sampling="random", seed=seed, skip=2.0, progress=False)
-            e.append(np.sqrt(np.mean(cmp.errors.z_error.sel(time=slice(2.0, None)) ** 2)))
+        for seed in range(6):
+            cmp = compare_network(N=int(N), protocol=0.0, t_end=6.0, dt=5e-3, dt_out=0.05,
+                                  sampling="random", seed=seed, skip=2.0, **T1)
+            z_err = cmp.errors.z_error.sel(time=slice(2.0, None)).to_numpy()
+            e.append(np.sqrt(np.mean(z_err**2)))
         errors.append(np.mean(e))
     slope = np.polyfit(np.log(sizes), np.log(errors), 1)[0]
-    assert -0.65 < slope < -0.35, (slope, errors)
+    assert -0.75 < slope < -0.35, (slope, errors)
 
 
 def test_rate_does_not_depend_on_dt():
-    """The exact step: dt = 1e-3 and dt = 1e-2 give the same mean rate (0.5 %), and both
-    match the mean field (Euler at dt = 1e-2 is off by tens of percent here)."""
+    """The exact step: dt = 1e-3 and dt = 1e-2 give the same mean rate, and both match
+    the mean field. Measured at N = 5000: -0.04 % for both, where Euler at dt = 1e-2 is
+    off by tens of percent and the uncorrected one-step coupling lag by 2.8 %.
+    Tolerances: 0.2 % between the two, 0.5 % against the mean field (finite N)."""
     out = []
     for dt in (1e-3, 1e-2):
-        cmp = compare_network(N=5000, protocol=3.0, t_end=10.0, dt=dt, progress=False)
+        cmp = compare_network(N=5000, protocol=3.0, t_end=10.0, dt=dt, **T1)
         out.append(cmp.phases[0])
-    assert abs(out[0]["r_network"] - out[1]["r_network"]) < 5e-3 * out[0]["r_network"], out
+    assert abs(out[0]["r_network"] - out[1]["r_network"]) < 2e-3 * out[0]["r_network"], out
     for ph in out:
-        assert abs(ph["r_rel_error"]) < 1e-2, ph
+        assert abs(ph["r_rel_error"]) < 5e-3, ph
+
+
+def test_threads_agree():
+    """Delta pulses couple through integer spike counts, so 1 and 2 threads give the
+    same spikes; Z differs only by the order of the floating-point sums."""
+    kw = dict(N=20_000, t_end=3.0, inputs=Protocol.step(1, 2, 3), progress=False)
+    a = simulate_network(threads=1, **kw)
+    b = simulate_network(**kw)
+    assert np.array_equal(a.spike_count, b.spike_count)
+    assert np.max(np.abs(a.z - b.z)) < 1e-12
 
 
 # ------------------------------------------------------------------- outputs
