@@ -329,7 +329,9 @@ def simulate_network(
         Width of the centred window over which spike counts give ``r`` (default
         ``dt_out``; at least ``dt``).
     threads : int, optional
-        numba threads (default: all available).
+        numba threads. Default: all available for ``N >= 50000``, one below that,
+        where a step is too short (< 0.3 ms) to pay for a barrier between threads
+        (and on a loaded machine that barrier can cost milliseconds).
     progress : bool, optional
         Show a tqdm progress bar (default: when ``N * steps >= 1e9``).
 
@@ -423,6 +425,8 @@ def simulate_network(
     spikes_j: list[np.ndarray] = []
 
     old_threads = numba.get_num_threads()
+    if threads is None and N < 50_000:
+        threads = 1
     if threads is not None:
         numba.set_num_threads(threads)
     from tqdm.auto import tqdm
