@@ -305,6 +305,10 @@ def test_syn_cycles_end_at_homoclinic_with_bistability(syn_run):
     assert any("homoclinic_approach" in m for m in cyc.messages)
     start = cyc.branches[0].data
     assert start["period"][0] == pytest.approx(2 * np.pi / hb.extra["frequency"], rel=1e-7)
+    # AUTO labels LPs there, all at eta_h with periods from ~20 to ~1e8: artefacts of
+    # the homoclinic approach, flagged as such
+    lps = cyc.special("LP")
+    assert lps and all(p.extra.get("near_homoclinic") for p in lps)
     long = [o for o in cyc.orbits if o["period"] > 100]
     eta_h = long[0]["eta"]
     # AUTO's near-homoclinic orbits all sit at one eta (to its 11 printed digits)
@@ -323,3 +327,33 @@ def test_syn_cycles_end_at_homoclinic_with_bistability(syn_run):
     r = below.r.to_numpy()[below.time.to_numpy() > 300.0]
     low_b = find_equilibria(model, {**SYN, "eta": eta_h - 0.05})[0]
     assert np.max(np.abs(r - low_b.r)) < 1e-6  # relaxed onto the low-rate equilibrium
+
+
+WARM_CHILD = """
+import json, sys
+from thetabif import Continuation, ThetaModel
+cont = Continuation(ThetaModel(), {"J": 15.0})
+eq = cont.equilibria("eta", -10.0, 5.0)
+fold = cont.curve(eq.point("LP1"), ("eta", "J"), {"eta": (-20.0, 20.0), "J": (-40.0, 40.0)})
+print(json.dumps({"heavy": sorted(m for m in ("sympy", "scipy") if m in sys.modules),
+                  "cusp": [fold.special("CP")[0].params[k] for k in ("eta", "J")]}))
+"""
+
+
+def test_warm_run_imports_neither_sympy_nor_scipy(tmp_path):
+    """Second process on a filled cache: no code generation, no sympy, no scipy.
+
+    (The benchmark's "warm" variant; the first process fills a private cache.)
+    """
+    import os
+
+    env = {**os.environ, "THETABIF_CACHE_DIR": str(tmp_path)}
+    docs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", WARM_CHILD], capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr
+        docs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert docs[1]["heavy"] == []
+    _, J_c, eta_c = cusp()
+    assert docs[1]["cusp"] == pytest.approx([eta_c, J_c], abs=1e-9)

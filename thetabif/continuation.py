@@ -20,7 +20,7 @@ import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -607,9 +607,22 @@ class Continuation:
         omega = point.extra.get("frequency")
         p0 = 2 * np.pi / omega if omega else float(period[0])
         growing = len(period) > 3 and np.nanmax(period) > max(5 * p0, 0.2 * max_period)
+        specials = res.special_points
         if growing:
             msgs.append(f"homoclinic_approach: the period grew from {p0:.4g} to "
                         f"{np.nanmax(period):.4g}")
+            # Close to a homoclinic orbit the branch creeps along one parameter value
+            # and AUTO's fold/PD/TR test functions (Floquet multipliers, inaccurate for
+            # long periods) change sign repeatedly: such points are flagged, not trusted.
+            flagged = tuple(
+                replace(sp_, extra={**sp_.extra, "near_homoclinic": True})
+                if sp_.period is not None and sp_.period > 5 * p0 else sp_
+                for sp_ in specials)
+            n_flag = sum(f is not s_ for f, s_ in zip(flagged, specials, strict=True))
+            if n_flag:
+                msgs.append(f"{n_flag} cycle bifurcation point(s) with period > 5 T_Hopf "
+                            "flagged near_homoclinic (test functions unreliable there)")
+            specials = flagged
         elif not result.ok:
             raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
         stable = {p.label: p.stable for b in result.branches for p in b.points if p.label}
@@ -628,7 +641,7 @@ class Continuation:
                            "stable": bool(stable.get(sol.label, False)),
                            "type": sol.type})
         return ContinuationResult(res.kind, res.model, res.free, res.params, res.branches,
-                                  res.special_points, tuple(msgs), tuple(orbits))
+                                  specials, tuple(msgs), tuple(orbits))
 
 
 # ------------------------------------------------------------------ engine helpers
@@ -824,6 +837,4 @@ def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:
 
 
 def _relabel(p: SpecialPoint, label: str) -> SpecialPoint:
-    from dataclasses import replace
-
     return replace(p, label=label)
