@@ -154,6 +154,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("wrote:")
     for path in paths:
         print(f"  {path}")
+    report = [p for p in paths if str(p).endswith("report.md")]
+    if report:
+        print(f"report: {report[0]}")
     return 0
 
 
