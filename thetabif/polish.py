@@ -194,32 +194,43 @@ def _build_system(model: ThetaModel, kind: str, free: tuple[str, ...]):
         rows.append(_hurwitz(coeffs))
     if kind == "BT":
         rows += [coeffs[-1], coeffs[-2]]
-    if kind == "CP":
-        rows.append(_fold_quadratic_coefficient(sym.rhs, u, jac))
     G = sp.Matrix(rows)
-    DG = G.jacobian(unknowns)
-    return G, DG, (*u, *sym.parameters)
+    if kind != "CP":
+        return G, G.jacobian(unknowns), (*u, *sym.parameters)
+    # CP: the last row <w, D2f(v, v)> is large once expanded; its gradient is taken by
+    # the chain rule on its small factors (v, w, D2f), which sympy differentiates
+    # much faster than the expanded product (the result is the same expression).
+    quad, grad = _fold_quadratic_coefficient(sym.rhs, u, jac, unknowns)
+    DG = G.jacobian(unknowns).col_join(sp.Matrix([grad]))
+    return G.col_join(sp.Matrix([quad])), DG, (*u, *sym.parameters)
 
 
-def _fold_quadratic_coefficient(rhs: sp.Matrix, u: list, jac: sp.Matrix) -> sp.Expr:
-    import sympy as sp
-
-    """<w, D2f(v, v)> with v, w taken from the adjugate of the Jacobian.
+def _fold_quadratic_coefficient(rhs: sp.Matrix, u: list, jac: sp.Matrix, unknowns: list
+                                ) -> tuple[sp.Expr, list[sp.Expr]]:
+    """<w, D2f(v, v)> with v, w taken from the adjugate of the Jacobian, and its gradient.
 
     At a fold, adj(Df) has rank one: its columns span the right null vector and its
     rows the left one. The column/row used is the first one that does not vanish
-    identically; the theta family's fold points never make it vanish.
+    identically; the theta family's fold points never make it vanish. The gradient
+    with respect to ``unknowns`` is assembled by the product rule (``D2f`` symmetric).
     """
+    import sympy as sp
+
     adj = jac.adjugate(method="bareiss") if len(u) > 3 else _adjugate(jac)
     n = len(u)
-    v = adj[:, 0]
-    w = adj[0, :]
-    quad = sp.Integer(0)
-    for k in range(n):
-        fk = rhs[k]
-        term = sum(sp.diff(fk, u[i], u[j]) * v[i] * v[j] for i in range(n) for j in range(n))
-        quad += w[k] * term
-    return quad
+    v = [adj[i, 0] for i in range(n)]
+    w = [adj[0, k] for k in range(n)]
+    B = [[[sp.diff(rhs[k], u[i], u[j]) for j in range(n)] for i in range(n)]
+         for k in range(n)]
+    T = [sum(B[k][i][j] * v[i] * v[j] for i in range(n) for j in range(n)) for k in range(n)]
+    quad = sum(w[k] * T[k] for k in range(n))
+    grad = []
+    for z in unknowns:
+        dv = [sp.diff(vi, z) for vi in v]
+        dT = [sum(sp.diff(B[k][i][j], z) * v[i] * v[j] + 2 * B[k][i][j] * dv[i] * v[j]
+                  for i in range(n) for j in range(n)) for k in range(n)]
+        grad.append(sum(sp.diff(w[k], z) * T[k] + w[k] * dT[k] for k in range(n)))
+    return quad, grad
 
 
 def _adjugate(m: sp.Matrix) -> sp.Matrix:
