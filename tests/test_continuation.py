@@ -357,3 +357,97 @@ def test_warm_run_imports_neither_sympy_nor_scipy(tmp_path):
     assert docs[1]["heavy"] == []
     _, J_c, eta_c = cusp()
     assert docs[1]["cusp"] == pytest.approx([eta_c, J_c], abs=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# A Bautin (GH) point. None exists on the Hopf curves of the n = 2 model with
+# first-order inhibitory synapses (l1 < 0 along every curve computed for
+# tau_s in [0.02, 3], up to eta = 2000; see test_syn_bt_..._no_bautin). The
+# conductance-based model with a first-order synapse has one on its Hopf curve in
+# (eta, v_s), which AUTO 0.9 does not label: thetabif finds it from the sign change
+# of l1 and polishes it on the GH system.
+
+
+def l1_by_differences(model, state, params, h=1e-3):
+    """First Lyapunov coefficient with multilinear forms from central differences of f.
+
+    Independent of thetabif.polish (no symbolic derivatives): Kuznetsov's formula with
+    ``B`` and ``C`` from polarization of second/third directional differences.
+    Truncation error ~h^2 relative, rounding ~1e-16/h^3: ~1e-7 absolute here.
+    """
+    num = model.numeric
+    p = num.parameter_vector(params)
+    x = np.asarray(state, dtype=float)
+
+    def f(y):
+        return num.rhs(y, p)
+
+    def b2(a, c):  # real bilinear form D2f[a, c]
+        return (f(x + h * (a + c)) - f(x + h * (a - c)) - f(x - h * (a - c))
+                + f(x - h * (a + c))) / (4 * h * h)
+
+    def c3(a):  # real cubic form D3f[a, a, a]
+        return (f(x + 2 * h * a) - 2 * f(x + h * a) + 2 * f(x - h * a) - f(x - 2 * h * a)) / (
+            2 * h**3)
+
+    def B(q1, q2):
+        a1, b1, a2, b2_ = q1.real, q1.imag, q2.real, q2.imag
+        return b2(a1, a2) - b2(b1, b2_) + 1j * (b2(a1, b2_) + b2(b1, a2))
+
+    A = num.jacobian(x, p)
+    eig, vecs = np.linalg.eig(A)
+    k = int(np.argmax(eig.imag))
+    w = eig[k].imag
+    q = vecs[:, k]
+    eig_t, vecs_t = np.linalg.eig(A.T)
+    pv = vecs_t[:, int(np.argmin(np.abs(eig_t + 1j * w)))]
+    pv = pv / np.conj(np.vdot(pv, q))
+    a, b = q.real, q.imag
+    # C(q, q, conj q) = C(a,a,a) + C(a,b,b) + i [C(a,a,b) + C(b,b,b)], mixed terms by
+    # polarization of the cubic form c(v) = C(v, v, v)
+    caab = (c3(a + b) - c3(a - b) - 2 * c3(b)) / 6
+    cabb = (c3(a + b) + c3(a - b) - 2 * c3(a)) / 6
+    cqqq = c3(a) + cabb + 1j * (caab + c3(b))
+    n = len(x)
+    h11 = np.linalg.solve(A, B(q, np.conj(q)))
+    h20 = np.linalg.solve(2j * w * np.eye(n) - A, B(q, q))
+    val = np.vdot(pv, cqqq) - 2 * np.vdot(pv, B(q, h11)) + np.vdot(pv, B(np.conj(q), h20))
+    return float(val.real / (2 * w))
+
+
+def test_bautin_point_found_and_polished():
+    from thetabif.polish import first_lyapunov_coefficient, polish
+
+    model = ThetaModel(synapse="first-order", coupling="conductance")
+    cont = Continuation(model, {})
+    eq = cont.equilibria("eta", -30.0, 60.0)
+    hopf = cont.curve(eq.point("HB1"), ("eta", "v_s"), {"eta": (-100.0, 500.0),
+                                                         "v_s": (-200.0, 200.0)},
+                      dsmax=0.2, nmx=10000)
+    (gh,) = hopf.special("GH")
+    assert gh.extra["detected_by"].startswith("l1 sign change")
+    # the defining system (f = 0, Hurwitz = 0, l1 = 0) holds to 1e-9 at the polished point
+    again = polish(model, "GH", ("eta", "v_s"), list(gh.state.values()), gh.params)
+    assert again.residual < 1e-9
+    assert again.params["eta"] == pytest.approx(gh.params["eta"], abs=1e-9)
+    assert again.params["v_s"] == pytest.approx(gh.params["v_s"], abs=1e-9)
+    u = np.array(list(gh.state.values()))
+    p = model.numeric.parameter_vector(gh.params)
+    assert np.max(np.abs(model.numeric.rhs(u, p))) < 1e-12
+    eig = np.linalg.eigvals(model.numeric.jacobian(u, p))
+    pair = eig[np.argsort(np.abs(eig.real))[:2]]
+    assert np.max(np.abs(pair.real)) < 1e-9 and np.min(np.abs(pair.imag)) > 1.0
+    # independently: l1 (by differences, not thetabif's symbolic tensors) has opposite
+    # signs at polished Hopf points on either side of the GH point along the curve
+    signs = []
+    for dv in (-3.0, 3.0):
+        v_s = gh.params["v_s"] + dv
+        d = next(b.data for b in hopf.branches if np.min(np.abs(b.data["v_s"] - v_s)) < 0.2)
+        i = int(np.argmin(np.abs(d["v_s"] - v_s)))
+        st = [d[k][i] for k in model.state_names]
+        hb = polish(model, "HB", ["eta"], st, {"eta": d["eta"][i], "v_s": d["v_s"][i]})
+        l1_fd = l1_by_differences(model, hb.state, hb.params)
+        l1_an = first_lyapunov_coefficient(model, hb.state, hb.params)
+        assert l1_fd == pytest.approx(l1_an, rel=1e-2, abs=1e-6)
+        signs.append(np.sign(l1_fd))
+    assert signs[0] * signs[1] < 0

@@ -553,11 +553,15 @@ class Continuation:
 
     def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
               bounds: Mapping[str, tuple[float, float]] | None = None, *,
-              ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000) -> ContinuationResult:
+              ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000,
+              bautin: bool = True) -> ContinuationResult:
         """Follow a fold (LP) or Hopf (HB) point in two parameters, both directions.
 
         The curve is followed until it leaves ``bounds`` (default eta in [-20, 20],
-        J in [-60, 60]), or NMX steps (it closes on itself).
+        J in [-60, 60]), or NMX steps (it closes on itself). On Hopf curves,
+        ``bautin=True`` also looks for sign changes of the first Lyapunov coefficient
+        and adds the GH points found that way (``extra["detected_by"]``), polished by
+        Newton on the GH system, to those AUTO labels.
         """
         if point.type not in ("LP", "HB") or point._restart is None:
             raise ValueError(f"curve() starts from an LP or HB point of an equilibrium run, "
@@ -578,7 +582,77 @@ class Continuation:
             c = self._constants(IRS=label, ISW=2, ICP=[*free, "r", "v"], DS=sign * ds,
                                 DSMAX=dsmax, NMX=nmx, UZSTOP=box)
             runs.append((self._run(c, fort8), sign))
-        return self._finish(kind, free, runs)
+        res = self._finish(kind, free, runs)
+        if kind == "hopf" and bautin:
+            res = self._with_bautin_points(res, free)
+        return res
+
+    def _with_bautin_points(self, res: ContinuationResult, free: tuple[str, ...]
+                            ) -> ContinuationResult:
+        """Add GH points where l1 changes sign along a Hopf curve and AUTO labelled none.
+
+        l1 is evaluated at up to ~400 points of each branch; each sign change between
+        finite values (not through the pole at a BT point, where omega -> 0) is
+        polished by Newton on the GH system from the end with the smaller |l1|. AUTO
+        0.9's own GH test function misses some of them (e.g. on the conductance-based
+        model's Hopf curve in (eta, v_s)).
+        """
+        from thetabif.polish import PolishError, first_lyapunov_coefficient, polish
+
+        names = self.model.state_names
+        found: list[SpecialPoint] = []
+        for b in res.branches:
+            d, n = b.data, len(b)
+            idx = list(range(0, n, max(1, n // 400)))
+            if idx[-1] != n - 1:
+                idx.append(n - 1)
+            vals = []
+            for i in idx:
+                st = np.array([d[k][i] for k in names])
+                pars = {**self.params, **{k: float(d[k][i]) for k in free}}
+                try:
+                    vals.append(first_lyapunov_coefficient(self.model, st, pars))
+                except (ValueError, np.linalg.LinAlgError):
+                    vals.append(np.nan)
+            for a in range(len(idx) - 1):
+                la, lb = vals[a], vals[a + 1]
+                if not (np.isfinite(la) and np.isfinite(lb)) or np.sign(la) == np.sign(lb):
+                    continue
+                j = idx[a] if abs(la) <= abs(lb) else idx[a + 1]
+                st = np.array([d[k][j] for k in names])
+                pars = {**self.params, **{k: float(d[k][j]) for k in free}}
+                try:
+                    pp = polish(self.model, "GH", free, st, pars)
+                except PolishError:
+                    continue
+                span = max(abs(d[k][idx[a + 1]] - d[k][idx[a]]) for k in free)
+                if ((pp.frequency or 0.0) < 1e-6 or pp.residual > 1e-9
+                        or max(abs(pp.params[k] - pars[k]) for k in free) > 2 * span + 1e-6):
+                    continue  # a pole of l1 (BT) or Newton wandered off the bracket
+                r, az = self._outputs(pp.state, pp.params)
+                sp_ = SpecialPoint(
+                    type="GH", label="", params=dict(pp.params),
+                    state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
+                    stable=False, kind="hopf", free=free,
+                    auto_params={k: float(pars[k]) for k in free}, polish_difference=None,
+                    l1=0.0, extra={"detected_by": "l1 sign change (thetabif)",
+                                   "l1_bracket": [float(la), float(lb)],
+                                   "residual": pp.residual, "frequency": pp.frequency})
+                known = [*res.special("GH"), *found]
+                if not any(max(abs(o.params[k] - sp_.params[k]) for k in free) < 1e-6
+                           for o in known):
+                    found.append(sp_)
+        if not found:
+            return res
+        specials = sorted([*res.special_points, *found],
+                          key=lambda s_: (s_.type, s_.params[free[0]]))
+        counts: dict[str, int] = {}
+        labelled = []
+        for s_ in specials:
+            counts[s_.type] = counts.get(s_.type, 0) + 1
+            labelled.append(_relabel(s_, f"{s_.type}{counts[s_.type]}"))
+        labelled.sort(key=lambda s_: s_.params[free[0]])
+        return replace(res, special_points=tuple(labelled))
 
     def cycles(self, point: SpecialPoint, free: str = "eta", start: float = -20.0,
                stop: float = 20.0, *, ds: float = 0.01, dsmax: float = 0.5, nmx: int = 400,

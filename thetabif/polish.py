@@ -129,20 +129,18 @@ def _sources_digest() -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=64)
-def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callable, Callable]:
-    """Defining system G(unknowns; all params) and its Jacobian, as Python functions.
+def _load_generated(model: ThetaModel, tag: str, source: Callable[[], str]):
+    """Import the generated module ``tag`` of ``model``, writing it first if missing.
 
-    The symbolic derivation (sympy) runs once per model, kind and free parameters; its
+    The symbolic derivation (sympy, in ``source``) runs once per model and tag; the
     generated Python source (math only) is kept in :func:`_cache_root`, so later
-    processes load it without importing sympy.
+    processes load it without importing sympy. Files are published atomically.
     """
-    key = hashlib.sha256(f"{model.name}|{kind}|{','.join(free)}|{_sources_digest()}"
-                         .encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"{model.name}|{tag}|{_sources_digest()}".encode()).hexdigest()[:20]
     root = _cache_root()
-    path = root / f"{model.name}_{kind}_{key}.py"
+    path = root / f"{model.name}_{tag.split('|')[0]}_{key}.py"
     if not path.is_file():
-        text = _system_source(model, kind, free)
+        text = source()
         root.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".py", dir=root)
         with os.fdopen(fd, "w") as fh:
@@ -151,7 +149,26 @@ def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callab
     spec = importlib.util.spec_from_file_location(f"_thetabif_polish_{key}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+@lru_cache(maxsize=64)
+def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callable, Callable]:
+    """Defining system G(unknowns; all params) and its Jacobian, as Python functions."""
+    mod = _load_generated(model, f"{kind}|{','.join(free)}",
+                          lambda: _system_source(model, kind, free))
     return mod.g, mod.dg
+
+
+def _function_source(name: str, args: Sequence[str], exprs: list, printer) -> list[str]:
+    """``def name(*args)`` returning ``exprs`` (flat list) after shared subexpressions."""
+    import sympy as sp
+
+    lines = [f"def {name}({', '.join(args)}):"]
+    reps, red = sp.cse(exprs, symbols=sp.numbered_symbols(f"{name}_t"))
+    lines += [f"    {printer.doprint(v)} = {printer.doprint(e)}" for v, e in reps]
+    lines.append("    return [" + ", ".join(printer.doprint(e) for e in red) + "]")
+    return lines
 
 
 def _system_source(model: ThetaModel, kind: str, free: tuple[str, ...]) -> str:
@@ -244,19 +261,33 @@ def _adjugate(m: sp.Matrix) -> sp.Matrix:
 
 @lru_cache(maxsize=32)
 def _derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
-    """Lambdified second and third derivative tensors of the right-hand side."""
+    """Second and third derivative tensors of the right-hand side, as functions.
+
+    Each returns an array of shape ``(n, n, n)`` / ``(n, n, n, n)`` (output index
+    first). Generated once per model and cached like the defining systems.
+    """
+    n = len(model.state_names)
+    mod = _load_generated(model, "tensors", lambda: _tensor_source(model))
+    return (lambda *a: np.reshape(mod.B(*a), (n,) * 3),
+            lambda *a: np.reshape(mod.C(*a), (n,) * 4))
+
+
+def _tensor_source(model: ThetaModel) -> str:
     import sympy as sp
+    from sympy.printing.pycode import PythonCodePrinter
 
     sym = model.symbolic
     u = list(sym.states)
     n = len(u)
-    B = [[[sp.diff(sym.rhs[k], u[i], u[j]) for j in range(n)] for i in range(n)]
-         for k in range(n)]
-    C = [[[[sp.diff(sym.rhs[k], u[i], u[j], u[m]) for m in range(n)] for j in range(n)]
-          for i in range(n)] for k in range(n)]
-    args = (*u, *sym.parameters)
-    return (sp.lambdify(args, B, modules="numpy", cse=True),
-            sp.lambdify(args, C, modules="numpy", cse=True))
+    B = [sp.diff(sym.rhs[k], u[i], u[j]) for k in range(n) for i in range(n) for j in range(n)]
+    C = [sp.diff(sym.rhs[k], u[i], u[j], u[m]) for k in range(n) for i in range(n)
+         for j in range(n) for m in range(n)]
+    printer = PythonCodePrinter({"fully_qualified_modules": True})
+    names = [printer.doprint(a) for a in (*u, *sym.parameters)]
+    lines = ["import math", "", ""]
+    lines += _function_source("B", names, B, printer) + ["", ""]
+    lines += _function_source("C", names, C, printer)
+    return "\n".join(lines) + "\n"
 
 
 def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
