@@ -451,3 +451,46 @@ def test_bautin_point_found_and_polished():
         assert l1_fd == pytest.approx(l1_an, rel=1e-2, abs=1e-6)
         signs.append(np.sign(l1_fd))
     assert signs[0] * signs[1] < 0
+
+
+def test_fold_of_cycles_near_bautin_bistability():
+    """Past the GH point (v_s = 9.345) the Hopf point is subcritical: the unstable
+    cycles born there fold (LP, a Floquet multiplier at +1) into large stable ones.
+    Between the fold and the Hopf point a stable equilibrium and a stable cycle coexist
+    (checked by simulation); below the fold the same start relaxes to the equilibrium.
+    """
+    model = ThetaModel(synapse="first-order", coupling="conductance")
+    P = {"v_s": 9.345}
+    cont = Continuation(model, {**P, "eta": -5.0})
+    eq = cont.equilibria("eta", -100.0, 60.0)
+    (hb,) = eq.special("HB")
+    assert hb.l1 > 0  # subcritical
+    cyc = cont.cycles(hb, "eta", -100.0, 60.0)
+    (lpc,) = cyc.special("LP")
+    assert not lpc.extra.get("near_homoclinic")
+    assert lpc.params["eta"] < hb.params["eta"]  # unstable cycles on the stable side
+    # trivial and critical multipliers both at +1 (AUTO prints 6 digits)
+    mult = sorted(abs(complex(*m) - 1.0) for m in lpc.extra["multipliers"])
+    assert mult[1] < 1e-5 and mult[2] > 0.1
+    orbits = cyc.orbits
+    assert not orbits[0]["stable"] and any(o["stable"] for o in orbits)
+    start = complex(lpc.state["x"], lpc.state["y"]), lpc.state["s"]
+
+    def amplitude(eta, z0, s0, window):
+        ds = simulate(model, {**P, "eta": eta}, t_end=window[1], dt=0.001, z0=z0, s0=s0)
+        t, r = ds.time.to_numpy(), ds.r.to_numpy()
+        sel = (t > window[0]) & (t <= window[1])
+        return r[sel].min(), r[sel].max()
+
+    eta_mid = 0.5 * (lpc.params["eta"] + hb.params["eta"])
+    focus = min(find_equilibria(model, {**P, "eta": eta_mid}), key=lambda e: abs(e.r - hb.r))
+    assert focus.stable
+    lo, hi = amplitude(eta_mid, *start, (150.0, 160.0))
+    assert hi - lo > 2.0  # on the large stable cycle (r ~ 0.5 to 4)
+    lo, hi = amplitude(eta_mid, complex(focus.state[0] + 1e-3, focus.state[1]),
+                       focus.state[2], (150.0, 160.0))
+    assert max(abs(lo - focus.r), abs(hi - focus.r)) < 0.05  # stays at the focus
+    below = lpc.params["eta"] - 0.5
+    lo1, hi1 = amplitude(below, *start, (50.0, 60.0))
+    lo2, hi2 = amplitude(below, *start, (190.0, 200.0))
+    assert hi2 - lo2 < 0.2 * (hi1 - lo1)  # no cycle: relaxing onto the focus

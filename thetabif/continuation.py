@@ -1,7 +1,10 @@
 """The continuation API: equilibria, fold/Hopf curves and limit cycles, run on AUTO-07p.
 
-Data flows one way: the model's generated Fortran is compiled once (cached by the
-engine), each run happens in a private directory, AUTO's records are converted to
+Data flows one way: the model's generated Fortran is compiled once per model (cached
+by the engine; :func:`engine_executable`), every equilibrium run starts from a restart
+file (``fort.3``, :func:`restart_text`) holding the Newton equilibrium and the
+parameters, so other starting parameters never recompile; each run happens in a
+private directory, AUTO's records are converted to
 :class:`Branch` and :class:`SpecialPoint` records, and every special point is polished
 by Newton on its defining system (:mod:`thetabif.polish`). The difference between
 AUTO's location and the polished one is kept, and a warning is issued when it exceeds
