@@ -426,6 +426,10 @@ def test_bautin_point_found_and_polished():
                       dsmax=0.2, nmx=10000)
     (gh,) = hopf.special("GH")
     assert gh.extra["detected_by"].startswith("l1 sign change")
+    # AUTO flagged a "Possible special point" there but did not locate it: its estimate
+    # is 0.064 off in eta and 6.3e-3 in v_s (one step of DSMAX = 0.2)
+    assert "Possible special point" in gh.extra["auto"]
+    assert 1e-3 < gh.polish_difference < 0.2
     # the defining system (f = 0, Hurwitz = 0, l1 = 0) holds to 1e-9 at the polished point
     again = polish(model, "GH", ("eta", "v_s"), list(gh.state.values()), gh.params)
     assert again.residual < 1e-9

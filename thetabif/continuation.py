@@ -587,11 +587,11 @@ class Continuation:
             runs.append((self._run(c, fort8), sign))
         res = self._finish(kind, free, runs)
         if kind == "hopf" and bautin:
-            res = self._with_bautin_points(res, free)
+            res = self._with_bautin_points(res, free, [r for r, _ in runs])
         return res
 
-    def _with_bautin_points(self, res: ContinuationResult, free: tuple[str, ...]
-                            ) -> ContinuationResult:
+    def _with_bautin_points(self, res: ContinuationResult, free: tuple[str, ...],
+                            results: Sequence[Any] = ()) -> ContinuationResult:
         """Add GH points where l1 changes sign along a Hopf curve and AUTO labelled none.
 
         l1 is evaluated at up to ~400 points of each branch; each sign change between
@@ -600,9 +600,19 @@ class Continuation:
         0.9's own GH test function misses some of them (e.g. on the conductance-based
         model's Hopf curve in (eta, v_s)).
         """
+        import re
+
         from thetabif.polish import PolishError, first_lyapunov_coefficient, polish
 
         names = self.model.state_names
+        # AUTO's "NOTE:Possible special point" (a test function changed sign, but its
+        # location did not converge): its estimate, recorded next to the polished point
+        notes = []
+        for result in results:
+            flagged = {(int(m.group(1)), int(m.group(2))) for m in re.finditer(
+                r"^\s*(\d+)\s+(\d+)\s+NOTE:Possible special point", result.fort9, re.M)}
+            notes += [pt for b in result.branches for pt in b.points
+                      if (abs(pt.branch), abs(pt.index)) in flagged]
         found: list[SpecialPoint] = []
         for b in res.branches:
             d, n = b.data, len(b)
@@ -633,14 +643,25 @@ class Continuation:
                         or max(abs(pp.params[k] - pars[k]) for k in free) > 2 * span + 1e-6):
                     continue  # a pole of l1 (BT) or Newton wandered off the bracket
                 r, az = self._outputs(pp.state, pp.params)
+                extra = {"detected_by": "l1 sign change (thetabif)",
+                         "l1_bracket": [float(la), float(lb)],
+                         "residual": pp.residual, "frequency": pp.frequency}
+                auto_params, diff = {k: float(pars[k]) for k in free}, None
+                near = [pt for pt in notes if all(
+                    abs(pt.parameters[k] - pp.params[k]) <= 2 * span + 1e-6 for k in free)]
+                if near:
+                    pt = min(near, key=lambda q: max(abs(q.parameters[k] - pp.params[k])
+                                                     for k in free))
+                    auto_params = {k: float(pt.parameters[k]) for k in free}
+                    diff = float(max(max(abs(pt.state[k] - v) for k, v in
+                                         zip(names, pp.state, strict=True)),
+                                     max(abs(auto_params[k] - pp.params[k]) for k in free)))
+                    extra["auto"] = "AUTO: 'Possible special point' (not located)"
                 sp_ = SpecialPoint(
                     type="GH", label="", params=dict(pp.params),
                     state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
-                    stable=False, kind="hopf", free=free,
-                    auto_params={k: float(pars[k]) for k in free}, polish_difference=None,
-                    l1=0.0, extra={"detected_by": "l1 sign change (thetabif)",
-                                   "l1_bracket": [float(la), float(lb)],
-                                   "residual": pp.residual, "frequency": pp.frequency})
+                    stable=False, kind="hopf", free=free, auto_params=auto_params,
+                    polish_difference=diff, l1=0.0, extra=extra)
                 known = [*res.special("GH"), *found]
                 if not any(max(abs(o.params[k] - sp_.params[k]) for k in free) < 1e-6
                            for o in known):
