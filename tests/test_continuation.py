@@ -498,3 +498,17 @@ def test_fold_of_cycles_near_bautin_bistability():
     lo1, hi1 = amplitude(below, *start, (50.0, 60.0))
     lo2, hi2 = amplitude(below, *start, (190.0, 200.0))
     assert hi2 - lo2 < 0.2 * (hi1 - lo1)  # no cycle: relaxing onto the focus
+
+
+def test_restart_text_is_a_solution_file():
+    """thetabif's fort.3 parses as AUTO 0.9's solution format, digits intact."""
+    from thetabif.auto.parse import parse_fort8
+    from thetabif.continuation import restart_text
+
+    u = np.array([-0.53717146985623, -0.72348389671812, 17.123456789012345])
+    p = np.array([-5.0, 15.0, 1.0, 1.0, 0.0, 0.123456789012345678])
+    (sol,) = parse_fort8(restart_text(u, p, 2, 0.6, [0.8, 0.0, 0.0]))
+    assert (sol.label, sol.type, sol.ips, sol.ndim, sol.free_parameters) == (1, "EP", 1, 3, (2,))
+    np.testing.assert_array_equal(sol.u[0], u)  # 17 significant digits: exact round trip
+    np.testing.assert_array_equal(sol.par[:6], p)
+    assert len(sol.par) == 36 and not np.any(sol.par[6:])
