@@ -22,7 +22,7 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -886,22 +886,49 @@ def _newton_equilibrium(model: ThetaModel, params: Mapping[str, float],
 _ENGINES: dict[str, Path] = {}
 
 
+def _codegen_digest(model: ThetaModel) -> Any:
+    """Hash of what determines the engine's Fortran source (model, generator, note)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"engine-v1|{model.name}".encode())
+    for rel in _CODEGEN_SOURCES:
+        h.update((root / rel).read_bytes())
+    return h
+
+
+def engine_source_file(model: ThetaModel) -> tuple[str, Callable[[], str]]:
+    """File name (holding the source's cache key) and lazy text of the engine's Fortran.
+
+    The name is the one :mod:`thetabif.codegen.pregenerate` ships the source under
+    (as a Python module with the constant ``SOURCE``).
+    """
+    h = _codegen_digest(model)
+    h.update(_ENGINE_NOTE.encode())
+    name = f"{model.name}_{h.hexdigest()[:20]}.py"
+
+    def text() -> str:
+        from thetabif.codegen.fortran import equation_file
+
+        defaults = model.validate_params({})
+        return equation_file(model, defaults, [0.0] * len(model.state_names), _ENGINE_NOTE)
+
+    return name, text
+
+
 def engine_executable(model: ThetaModel) -> Path:
     """The compiled AUTO executable of ``model``, shared by all parameter values.
 
     The executable is a function of the model alone (its ``STPNT`` holds the default
     parameters and is never used by the engine). A small index file in the build cache
     maps (model, thetabif's code generator sources, AUTO installation, compiler) to the
-    executable, so a warm start neither imports sympy nor generates Fortran.
+    executable, so a warm start neither imports sympy nor generates Fortran. On a cold
+    start the Fortran source of a standard model is read from the package's shipped
+    files (:mod:`thetabif.codegen.pregenerate`), so only gfortran runs.
     """
-    import hashlib
-
     from thetabif.auto import cache_dir, find_auto, find_compiler
 
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256(f"engine-v1|{model.name}".encode())
-    for rel in _CODEGEN_SOURCES:
-        h.update((root / rel).read_bytes())
+    h = _codegen_digest(model)
     compiler = find_compiler()
     h.update(f"{find_auto().fingerprint()}|{compiler.path}|{compiler.version}".encode())
     key = h.hexdigest()[:24]
@@ -914,10 +941,11 @@ def engine_executable(model: ThetaModel) -> Path:
         exe = None
     if exe is None or not exe.is_file():
         from thetabif.auto import compile_equations
-        from thetabif.codegen.fortran import equation_file
+        from thetabif.codegen.pregenerate import lookup, read_source_module
 
-        defaults = model.validate_params({})
-        source = equation_file(model, defaults, [0.0] * len(model.state_names), _ENGINE_NOTE)
+        name, text = engine_source_file(model)
+        shipped = lookup("fortran", name)
+        source = read_source_module(shipped) if shipped is not None else text()
         exe = compile_equations(source, model.name)
         tmp = index.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(str(exe))

@@ -129,24 +129,54 @@ def _sources_digest() -> str:
     return h.hexdigest()
 
 
-def _load_generated(model: ThetaModel, tag: str, source: Callable[[], str]):
-    """Import the generated module ``tag`` of ``model``, writing it first if missing.
-
-    The symbolic derivation (sympy, in ``source``) runs once per model and tag; the
-    generated Python source (math only) is kept in :func:`_cache_root`, so later
-    processes load it without importing sympy. Files are published atomically.
-    """
+def _filename(model: ThetaModel, tag: str) -> str:
+    """File name of the generated module ``tag`` of ``model`` (holds the cache key)."""
     key = hashlib.sha256(f"{model.name}|{tag}|{_sources_digest()}".encode()).hexdigest()[:20]
-    root = _cache_root()
-    path = root / f"{model.name}_{tag.split('|')[0]}_{key}.py"
-    if not path.is_file():
-        text = source()
-        root.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".py", dir=root)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(f"_thetabif_polish_{key}", path)
+    return f"{model.name}_{tag.split('|')[0]}_{key}.py"
+
+
+def _tag(kind: str, free: Sequence[str]) -> str:
+    return "tensors" if kind == "tensors" else f"{kind}|{','.join(free)}"
+
+
+def generated_file(model: ThetaModel, kind: str, free: Sequence[str]
+                   ) -> tuple[str, Callable[[], str]]:
+    """File name and (lazy) source of a generated module of ``model``.
+
+    ``kind`` is a defining system of :data:`KINDS` (with its free parameters) or
+    ``"tensors"`` (the derivative tensors; ``free`` is ignored). Used by the loaders
+    and by :mod:`thetabif.codegen.pregenerate`.
+    """
+    free = tuple(free)
+    if kind == "tensors":
+        return _filename(model, "tensors"), lambda: _tensor_source(model)
+    return _filename(model, _tag(kind, free)), lambda: _system_source(model, kind, free)
+
+
+def _load_generated(model: ThetaModel, kind: str, free: Sequence[str]):
+    """Import the generated module ``kind`` (``free``) of ``model``, writing it if missing.
+
+    The module is taken from the package's shipped files
+    (:mod:`thetabif.codegen.pregenerate`) when it is there; otherwise the symbolic
+    derivation (sympy) runs once per model and system, and the generated Python source
+    (math only) is kept in :func:`_cache_root`, so later processes load it without
+    importing sympy. Files are published atomically.
+    """
+    from thetabif.codegen.pregenerate import lookup
+
+    name, source = generated_file(model, kind, free)
+    path = lookup("polish", name)
+    if path is None:
+        root = _cache_root()
+        path = root / name
+        if not path.is_file():
+            text = source()
+            root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(suffix=".py", dir=root)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(f"_thetabif_polish_{path.stem}", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -155,8 +185,7 @@ def _load_generated(model: ThetaModel, tag: str, source: Callable[[], str]):
 @lru_cache(maxsize=64)
 def _system(model: ThetaModel, kind: str, free: tuple[str, ...]) -> tuple[Callable, Callable]:
     """Defining system G(unknowns; all params) and its Jacobian, as Python functions."""
-    mod = _load_generated(model, f"{kind}|{','.join(free)}",
-                          lambda: _system_source(model, kind, free))
+    mod = _load_generated(model, kind, free)
     return mod.g, mod.dg
 
 
@@ -267,7 +296,7 @@ def _derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
     first). Generated once per model and cached like the defining systems.
     """
     n = len(model.state_names)
-    mod = _load_generated(model, "tensors", lambda: _tensor_source(model))
+    mod = _load_generated(model, "tensors", ())
     return (lambda *a: np.reshape(mod.B(*a), (n,) * 3),
             lambda *a: np.reshape(mod.C(*a), (n,) * 4))
 

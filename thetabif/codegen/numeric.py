@@ -13,6 +13,10 @@ The cache key hashes the sources that determine the generated code (the model
 definitions, this generator and the template), so a changed definition regenerates
 and later processes pay neither for sympy nor for compilation. Files are written
 atomically; concurrent processes at worst generate the same file twice.
+
+The modules and C sources of the standard models are shipped in ``thetabif/_generated``
+(:mod:`thetabif.codegen.pregenerate`) under the same file names; they are looked up
+there first, so even an empty user cache needs no sympy for them.
 """
 
 from __future__ import annotations
@@ -51,7 +55,6 @@ def _sources_digest() -> str:
     h = hashlib.sha256()
     for path in _SOURCES:
         h.update(path.read_bytes())
-    h.update(f"{sys.version_info[:2]}".encode())
     return h.hexdigest()
 
 
@@ -85,6 +88,26 @@ def _function(name: str, args: Sequence[str], exprs: list, shape: tuple[int, ...
         rows = [items[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
         lines.append("    return [" + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]")
     return lines
+
+
+def module_filename(model: ThetaModel, kind: str = "py") -> str:
+    """File name of the generated Python module of ``model`` (holds the cache key)."""
+    return f"{model.name}_{_cache_key(model)}_{kind}.py"
+
+
+def c_filename(model: ThetaModel) -> str:
+    """File name of the shipped module holding the C source of ``model``'s integrator."""
+    return f"{model.name}_{_cache_key(model)}_c.py"
+
+
+def python_module_text(model: ThetaModel) -> str:
+    """The generated Python module of ``model`` (numpy functions; needs sympy)."""
+    return _python_module(model)
+
+
+def c_source(model: ThetaModel) -> str:
+    """The C source of ``model``'s DOP853 integrator (needs sympy and scipy)."""
+    return _c_source(model)
 
 
 def _python_module(model: ThetaModel) -> str:
@@ -206,7 +229,10 @@ def _c_compiler() -> str:
 def _build_library(model: ThetaModel, path: Path) -> None:
     import subprocess
 
-    source = _c_source(model)
+    from thetabif.codegen.pregenerate import lookup, read_source_module
+
+    shipped = lookup("c", c_filename(model))
+    source = read_source_module(shipped) if shipped is not None else _c_source(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         src = Path(tmp) / "model.c"
@@ -231,8 +257,11 @@ def compiled_integrator(model: ThetaModel) -> CompiledIntegrator:
 
 # ------------------------------------------------------------------ caching
 def _load(model: ThetaModel, kind: str) -> ModuleType:
+    from thetabif.codegen.pregenerate import lookup
+
     key = _cache_key(model)
-    path = cache_root() / f"{model.name}_{key}_{kind}.py"
+    name = module_filename(model, kind)
+    path = lookup("numeric", name) or cache_root() / name
     if not path.exists():
         text = _python_module(model)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,6 @@
+"""Generated code of the standard models (``make generated``; do not edit).
+
+See :mod:`thetabif.codegen.pregenerate`.
+"""
+
+SYMPY_VERSION = "1.14.0"

@@ -1,0 +1,1 @@
+"""Shipped generated c files (see :mod:`thetabif.codegen.pregenerate`)."""

@@ -1,0 +1,1 @@
+"""Shipped generated fortran files (see :mod:`thetabif.codegen.pregenerate`)."""

@@ -1,0 +1,1 @@
+"""Shipped generated polish files (see :mod:`thetabif.codegen.pregenerate`)."""

@@ -1,0 +1,112 @@
+# ruff: noqa
+import math
+
+
+def g(x, y, s, eta, J, Delta, tau, I_ext, tau_s, v_s):
+    g_t0 = 2*x
+    g_t1 = g_t0 - 2
+    g_t2 = y**2
+    g_t3 = x**2
+    g_t4 = (x + 1)**2
+    g_t5 = -g_t2 + g_t4
+    g_t6 = g_t0 + 2
+    g_t7 = I_ext + eta + s*v_s
+    g_t8 = 1/tau
+    g_t9 = (1/2)*g_t8
+    g_t10 = -g_t2
+    g_t11 = g_t0*y
+    g_t12 = Delta*g_t6
+    g_t13 = 1/tau_s
+    g_t14 = g_t3 - 1
+    g_t15 = -g_t14 - g_t2
+    g_t16 = 1/math.pi
+    g_t17 = g_t2 + g_t4
+    g_t18 = J*g_t16*g_t8/g_t17
+    g_t19 = 2*y
+    g_t20 = -g_t0*s - g_t12 - g_t19*g_t7 + 2*y
+    g_t21 = g_t13*g_t9
+    g_t22 = g_t20*g_t21
+    g_t23 = g_t17**(-2)
+    g_t24 = -J*g_t15*g_t16*g_t19*g_t23*g_t8 - g_t18*g_t19
+    g_t25 = g_t21*(-g_t11 + g_t5*v_s)
+    g_t26 = Delta*g_t19 + g_t1 + g_t19*s - g_t6*g_t7
+    g_t27 = -g_t26
+    g_t28 = -J*g_t15*g_t16*g_t23*g_t6*g_t8 - g_t0*g_t18
+    return [g_t9*(-Delta*g_t5 + g_t1*y - g_t6*g_t7*y - s*(-g_t2 + g_t3 - 1)), g_t9*(-g_t10 - g_t11*s - g_t12*y + g_t5*g_t7 - (x - 1)**2), g_t13*(g_t15*g_t18 - s), -g_t20*g_t9*(-g_t22 - g_t24*g_t25) + (1/2)*g_t26*g_t8*(-g_t21*g_t27 - g_t25*g_t28) - g_t9*((1/2)*g_t13*g_t24*g_t27*g_t8 - g_t22*g_t28)*(-g_t10 - g_t14 - g_t6*v_s*y)]
+
+
+def dg(x, y, s, eta, J, Delta, tau, I_ext, tau_s, v_s):
+    d_t0 = 2*y
+    d_t1 = -d_t0
+    d_t2 = 2*x
+    d_t3 = d_t2 + 2
+    d_t4 = s*v_s
+    d_t5 = I_ext + d_t4 + eta
+    d_t6 = -Delta*d_t3 - d_t0*d_t5 - d_t1 - d_t2*s
+    d_t7 = 1/tau
+    d_t8 = (1/2)*d_t7
+    d_t9 = d_t6*d_t8
+    d_t10 = Delta*d_t0 + d_t0*s + d_t2 - d_t3*d_t5 - 2
+    d_t11 = y**2
+    d_t12 = d_t3*v_s
+    d_t13 = x**2 - 1
+    d_t14 = d_t8*(d_t11 - d_t12*y - d_t13)
+    d_t15 = -d_t10
+    d_t16 = d_t15*d_t8
+    d_t17 = (x + 1)**2
+    d_t18 = -d_t0*x + v_s*(-d_t11 + d_t17)
+    d_t19 = d_t18*d_t8
+    d_t20 = 1/tau_s
+    d_t21 = d_t11 + d_t17
+    d_t22 = 1/math.pi
+    d_t23 = d_t22*d_t7
+    d_t24 = d_t23/d_t21
+    d_t25 = J*d_t24
+    d_t26 = -d_t3
+    d_t27 = d_t21**(-2)
+    d_t28 = -d_t11 - d_t13
+    d_t29 = d_t20*(J*d_t22*d_t26*d_t27*d_t28*d_t7 - d_t2*d_t25)
+    d_t30 = d_t23*d_t27
+    d_t31 = d_t28*d_t30
+    d_t32 = J*d_t31
+    d_t33 = -d_t0*d_t25 - d_t0*d_t32
+    d_t34 = d_t20*d_t33
+    d_t35 = 2*Delta + 2*s
+    d_t36 = -d_t35
+    d_t37 = d_t20*d_t9
+    d_t38 = d_t8*(-d_t19*d_t34 - d_t37)
+    d_t39 = 2*I_ext + 2*d_t4 + 2*eta - 2
+    d_t40 = -d_t39
+    d_t41 = d_t16*d_t20
+    d_t42 = -d_t19*d_t29 - d_t41
+    d_t43 = -d_t0*v_s - d_t2
+    d_t44 = d_t8*((1/2)*d_t15*d_t20*d_t33*d_t7 - d_t29*d_t9)
+    d_t45 = d_t20*d_t8
+    d_t46 = d_t36*d_t45
+    d_t47 = d_t1 + d_t12
+    d_t48 = d_t47*d_t8
+    d_t49 = d_t34*d_t48
+    d_t50 = 4*x
+    d_t51 = -d_t50 - 4
+    d_t52 = d_t21**(-3)
+    d_t53 = J*d_t23*d_t28*d_t52
+    d_t54 = J*d_t30
+    d_t55 = d_t26*d_t54
+    d_t56 = -4*J*d_t22*d_t27*d_t7*x*y + d_t0*d_t55
+    d_t57 = -d_t0*d_t51*d_t53 - d_t56
+    d_t58 = d_t19*d_t20
+    d_t59 = 2*d_t25
+    d_t60 = 2*d_t32
+    d_t61 = J*d_t22*d_t26*d_t28*d_t51*d_t52*d_t7 - d_t50*d_t55 - d_t59 - d_t60
+    d_t62 = d_t29*d_t8
+    d_t63 = -d_t47
+    d_t64 = d_t43*d_t62
+    d_t65 = -4*d_t26*d_t53*y - d_t56
+    d_t66 = d_t34*d_t8
+    d_t67 = 8*d_t11
+    d_t68 = d_t53*d_t67 + d_t54*d_t67 - d_t59 - d_t60
+    d_t69 = tau**(-2)
+    d_t70 = (1/4)*d_t10*d_t20*d_t69
+    d_t71 = -d_t0*d_t24 - d_t0*d_t31
+    d_t72 = -d_t2*d_t24 + d_t22*d_t26*d_t27*d_t28*d_t7
+    return [[d_t9, d_t10*d_t8, d_t14, 0], [d_t16, d_t9, d_t19, 0], [d_t29, d_t34, -d_t20, d_t20*d_t24*d_t28], [(1/2)*d_t10*d_t7*(-d_t29*d_t48 - d_t39*d_t45 - d_t58*d_t61) - d_t14*((1/2)*d_t15*d_t20*d_t57*d_t7 + (1/2)*d_t20*d_t33*d_t39*d_t7 - d_t36*d_t62 - d_t37*d_t61) - d_t36*d_t38 + (1/2)*d_t40*d_t42*d_t7 - d_t43*d_t44 - d_t9*(-d_t46 - d_t49 - d_t57*d_t58), (1/2)*d_t10*d_t7*(-d_t46 - d_t58*d_t65 - d_t64) - d_t14*(d_t36*d_t66 - d_t37*d_t65 - d_t40*d_t62 + d_t41*d_t68) + (1/2)*d_t35*d_t42*d_t7 - d_t38*d_t40 - d_t44*d_t63 - d_t9*(-d_t40*d_t45 - d_t43*d_t66 - d_t58*d_t68), -d_t14*(d_t49 - d_t64) + (1/4)*d_t20*d_t43*d_t6*d_t69 - d_t38*d_t43 + (1/2)*d_t42*d_t63*d_t7 - d_t47*d_t70, -d_t14*((1/2)*d_t15*d_t20*d_t7*d_t71 - d_t37*d_t72) + (1/4)*d_t18*d_t20*d_t6*d_t69*d_t71 - d_t18*d_t70*d_t72]]
