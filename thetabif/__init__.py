@@ -12,6 +12,8 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
   special points polished by Newton (:class:`ContinuationResult` records).
 - :func:`verify`, :func:`verify_grid` -- what the diagram predicts, checked by
   simulation (per protocol phase; brute force over an (eta, J) grid).
+- :func:`simulate_network`, :func:`compare_network` -- the spiking network behind the
+  mean field (exact per-step solution of each theta neuron).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ _EXPORTS = {
     "GridResult": "thetabif.verification",
     "BifurcationCurves": "thetabif.verification",
     "Tolerances": "thetabif.verification",
+    "simulate_network": "thetabif.network",
+    "compare_network": "thetabif.network",
+    "NetworkComparison": "thetabif.network",
 }
 
 __all__ = sorted(_EXPORTS)
