@@ -319,10 +319,53 @@ class Diagnostics:
 
 
 def _complex_pair(rest: str) -> complex | None:
+    toks = rest.split(None, 2)
+    if len(toks) >= 2:
+        try:  # the common case: two blank-separated numbers with an E exponent
+            return complex(float(toks[0]), float(toks[1]))
+        except ValueError:
+            pass
     vals = numbers(rest)
     if len(vals) < 2:
         return None
     return complex(vals[0], vals[1])
+
+
+#: Literal parts of :data:`_MSG_RE`: a line can only match if it holds one of them.
+_MSG_LITERALS = ("NOTE", "WARNING", "***", "No convergence", "not found", "Unknown", "error",
+                 "Error", "ERROR", "Starting direction", "too small", "failed", "Failed",
+                 "STOP")
+
+
+def _message_lines(text: str) -> list[str]:
+    """Lines of ``text`` that hold a message (not spectra), each once, in file order.
+
+    Runaway runs repeat the same lines millions of times, so the distinct lines are
+    collected first. Messages are rare: only the lines holding one of
+    :data:`_MSG_LITERALS` (found by substring search) are tested with the regex.
+    """
+    present = [lit for lit in _MSG_LITERALS if lit in text]
+    if not present:
+        return []
+    unique = "\n".join(dict.fromkeys(text.splitlines()))
+    starts: set[int] = set()
+    for lit in present:
+        pos = unique.find(lit)
+        while pos >= 0:
+            start = unique.rfind("\n", 0, pos) + 1
+            starts.add(start)
+            end = unique.find("\n", pos)
+            if end < 0:
+                break
+            pos = unique.find(lit, end)
+    found = []
+    for start in sorted(starts):
+        end = unique.find("\n", start)
+        line = unique[start:] if end < 0 else unique[start:end]
+        if ("Eigenvalue " not in line and "Multiplier " not in line
+                and _MSG_RE.search(line)):
+            found.append(line)
+    return found
 
 
 def parse_fort9(text: str) -> Diagnostics:
@@ -345,21 +388,18 @@ def parse_fort9(text: str) -> Diagnostics:
     """
     eig: dict[tuple[int, int], list[complex]] = {}
     mult: dict[tuple[int, int], list[complex]] = {}
-    for m in _SPECTRUM_RE.finditer(text):
-        target = eig if m.group(3) == "Eigenvalue" else mult
-        key = (abs(int(m.group(1))), abs(int(m.group(2))))
-        val = _complex_pair(m.group(5))
+    for br, pt, what, index, rest in _SPECTRUM_RE.findall(text):
+        target = eig if what == "Eigenvalue" else mult
+        key = (abs(int(br)), abs(int(pt)))
+        val = _complex_pair(rest)
         if val is None:
             continue
-        if int(m.group(4)) == 1 or key not in target:
+        if int(index) == 1 or key not in target:
             target[key] = []
         target[key].append(val)
     messages: list[str] = []
     seen: set[str] = set()
-    # runaway runs repeat the same lines millions of times: test each line once
-    for line in dict.fromkeys(text.splitlines()):
-        if "Eigenvalue " in line or "Multiplier " in line or not _MSG_RE.search(line):
-            continue
+    for line in _message_lines(text):
         msg = " ".join(line.split())
         msg = _BR_PT_RE.sub("", msg)  # drop the BR PT prefix
         msg = msg.replace("NOTE:", "NOTE: ").replace("  ", " ")
@@ -432,25 +472,36 @@ def _make_branch(
     diag: Diagnostics | None,
 ) -> BranchData:
     kinds = [_classify_column(lab, names) for lab in labels]
+    # Column positions of each kind, worked out once per branch. The first column
+    # of a name wins for parameters and states, the last for extras (as when the
+    # dicts were filled column by column).
+    par_cols: dict[str, int] = {}
+    state_cols: dict[str, int] = {}
+    extra_cols: dict[str, int] = {}
+    norm_col: int | None = None
+    measure = "value"
+    for j, (kind, name, meas) in enumerate(kinds):
+        if kind == "par":
+            par_cols.setdefault(name, j)
+        elif kind == "state":
+            state_cols.setdefault(name, j)
+            measure = meas
+        elif kind == "norm":
+            norm_col = j
+        else:
+            extra_cols[name] = j
+    par_items, state_items = tuple(par_cols.items()), tuple(state_cols.items())
+    extra_items = tuple(extra_cols.items())
     points = []
     for br, pt, ty, lab, vals in rows:
-        params: dict[str, float] = {}
-        state: dict[str, float] = {}
-        extra: dict[str, float] = {}
-        columns: dict[str, float] = {}
-        measure = "value"
-        norm = float("nan")
-        for (kind, name, meas), label, v in zip(kinds, labels, vals, strict=True):
-            columns[label] = v
-            if kind == "par":
-                params.setdefault(name, v)
-            elif kind == "state":
-                state.setdefault(name, v)
-                measure = meas
-            elif kind == "norm":
-                norm = v
-            else:
-                extra[name] = v
+        if len(vals) != len(labels):
+            raise ValueError(f"fort.7 point {pt} of branch {br}: {len(vals)} values for "
+                             f"{len(labels)} columns")
+        params = {name: vals[j] for name, j in par_items}
+        state = {name: vals[j] for name, j in state_items}
+        extra = {name: vals[j] for name, j in extra_items}
+        columns = dict(zip(labels, vals))  # noqa: B905 (lengths checked above)
+        norm = vals[norm_col] if norm_col is not None else float("nan")
         key = (abs(br), abs(pt))
         eigen = diag.eigenvalues.get(key) if diag is not None else None
         mults = diag.multipliers.get(key) if diag is not None else None
@@ -538,9 +589,12 @@ def parse_fort7(
             br, pt, ty, lab = (int(t) for t in toks[:4])
         except ValueError:
             continue  # not a data line (e.g. trailing text)
-        vals = numbers(line[_PREFIX_WIDTH:]) if len(line) > _PREFIX_WIDTH else []
-        if len(line) <= _PREFIX_WIDTH or len(vals) != len(toks) - 4:
-            vals = [fortran_float(t) for t in toks[4:]]
+        try:  # the common case: blank-separated numbers with an E exponent
+            vals = [float(t) for t in toks[4:]]
+        except ValueError:  # D exponents, "1.0-100", numbers run together
+            vals = numbers(line[_PREFIX_WIDTH:]) if len(line) > _PREFIX_WIDTH else []
+            if len(line) <= _PREFIX_WIDTH or len(vals) != len(toks) - 4:
+                vals = [fortran_float(t) for t in toks[4:]]
         if rows and (br != current_br or abs(pt) == 1):
             flush()  # a new branch without its own header
         if labels is None or len(labels) != len(vals):
