@@ -8,7 +8,7 @@ APT_PACKAGES = auto-07p gfortran gcc python3-numpy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := $(VENV)/bin
 
-.PHONY: demo test setup system lint clean auto-files
+.PHONY: demo test setup system lint clean auto-files generated
 demo: setup
 	$(BIN)/thetabif demo --out $(OUT) --force
 
@@ -18,6 +18,12 @@ test: setup
 # Regenerate the exported AUTO-07p files of the standard models (a test keeps them in sync).
 auto-files: setup
 	$(BIN)/thetabif export-standard --out auto_files --force
+
+# Regenerate the generated code of the standard models shipped in thetabif/_generated
+# (numeric modules, polishing systems, Fortran and C sources; a test keeps it in sync).
+# Needed after any change to models.py, codegen/, polish.py or the C template.
+generated: setup
+	$(BIN)/python -m thetabif.codegen.pregenerate
 
 lint: setup
 	$(BIN)/ruff check thetabif tests benchmarks
