@@ -380,7 +380,9 @@ def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
             notes.append(f"cycles from {hb.label} failed: {exc}")
             continue
         for o in cyc.orbits:
-            if abs(o["eta"] - eta_eff) < 1e-7 and o["stable"]:
+            # AUTO stops at the range end to its cycle tolerances (EPSL = EPSS-scale,
+            # 1e-7): 14.999999899 was seen for eta_eff = 15, so match to 1e-6
+            if abs(o["eta"] - eta_eff) < 1e-6 * max(1.0, abs(eta_eff)) and o["stable"]:
                 out.append({"kind": "cycle", "type": "limit cycle", "stable": True,
                             "period": o["period"], "r_min": o["r_min"], "r_max": o["r_max"],
                             "abs_z_min": o["abs_z_min"], "abs_z_max": o["abs_z_max"],
