@@ -58,6 +58,23 @@ def model_from_args(args: argparse.Namespace) -> tuple[ThetaModel, dict[str, flo
     return model, params
 
 
+def protocol_from_args(step: str | None, params: dict[str, float]):
+    """The input protocol of ``--step START:STOP:AMPLITUDE`` on top of ``I_ext``.
+
+    Returns None without ``--step`` (the constant ``I_ext`` parameter applies).
+    """
+    from thetabif.protocols import Protocol
+
+    if not step:
+        return None
+    try:
+        pulse = Protocol.parse_step(step)
+        base = params["I_ext"]
+        return Protocol.step(*pulse.breaks, pulse.levels[1] + base, baseline=base)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
 def _complex(text: str) -> complex:
     try:
         return complex(text.replace(" ", "").replace("i", "j"))
@@ -89,13 +106,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from thetabif.simulation import save_dataset, simulate
 
     model, params = model_from_args(args)
-    try:
-        protocol = Protocol.parse_step(args.step) if args.step else None
-        if protocol is not None and params["I_ext"] != 0.0:
-            protocol = Protocol.step(*protocol.breaks, protocol.levels[1] + params["I_ext"],
-                                     baseline=params["I_ext"])
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
+    protocol = protocol_from_args(args.step, params)
     if args.out:
         _check_out(args.out, args.force)
     try:

@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from thetabif.cli import CLIError, _check_out, _complex, add_model_options, model_from_args
+from thetabif.cli import (
+    CLIError,
+    _check_out,
+    _complex,
+    add_model_options,
+    model_from_args,
+    protocol_from_args,
+)
 
 
 def add_network_command(sub: argparse._SubParsersAction) -> None:
@@ -47,17 +54,10 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
 def cmd_network(args: argparse.Namespace) -> int:
     """Run the ``network`` command."""
     from thetabif.network import compare_network, simulate_network
-    from thetabif.protocols import Protocol
     from thetabif.simulation import save_dataset
 
     model, params = model_from_args(args)
-    try:
-        protocol = Protocol.parse_step(args.step) if args.step else None
-        if protocol is not None and params["I_ext"] != 0.0:
-            protocol = Protocol.step(*protocol.breaks, protocol.levels[1] + params["I_ext"],
-                                     baseline=params["I_ext"])
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
+    protocol = protocol_from_args(args.step, params)
     if args.out:
         _check_out(args.out, args.force)
     opts = dict(N=args.N, t_end=args.t_end, dt=args.dt, dt_out=args.dt_out, z0=args.z0,

@@ -12,7 +12,13 @@ import argparse
 import json
 from pathlib import Path
 
-from thetabif.cli import CLIError, _complex, add_model_options, model_from_args
+from thetabif.cli import (
+    CLIError,
+    _complex,
+    add_model_options,
+    model_from_args,
+    protocol_from_args,
+)
 
 
 def _grid_axis(text: str) -> tuple[float, float, int]:
@@ -75,16 +81,12 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from thetabif.protocols import Protocol
     from thetabif.verification import verify
 
     model, params = model_from_args(args)
-    try:
-        prot = Protocol.parse_step(args.step)
-        base = params["I_ext"]
-        prot = Protocol.step(*prot.breaks, prot.levels[1] + base, baseline=base)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
+    prot = protocol_from_args(args.step, params)
+    if prot is None:
+        raise CLIError("--step START:STOP:AMPLITUDE is required")
     if args.figure and Path(args.figure).exists() and not args.force:
         raise CLIError(f"{args.figure} exists; pass --force to overwrite it")
     try:
