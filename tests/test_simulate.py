@@ -99,6 +99,19 @@ def test_switch_is_exact():
     assert abs(complex(a.z[-1]) - complex(c.z[-1])) > 1e-3
 
 
+def test_phase_sliver_at_the_end():
+    """t_end a few ulps past a switch leaves a last phase shorter than any step.
+
+    It used to stop the compiled integrator with "the step size became too small".
+    """
+    kw = dict(dt=0.01, inputs=Protocol.step(20, 80, 3))
+    ref = simulate_fn(ThetaModel(), t_end=80.0, **kw)
+    for t_end in (np.nextafter(80.0, 100.0), 80.0 + 1e-13):
+        ds = simulate_fn(ThetaModel(), t_end=float(t_end), **kw)
+        assert ds.sizes["time"] == ref.sizes["time"]
+        assert float(abs(ds.z - ref.z).max()) < 1e-12
+
+
 def test_first_order_synapse_dataset_has_s():
     ds = simulate_fn(ThetaModel(synapse="first-order"), dict(J=-10, eta=3), t_end=5, dt=0.1)
     assert set(ds.data_vars) >= {"z", "r", "v", "abs_z", "s", "I_ext"}
