@@ -512,3 +512,23 @@ def test_restart_text_is_a_solution_file():
     np.testing.assert_array_equal(sol.u[0], u)  # 17 significant digits: exact round trip
     np.testing.assert_array_equal(sol.par[:6], p)
     assert len(sol.par) == 36 and not np.any(sol.par[6:])
+
+
+def test_unsolved_polish_falls_back_to_auto(monkeypatch):
+    """A Newton result whose residual is not small is not reported as polished."""
+    import thetabif.polish as polish_mod
+
+    real = polish_mod.polish
+
+    def unsolved(*args, **kwargs):
+        from dataclasses import replace
+
+        return replace(real(*args, **kwargs), residual=1e-3)
+
+    monkeypatch.setattr(polish_mod, "polish", unsolved)
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    with pytest.warns(RuntimeWarning, match="residual 0.001"):
+        eq = cont.equilibria("eta", -10.0, 5.0)
+    for p in eq.special("LP"):
+        assert p.polish_difference is None
+        assert p.params["eta"] == pytest.approx(p.auto_params["eta"], abs=1e-12)

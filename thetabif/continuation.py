@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,9 @@ from thetabif.models import ThetaModel
 #: (1e-7) in arclength; codimension-two points are cruder (~1e-3).
 POLISH_WARN = {"LP": 1e-5, "HB": 1e-5, "CP": 1e-2, "BT": 1e-2, "GH": 1e-2, "ZH": 1e-2}
 CURVE_TYPES = ("CP", "BT", "GH", "ZH")
+#: Largest residual of a defining system accepted from Newton polishing. Converged
+#: points have 1e-16 to 1e-13 (the GH row, by differences of the analytic l1, ~1e-13).
+POLISH_RESIDUAL = 1e-9
 # AUTO's PAR index of the period of periodic orbits.
 PERIOD_PAR = 11
 
@@ -482,7 +486,14 @@ class Continuation:
                 except PolishError as exc:
                     warnings.warn(f"{ptype} at {auto_params}: Newton polishing failed ({exc}); "
                                   "AUTO's location is reported", RuntimeWarning, stacklevel=3)
-                else:
+                    pp = None
+                if pp is not None and not pp.residual <= POLISH_RESIDUAL:
+                    # Newton's step became small without the defining system being solved
+                    warnings.warn(f"{ptype} at {auto_params}: Newton stopped with residual "
+                                  f"{pp.residual:.3g} > {POLISH_RESIDUAL:g}; AUTO's location "
+                                  "is reported", RuntimeWarning, stacklevel=3)
+                    pp = None
+                if pp is not None:
                     diff = float(max(np.max(np.abs(pp.state - state)),
                                      max(abs(pp.params[k] - params[k]) for k in free)))
                     if diff > POLISH_WARN.get(ptype, 1e-5):
@@ -947,8 +958,10 @@ def engine_executable(model: ThetaModel) -> Path:
         shipped = lookup("fortran", name)
         source = read_source_module(shipped) if shipped is not None else text()
         exe = compile_equations(source, model.name)
-        tmp = index.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(str(exe))
+        # a private temporary name per writer (threads share the pid), then atomic rename
+        fd, tmp = tempfile.mkstemp(dir=index.parent, prefix=index.name, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(exe))
         os.replace(tmp, index)
     _ENGINES[key] = exe
     return exe
