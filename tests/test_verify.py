@@ -292,3 +292,13 @@ def test_add_verify_commands_registers_both():
     args = parser.parse_args(["verify-grid", "--eta=-8:0:9", "--J", "0:20:6",
                               "--out", "x"])
     assert args.eta == (-8.0, 0.0, 9) and args.J == (0.0, 20.0, 6)
+
+
+def test_crossings_through_an_exact_zero():
+    """A sample exactly at 0 must not hide a crossing (np.sign gives 0 there)."""
+    from thetabif.verification.timecourse import _crossings
+
+    t = np.arange(6.0)
+    y = np.array([-1.0, 0.0, 1.0, 0.0, -1.0, 1.0])
+    np.testing.assert_allclose(_crossings(t, y), [1.0, 3.0, 4.5])
+    np.testing.assert_allclose(_crossings(t, y, upward_only=True), [1.0, 4.5])

@@ -510,7 +510,9 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
 
 # ------------------------------------------------------------------ observation
 def _crossings(t: np.ndarray, y: np.ndarray, upward_only: bool = False) -> np.ndarray:
-    s = np.sign(y)
+    # a sample exactly at 0 counts as positive, so a crossing through it is seen once
+    # (np.sign would give 0 there and hide it)
+    s = np.where(y >= 0, 1, -1)
     idx = np.flatnonzero((s[:-1] < 0) & (s[1:] > 0)) if upward_only else \
         np.flatnonzero(s[:-1] * s[1:] < 0)
     return t[idx] - y[idx] * (t[idx + 1] - t[idx]) / (y[idx + 1] - y[idx])
