@@ -83,7 +83,10 @@ def cmd_phase_diagram(args: argparse.Namespace) -> int:
         pdg = compute(model, full, box=box, grid_shape=args.grid, cycles=not args.no_cycles)
     except (ValueError, ContinuationFailed) as exc:
         raise CLIError(str(exc)) from None
-    paths = pdg.write(out, force=args.force, stem=stem)
+    try:
+        paths = pdg.write(out, force=args.force, stem=stem)
+    except FileExistsError as exc:  # a file appeared while the diagram was computed
+        raise CLIError(str(exc)) from None
     s = pdg.summary()
     print(f"model: {model.name} ({model.description})")
     print(f"box: eta {box['eta'][0]:g}..{box['eta'][1]:g}, J {box['J'][0]:g}..{box['J'][1]:g}")
