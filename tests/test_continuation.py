@@ -532,3 +532,31 @@ def test_unsolved_polish_falls_back_to_auto(monkeypatch):
     for p in eq.special("LP"):
         assert p.polish_difference is None
         assert p.params["eta"] == pytest.approx(p.auto_params["eta"], abs=1e-12)
+
+
+def test_bautin_on_the_n2_hopf_curve_at_smaller_delta():
+    """The n = 2 model's Hopf curve carries a GH point for Delta = 0.5 (none at Delta = 1).
+
+    Checked independently of the GH defining system: l1 (Kuznetsov's formula) of
+    Newton-polished Hopf points on the curve just below and above the GH point in J
+    has opposite signs.
+    """
+    from thetabif.polish import polish
+
+    model = ThetaModel(n=2)
+    cont = Continuation(model, {"J": -40.0, "Delta": 0.5, "eta": -5.0})
+    eq = cont.equilibria("eta", -50.0, 100.0)
+    hopf = cont.curve(eq.special("HB")[0], ("eta", "J"),
+                      {"eta": (-100.0, 300.0), "J": (-400.0, 100.0)})
+    (gh,) = hopf.special("GH")
+    assert gh.extra["residual"] < 1e-9
+    # AUTO's own estimate is a test-function location, ~1e-4 off here
+    assert gh.polish_difference is not None and gh.polish_difference > 1e-6
+    df = hopf.to_dataframe()
+    signs = []
+    for dJ in (-0.5, 0.5):
+        row = df.iloc[int(np.argmin(np.abs(df["J"] - (gh.params["J"] + dJ))))]
+        hb = polish(model, "HB", ["eta"], [row["x"], row["y"]],
+                    {"eta": row["eta"], "J": row["J"], "Delta": 0.5})
+        signs.append(np.sign(hb.l1))
+    assert signs[0] == -signs[1]
