@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -952,17 +950,13 @@ def engine_executable(model: ThetaModel) -> Path:
         exe = None
     if exe is None or not exe.is_file():
         from thetabif.auto import compile_equations
-        from thetabif.codegen.pregenerate import lookup, read_source_module
+        from thetabif.codegen.pregenerate import lookup, read_source_module, write_text_atomic
 
         name, text = engine_source_file(model)
         shipped = lookup("fortran", name)
         source = read_source_module(shipped) if shipped is not None else text()
         exe = compile_equations(source, model.name)
-        # a private temporary name per writer (threads share the pid), then atomic rename
-        fd, tmp = tempfile.mkstemp(dir=index.parent, prefix=index.name, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(str(exe))
-        os.replace(tmp, index)
+        write_text_atomic(index, str(exe))
     _ENGINES[key] = exe
     return exe
 

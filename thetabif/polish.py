@@ -26,9 +26,6 @@ the GH system is differentiated by central differences of the analytic ``l1``.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -113,13 +110,6 @@ def _hurwitz(coeffs: list[sp.Expr]) -> sp.Expr:
     return a1 * a2 - a3
 
 
-def _cache_root() -> Path:
-    """Folder of generated defining-system modules (``THETABIF_CACHE_DIR`` overrides)."""
-    base = os.environ.get("THETABIF_CACHE_DIR")
-    root = Path(base) if base else Path.home() / ".cache" / "thetabif"
-    return root / "polish"
-
-
 @lru_cache(maxsize=1)
 def _sources_digest() -> str:
     here = Path(__file__).resolve()
@@ -159,27 +149,13 @@ def _load_generated(model: ThetaModel, kind: str, free: Sequence[str]):
     The module is taken from the package's shipped files
     (:mod:`thetabif.codegen.pregenerate`) when it is there; otherwise the symbolic
     derivation (sympy) runs once per model and system, and the generated Python source
-    (math only) is kept in :func:`_cache_root`, so later processes load it without
+    (math only) is kept in the user cache (``polish/``), so later processes load it without
     importing sympy. Files are published atomically.
     """
-    from thetabif.codegen.pregenerate import lookup
+    from thetabif.codegen.pregenerate import load_generated_module
 
     name, source = generated_file(model, kind, free)
-    path = lookup("polish", name)
-    if path is None:
-        root = _cache_root()
-        path = root / name
-        if not path.is_file():
-            text = source()
-            root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(suffix=".py", dir=root)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(f"_thetabif_polish_{path.stem}", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_generated_module("polish", name, source)
 
 
 @lru_cache(maxsize=64)

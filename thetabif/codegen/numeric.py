@@ -22,9 +22,7 @@ there first, so even an empty user cache needs no sympy for them.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,13 +39,6 @@ if TYPE_CHECKING:
 _HERE = Path(__file__).resolve().parent
 _SOURCES = (_HERE.parent / "models.py", _HERE / "numeric.py", _HERE / "dop853_template.c")
 TEMPLATE_MARKER = "/* --- template --- */"
-
-
-def cache_root() -> Path:
-    """Folder of the generated modules (``THETABIF_CACHE_DIR`` overrides the default)."""
-    base = os.environ.get("THETABIF_CACHE_DIR")
-    root = Path(base) if base else Path.home() / ".cache" / "thetabif"
-    return root / "numeric"
 
 
 @lru_cache(maxsize=1)
@@ -90,9 +81,9 @@ def _function(name: str, args: Sequence[str], exprs: list, shape: tuple[int, ...
     return lines
 
 
-def module_filename(model: ThetaModel, kind: str = "py") -> str:
+def module_filename(model: ThetaModel) -> str:
     """File name of the generated Python module of ``model`` (holds the cache key)."""
-    return f"{model.name}_{_cache_key(model)}_{kind}.py"
+    return f"{model.name}_{_cache_key(model)}_py.py"
 
 
 def c_filename(model: ThetaModel) -> str:
@@ -102,15 +93,6 @@ def c_filename(model: ThetaModel) -> str:
 
 def python_module_text(model: ThetaModel) -> str:
     """The generated Python module of ``model`` (numpy functions; needs sympy)."""
-    return _python_module(model)
-
-
-def c_source(model: ThetaModel) -> str:
-    """The C source of ``model``'s DOP853 integrator (needs sympy and scipy)."""
-    return _c_source(model)
-
-
-def _python_module(model: ThetaModel) -> str:
     sym = model.symbolic
     printer = _printer()
     args = [str(s) for s in (*sym.states, *sym.parameters)]
@@ -128,7 +110,8 @@ def _python_module(model: ThetaModel) -> str:
     return "\n".join(out) + "\n"
 
 
-def _c_source(model: ThetaModel) -> str:
+def c_source(model: ThetaModel) -> str:
+    """The C source of ``model``'s DOP853 integrator (needs sympy and scipy)."""
     import sympy as sp
     from scipy.integrate._ivp import dop853_coefficients as coef
     from sympy.printing.c import C99CodePrinter
@@ -232,7 +215,7 @@ def _build_library(model: ThetaModel, path: Path) -> None:
     from thetabif.codegen.pregenerate import lookup, read_source_module
 
     shipped = lookup("c", c_filename(model))
-    source = read_source_module(shipped) if shipped is not None else _c_source(model)
+    source = read_source_module(shipped) if shipped is not None else c_source(model)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         src = Path(tmp) / "model.c"
@@ -249,35 +232,20 @@ def _build_library(model: ThetaModel, path: Path) -> None:
 @cache
 def compiled_integrator(model: ThetaModel) -> CompiledIntegrator:
     """The model's compiled DOP853 integrator (generated and built once, then cached)."""
-    path = cache_root() / f"{model.name}_{_cache_key(model)}.so"
+    from thetabif.codegen.pregenerate import user_cache
+
+    path = user_cache("numeric") / f"{model.name}_{_cache_key(model)}.so"
     if not path.exists():
         _build_library(model, path)
     return CompiledIntegrator(path)
 
 
 # ------------------------------------------------------------------ caching
-def _load(model: ThetaModel, kind: str) -> ModuleType:
-    from thetabif.codegen.pregenerate import lookup
+def _load(model: ThetaModel) -> ModuleType:
+    from thetabif.codegen.pregenerate import load_generated_module
 
-    key = _cache_key(model)
-    name = module_filename(model, kind)
-    path = lookup("numeric", name) or cache_root() / name
-    if not path.exists():
-        text = _python_module(model)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    mod_name = f"thetabif_generated_{model.name}_{key}_{kind}"
-    if mod_name in sys.modules:
-        return sys.modules[mod_name]
-    spec = importlib.util.spec_from_file_location(mod_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_generated_module("numeric", module_filename(model),
+                                 lambda: python_module_text(model))
 
 
 @dataclass(frozen=True)
@@ -301,7 +269,7 @@ class NumericModel:
 
     @classmethod
     def from_model(cls, model: ThetaModel) -> NumericModel:
-        mod = _load(model, "py")
+        mod = _load(model)
         return cls(
             model_name=model.name,
             state_names=model.state_names,

@@ -24,11 +24,14 @@ package's ``_generated`` folder), i.e. ``make generated``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -65,6 +68,48 @@ def lookup(kind: str, filename: str) -> Path | None:
     """
     path = SHIPPED / kind / filename
     return path if path.is_file() else None
+
+
+def user_cache(sub: str) -> Path:
+    """Folder ``sub`` of the user cache: ``$THETABIF_CACHE_DIR/sub``, default
+    ``~/.cache/thetabif/sub`` (not created here)."""
+    base = os.environ.get("THETABIF_CACHE_DIR")
+    root = Path(base) if base else Path.home() / ".cache" / "thetabif"
+    return root / sub
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a private temporary file and an atomic rename.
+
+    Concurrent writers (processes or threads) never see or publish a partial file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def load_generated_module(kind: str, filename: str, make_text: Callable[[], str]
+                          ) -> ModuleType:
+    """Import the generated module ``filename`` of ``kind``.
+
+    Taken from the shipped files when there, else from the user cache
+    (:func:`user_cache`), where ``make_text()`` (sympy) writes it first if missing.
+    Each module is imported once per process.
+    """
+    path = lookup(kind, filename) or user_cache(kind) / filename
+    if not path.is_file():
+        write_text_atomic(path, make_text())
+    mod_name = f"thetabif_generated_{kind}_{Path(filename).stem}"
+    if mod_name in sys.modules:
+        return sys.modules[mod_name]
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def source_module(text: str, what: str) -> str:
@@ -162,10 +207,7 @@ def write_all(directory: str | os.PathLike[str] | None = None) -> list[Path]:
                 else:
                     old.unlink()
     for path, text in texts.items():
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        write_text_atomic(path, text)
     return sorted(texts)
 
 
