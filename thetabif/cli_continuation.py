@@ -89,6 +89,8 @@ def _emit(args: argparse.Namespace, result) -> int:
         notes = []
         if p.l1 is not None:
             notes.append(f"l1={p.l1:.4g}")
+        if p.l2 is not None:
+            notes.append(f"l2={p.l2:.4g}")
         if p.period is not None:
             notes.append(f"period={p.period:.6g}")
         if p.polish_difference is not None:

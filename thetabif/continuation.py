@@ -78,7 +78,15 @@ class SpecialPoint:
     period : float or None
         Period (cycle points).
     extra : dict
-        Further per-type data (eigenvalues, multipliers, r/|z| minima on cycles).
+        Further per-type data (eigenvalues, multipliers, r/|z| minima on cycles; at GH
+        points ``bautin``: on which side of the Hopf curve its fold of cycles lies).
+    l2 : float or None
+        Second Lyapunov coefficient at Bautin (GH) points
+        (:func:`thetabif.polish.second_lyapunov_coefficient`, normalised like ``l1``).
+        ``l2 < 0``: the fold of cycles emanates into the subcritical (``l1 > 0``) side,
+        where a stable large cycle surrounds the unstable small one; ``l2 > 0``: into
+        the supercritical (``l1 < 0``) side, an unstable large cycle around the stable
+        small one.
     """
 
     type: str
@@ -95,6 +103,7 @@ class SpecialPoint:
     l1: float | None = None
     period: float | None = None
     extra: dict = field(default_factory=dict)
+    l2: float | None = None
     # where to restart AUTO from this point (not part of the public record)
     _restart: tuple[str, int, int] | None = field(default=None, repr=False, compare=False)
 
@@ -113,6 +122,8 @@ class SpecialPoint:
         if self.l1 is not None:
             out["l1"] = float(self.l1)
             out["criticality"] = "supercritical" if self.l1 < 0 else "subcritical"
+        if self.l2 is not None:
+            out["l2"] = float(self.l2)
         if self.period is not None:
             out["period"] = float(self.period)
         for k, v in self.extra.items():
@@ -267,11 +278,12 @@ class ContinuationResult:
             pd_ = p.pop("polish_difference", None)
             l1 = p.pop("l1", None)
             p.pop("criticality", None)
+            l2 = p.pop("l2", None)
             period = p.pop("period", None)
             params = {k: p.pop(k) for k in list(p) if k in d["params"]}
             specials.append(SpecialPoint(core["type"], core["label"], params, state, core["r"],
                                          core["abs_z"], core["stable"], core["kind"],
-                                         tuple(d["free"]), auto, pd_, l1, period, p))
+                                         tuple(d["free"]), auto, pd_, l1, period, p, l2=l2))
         return cls(d["kind"], d["model"], tuple(d["free"]), d["params"], tuple(branches),
                    tuple(specials), tuple(d.get("messages", ())), tuple(d.get("orbits", ())))
 
@@ -442,12 +454,12 @@ class Continuation:
         return branches, points
 
     def _special(self, pt, result, kind: str, free: tuple[str, ...]) -> SpecialPoint:
-        from thetabif.polish import KINDS, PolishError, polish
+        from thetabif.polish import KINDS, PolishError, polish, second_lyapunov_coefficient
 
         auto_params = {k: float(pt.parameters[k]) for k in free}
         params = {**self.params, **auto_params}
         state = np.array([pt.state[n] for n in self.model.state_names])
-        diff = l1 = period = None
+        diff = l1 = l2 = period = None
         extra: dict[str, Any] = {}
         ptype = pt.type
         sol = None
@@ -498,9 +510,16 @@ class Continuation:
                         warnings.warn(f"{ptype}: AUTO's location differs from the Newton-"
                                       f"polished one by {diff:.3g}", RuntimeWarning,
                                       stacklevel=3)
-                    state, params, l1 = pp.state, pp.params, pp.l1
+                    state, params, l1, l2 = pp.state, pp.params, pp.l1, pp.l2
                     if ptype == "HB":
                         extra["frequency"] = pp.frequency
+            if ptype == "GH" and l2 is None:
+                try:  # polishing failed or was not asked for: l2 at AUTO's location
+                    l2 = second_lyapunov_coefficient(self.model, state, params)
+                except (ValueError, np.linalg.LinAlgError):
+                    l2 = None
+            if ptype == "GH" and l2 is not None:
+                extra["bautin"] = bautin_kind(l2)
             if pt.eigenvalues is not None:
                 extra["eigenvalues"] = [[float(e.real), float(e.imag)] for e in pt.eigenvalues]
             r, az = self._outputs(state, params)
@@ -509,7 +528,7 @@ class Continuation:
             state=dict(zip(self.model.state_names, map(float, state), strict=True)),
             r=float(r), abs_z=float(az), stable=bool(pt.stable), kind=kind, free=free,
             auto_params=auto_params, polish_difference=diff, l1=l1, period=period,
-            extra=extra, _restart=(result.fort8, pt.label, pt.type_number),
+            extra=extra, l2=l2, _restart=(result.fort8, pt.label, pt.type_number),
         )
 
     def _finish(self, kind: str, free: tuple[str, ...], runs: list[tuple[Any, int]]
@@ -655,6 +674,8 @@ class Continuation:
                 extra = {"detected_by": "l1 sign change (thetabif)",
                          "l1_bracket": [float(la), float(lb)],
                          "residual": pp.residual, "frequency": pp.frequency}
+                if pp.l2 is not None:
+                    extra["bautin"] = bautin_kind(pp.l2)
                 auto_params, diff = {k: float(pars[k]) for k in free}, None
                 near = [pt for pt in notes if all(
                     abs(pt.parameters[k] - pp.params[k]) <= 2 * span + 1e-6 for k in free)]
@@ -670,7 +691,7 @@ class Continuation:
                     type="GH", label="", params=dict(pp.params),
                     state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
                     stable=False, kind="hopf", free=free, auto_params=auto_params,
-                    polish_difference=diff, l1=0.0, extra=extra)
+                    polish_difference=diff, l1=0.0, extra=extra, l2=pp.l2)
                 known = [*res.special("GH"), *found]
                 if not any(max(abs(o.params[k] - sp_.params[k]) for k in free) < 1e-6
                            for o in known):
@@ -959,6 +980,27 @@ def engine_executable(model: ThetaModel) -> Path:
         write_text_atomic(index, str(exe))
     _ENGINES[key] = exe
     return exe
+
+
+def bautin_kind(l2: float) -> str:
+    """Which side of the Hopf curve a Bautin point's fold of cycles lies on, by ``l2``.
+
+    Parameters
+    ----------
+    l2 : float
+        Second Lyapunov coefficient.
+
+    Returns
+    -------
+    str
+        ``l2 < 0``: the fold of cycles is on the subcritical (``l1 > 0``) side;
+        ``l2 > 0``: on the supercritical (``l1 < 0``) side; ``l2 = 0``: degenerate.
+    """
+    if l2 < 0:
+        return "l2 < 0: fold of cycles on the l1 > 0 (subcritical) side"
+    if l2 > 0:
+        return "l2 > 0: fold of cycles on the l1 < 0 (supercritical) side"
+    return "l2 = 0: degenerate Bautin point"
 
 
 def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:

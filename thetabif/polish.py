@@ -65,6 +65,9 @@ class PolishedPoint:
         Eigenvalues of the Jacobian at the point.
     l1 : float or None
         First Lyapunov coefficient (Hopf points): < 0 supercritical, > 0 subcritical.
+    l2 : float or None
+        Second Lyapunov coefficient (GH points, :func:`second_lyapunov_coefficient`):
+        < 0 the fold of cycles lies on the ``l1 > 0`` side, > 0 on the ``l1 < 0`` side.
     """
 
     kind: str
@@ -74,6 +77,7 @@ class PolishedPoint:
     iterations: int
     eigenvalues: np.ndarray = field(repr=False)
     l1: float | None = None
+    l2: float | None = None
 
     @property
     def frequency(self) -> float | None:
@@ -277,21 +281,46 @@ def _derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
             lambda *a: np.reshape(mod.C(*a), (n,) * 4))
 
 
+@lru_cache(maxsize=32)
+def _higher_derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
+    """Fourth and fifth derivative tensors of the right-hand side, as functions.
+
+    Shapes ``(n,) * 5`` and ``(n,) * 6`` (output index first); from the same generated
+    module as :func:`_derivative_tensors`.
+    """
+    n = len(model.state_names)
+    mod = _load_generated(model, "tensors", ())
+    return (lambda *a: np.reshape(mod.D(*a), (n,) * 5),
+            lambda *a: np.reshape(mod.E(*a), (n,) * 6))
+
+
 def _tensor_source(model: ThetaModel) -> str:
+    """Python source of ``B``, ``C``, ``D``, ``E``: the 2nd to 5th derivatives, flattened."""
+    import itertools
+
     import sympy as sp
     from sympy.printing.pycode import PythonCodePrinter
 
     sym = model.symbolic
     u = list(sym.states)
     n = len(u)
-    B = [sp.diff(sym.rhs[k], u[i], u[j]) for k in range(n) for i in range(n) for j in range(n)]
-    C = [sp.diff(sym.rhs[k], u[i], u[j], u[m]) for k in range(n) for i in range(n)
-         for j in range(n) for m in range(n)]
     printer = PythonCodePrinter({"fully_qualified_modules": True})
     names = [printer.doprint(a) for a in (*u, *sym.parameters)]
-    lines = ["import math", "", ""]
-    lines += _function_source("B", names, B, printer) + ["", ""]
-    lines += _function_source("C", names, C, printer)
+    lines = ["import math"]
+    # order-k derivatives, computed once per sorted index tuple (they are symmetric)
+    cache: dict[tuple[int, ...], sp.Expr] = {}
+
+    def deriv(k: int, idx: tuple[int, ...]) -> sp.Expr:
+        key = (k, *sorted(idx))
+        if key not in cache:
+            cache[key] = (sym.rhs[k] if not idx
+                          else sp.diff(deriv(k, tuple(sorted(idx))[:-1]), u[max(idx)]))
+        return cache[key]
+
+    for name, order in (("B", 2), ("C", 3), ("D", 4), ("E", 5)):
+        exprs = [deriv(k, idx) for k in range(n)
+                 for idx in itertools.product(range(n), repeat=order)]
+        lines += ["", ""] + _function_source(name, names, exprs, printer)
     return "\n".join(lines) + "\n"
 
 
@@ -334,6 +363,157 @@ def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     h20 = np.linalg.solve(2j * omega * np.eye(n) - A, B(q, q))
     val = (np.vdot(pv, C(q, q, qb)) - 2 * np.vdot(pv, B(q, h11)) + np.vdot(pv, B(qb, h20)))
     return float(val.real / (2 * omega))
+
+
+def _hopf_basis(A: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """``omega > 0``, ``q`` (unit norm) and ``p`` with ``A q = i omega q``,
+    ``A^T p = -i omega p`` and ``<p, q> = conj(p) . q = 1``."""
+    eig, vecs = np.linalg.eig(A)
+    k = int(np.argmax(eig.imag))
+    omega = float(eig[k].imag)
+    if omega <= 0:
+        raise ValueError("no complex pair of eigenvalues: not a Hopf point")
+    q = vecs[:, k]
+    eig_t, vecs_t = np.linalg.eig(A.T)
+    kt = int(np.argmin(np.abs(eig_t + 1j * omega)))
+    pv = vecs_t[:, kt]
+    return omega, q, pv / np.conj(np.vdot(pv, q))
+
+
+def bautin_coefficients(A: np.ndarray, B: Callable, C: Callable, D: Callable, E: Callable
+                        ) -> tuple[float, complex, complex]:
+    """Normal-form coefficients ``G21``, ``G32`` at a Hopf point (Kuznetsov 1999).
+
+    The restriction to the centre manifold, ``x = x0 + w q + conj(w q) + H(w, conj w)``,
+    is brought to ``w' = i omega w + G21 w|w|^2 / 2 + G32 w|w|^4 / 12 + O(|w|^6)``.
+    With ``h_jk`` the Taylor coefficients of ``H`` (``H = sum h_jk w^j conj(w)^k/(j! k!)``,
+    ``h_kj = conj h_jk``) the homological equation order by order gives
+
+    * ``h20 = (2iw - A)^-1 B(q,q)``, ``h11 = -A^-1 B(q,qb)``;
+    * ``G21 = <p, C(q,q,qb) + B(qb,h20) + 2B(q,h11)>``;
+    * ``h30 = (3iw - A)^-1 [C(q,q,q) + 3B(q,h20)]``;
+    * ``h21``: ``(iw - A) h21 = C(q,q,qb) + B(qb,h20) + 2B(q,h11) - G21 q`` with
+      ``<p, h21> = 0`` (bordered solve; ``iw - A`` is singular);
+    * ``h31 = (2iw - A)^-1 [D(q,q,q,qb) + 3C(q,q,h11) + 3C(q,qb,h20) + 3B(h20,h11)
+      + B(qb,h30) + 3B(q,h21) - 3 G21 h20]``;
+    * ``h22 = -A^-1 [D(q,q,qb,qb) + 4C(q,qb,h11) + C(qb,qb,h20) + C(q,q,h02)
+      + 2B(h11,h11) + 2B(q,h12) + 2B(qb,h21) + B(h20,h02) - 2(G21 + conj G21) h11]``;
+    * ``G32 = <p, E(q,q,q,qb,qb) + D(q,q,q,h02) + 3D(q,qb,qb,h20) + 6D(q,q,qb,h11)
+      + C(qb,qb,h30) + 3C(q,q,h12) + 6C(q,h11,h11) + 3C(q,h20,h02) + 6C(qb,h11,h20)
+      + 6C(q,qb,h21) + 2B(qb,h31) + 3B(q,h22) + B(h30,h02) + 3B(h20,h12)
+      + 6B(h11,h21)>`` (the normal-form terms ``(6 G21 + 3 conj G21) h21`` of this
+      order drop out because ``<p, h21> = 0``).
+
+    Parameters
+    ----------
+    A : ndarray, shape (n, n)
+        Jacobian at the equilibrium; it must have a pair ``+-i omega``, ``omega > 0``
+        (the pair with the largest imaginary part is used).
+    B, C, D, E : callable
+        The symmetric multilinear forms of the 2nd to 5th derivatives of the
+        right-hand side: ``B(a, b)``, ..., ``E(a, b, c, d, e)`` (complex vectors in,
+        complex vector out).
+
+    Returns
+    -------
+    omega : float
+    G21, G32 : complex
+        ``l1 = Re G21 / (2 omega)``, ``l2 = Re G32 / (12 omega)``.
+
+    Raises
+    ------
+    ValueError
+        No complex pair of eigenvalues.
+    """
+    omega, q, pv = _hopf_basis(A)
+    n = A.shape[0]
+    eye = np.eye(n)
+
+    def dot(v):  # <p, v>
+        return complex(np.vdot(pv, v))
+
+    qb = np.conj(q)
+    h20 = np.linalg.solve(2j * omega * eye - A, B(q, q))
+    h11 = np.linalg.solve(-A, B(q, qb))
+    h02 = np.conj(h20)
+    r21 = C(q, q, qb) + B(qb, h20) + 2 * B(q, h11)
+    G21 = dot(r21)
+    h30 = np.linalg.solve(3j * omega * eye - A, C(q, q, q) + 3 * B(q, h20))
+    border = np.zeros((n + 1, n + 1), dtype=complex)
+    border[:n, :n] = 1j * omega * eye - A
+    border[:n, n] = q
+    border[n, :n] = np.conj(pv)
+    h21 = np.linalg.solve(border, np.append(r21, 0.0))[:n]  # its last entry is G21
+    h12 = np.conj(h21)
+    h31 = np.linalg.solve(2j * omega * eye - A,
+                          D(q, q, q, qb) + 3 * C(q, q, h11) + 3 * C(q, qb, h20)
+                          + 3 * B(h20, h11) + B(qb, h30) + 3 * B(q, h21) - 3 * G21 * h20)
+    h22 = np.linalg.solve(-A, D(q, q, qb, qb) + 4 * C(q, qb, h11) + C(qb, qb, h20)
+                          + C(q, q, h02) + 2 * B(h11, h11) + 2 * B(q, h12) + 2 * B(qb, h21)
+                          + B(h20, h02) - 4 * G21.real * h11)
+    G32 = dot(E(q, q, q, qb, qb) + D(q, q, q, h02) + 3 * D(q, qb, qb, h20)
+              + 6 * D(q, q, qb, h11) + C(qb, qb, h30) + 3 * C(q, q, h12)
+              + 6 * C(q, h11, h11) + 3 * C(q, h20, h02) + 6 * C(qb, h11, h20)
+              + 6 * C(q, qb, h21) + 2 * B(qb, h31) + 3 * B(q, h22) + B(h30, h02)
+              + 3 * B(h20, h12) + 6 * B(h11, h21))
+    return omega, G21, G32
+
+
+def _forms(tensors: Sequence[np.ndarray]) -> list[Callable]:
+    """Multilinear forms ``T(a, b, ...)`` contracting the trailing indices of tensors."""
+    letters = "abcdefg"
+
+    def make(T: np.ndarray) -> Callable:
+        m = T.ndim - 1
+        spec = "z" + letters[:m] + "," + ",".join(letters[:m]) + "->z"
+        return lambda *v: np.einsum(spec, T, *v)
+
+    return [make(np.asarray(T, dtype=float)) for T in tensors]
+
+
+def second_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
+                                params: Mapping[str, float]) -> float:
+    """Second Lyapunov coefficient at a Bautin (GH) point.
+
+    ``l2 = Re G32 / (12 omega)`` with ``G32`` the coefficient of ``w|w|^4 / 12`` in the
+    normal form on the centre manifold (:func:`bautin_coefficients`; Kuznetsov 1999,
+    SIAM J. Numer. Anal. 36:1104, and Elements of Applied Bifurcation Theory, 3rd ed.,
+    Sec. 8.3). It is normalised like :func:`first_lyapunov_coefficient`
+    (``l1 = Re G21 / (2 omega)``, eigenvector ``|q| = 1``, ``<p, q> = 1``), so that in
+    the complex coordinate ``w`` (``x ~ x0 + 2 Re(w q)``, ``rho = |w|``) one turn
+    changes the amplitude by ``2 pi (l1 rho^3 + l2 rho^5) + ...``.
+
+    Meaningful where ``l1 = 0``. ``l2 < 0``: the cycles born subcritically on the
+    ``l1 > 0`` side turn at a fold of cycles (stable big cycle); ``l2 > 0``: the fold of
+    cycles lies on the ``l1 < 0`` side (unstable big cycle around the small stable one).
+
+    Parameters
+    ----------
+    model : ThetaModel
+    state : sequence of float
+        The equilibrium.
+    params : mapping
+        Parameters (missing ones take the model's defaults).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        The Jacobian has no complex pair of eigenvalues.
+    """
+    num = model.numeric
+    full = model.validate_params(params)
+    p = num.parameter_vector(full)
+    x = np.asarray(state, dtype=float)
+    A = num.jacobian(x, p)
+    Bf, Cf = _derivative_tensors(model)
+    Df, Ef = _higher_derivative_tensors(model)
+    forms = _forms([Bf(*x, *p), Cf(*x, *p), Df(*x, *p), Ef(*x, *p)])
+    omega, _, G32 = bautin_coefficients(A, *forms)
+    return float(G32.real / (12 * omega))
 
 
 def polish(
@@ -430,6 +610,8 @@ def polish(
     l1 = None
     if kind in ("HB",) and np.max(np.abs(eig.imag)) > 0:
         l1 = first_lyapunov_coefficient(model, x, out_params)
+    l2 = None
     if kind == "GH":
         l1 = 0.0
-    return PolishedPoint(kind, x, out_params, res, it, eig, l1)
+        l2 = second_lyapunov_coefficient(model, x, out_params)
+    return PolishedPoint(kind, x, out_params, res, it, eig, l1, l2)
