@@ -687,3 +687,60 @@ def test_syn_bautin_points_where_theory_puts_them(syn_gh_run):
     # the first GH as AUTO placed it is a test-function estimate, ~1e-6 off here; the
     # second one AUTO does not label at all
     assert ghs[0].polish_difference is not None and ghs[0].polish_difference < 1e-3
+
+
+# ---------------------------------------------------------------------------
+# A branch is followed to the end of its range however many AUTO runs that takes:
+# a run that stops after NMX steps inside the range is restarted from its last point.
+def test_runs_stopped_by_nmx_are_continued(theta_eq):
+    _, whole = theta_eq
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    eq = cont.equilibria("eta", -10.0, 5.0, nmx=150)  # ~1000 points per direction
+    assert not eq.messages
+    assert len(eq.branches) == 2  # one per direction, its runs joined
+    ends = sorted(b.data["eta"][-1] for b in eq.branches)
+    np.testing.assert_allclose(ends, [-10.0, 5.0], atol=1e-6)  # both left the range
+    for b in eq.branches:
+        assert b.data["type"][-1] == "UZ"
+        d = b.data
+        # joined without a gap or a repeated point: steps stay between 0 and DSMAX
+        # (0.02, in AUTO's norm, which weighs r and v like eta)
+        steps = np.hypot(np.diff(d["eta"]), np.diff(d["x"]))
+        assert steps.min() > 0 and steps.max() < 0.05
+        # every point is an equilibrium of the closed form
+        np.testing.assert_allclose(d["eta"], eta_of_rate(d["r"], 15.0), atol=1e-9)
+    assert [p.type for p in eq.special_points] == [p.type for p in whole.special_points]
+    expected = sorted(eta_of_rate(r, 15.0) for r in fold_rates(15.0))
+    np.testing.assert_allclose([p.params["eta"] for p in eq.special("LP")], expected,
+                               atol=1e-9)
+
+
+def test_step_limit_is_reported_not_silent():
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    with pytest.warns(RuntimeWarning, match="step_limit"):
+        eq = cont.equilibria("eta", -10.0, 5.0, max_points=300)
+    # downwards the branch leaves the range within 300 points; upwards, through both
+    # folds, it does not, and says so
+    (msg,) = eq.messages
+    up, down = sorted(eq.branches, key=lambda b: -b.direction)
+    assert msg.startswith("step_limit") and f"eta={up.data['eta'][-1]:.6g}" in msg
+    assert len(up) == 300 and up.data["type"][-1] == "EP" and -10 < up.data["eta"][-1] < 5
+    assert down.data["type"][-1] == "UZ" and down.data["eta"][-1] == pytest.approx(-10.0)
+
+
+def test_polish_leaving_the_domain_falls_back_to_auto(monkeypatch):
+    """Newton stepping out of a parameter's domain (seen: tau_s < 0 while polishing a GH
+    point on a Hopf curve in (eta, tau_s)) costs the polish, not the whole curve."""
+    import thetabif.polish as polish_mod
+
+    def leaves_domain(*args, **kwargs):
+        raise ValueError("parameter 'tau_s' must be > 0, got -8.26")
+
+    monkeypatch.setattr(polish_mod, "polish", leaves_domain)
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    with pytest.warns(RuntimeWarning, match="Newton polishing failed .*tau_s"):
+        eq = cont.equilibria("eta", -10.0, 5.0)
+    assert len(eq.special("LP")) == 2
+    for p in eq.special("LP"):
+        assert p.polish_difference is None
+        assert p.params["eta"] == pytest.approx(p.auto_params["eta"], abs=1e-12)

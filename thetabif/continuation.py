@@ -390,6 +390,48 @@ class Continuation:
             raise ContinuationFailed(msg)
         return result
 
+    def _follow(self, constants: Mapping[str, Any], restart: str | None,
+                free: tuple[str, ...], *, max_points: int, closes: bool = False,
+                allow_mx: bool = False) -> _Direction:
+        """One direction of a continuation, NMX steps per AUTO run.
+
+        A run that ends at NMX (an EP point) inside the box is restarted from that
+        point in the same direction, until the branch leaves the box, ends at a special
+        point where AUTO stops (BT on a Hopf curve, MX), closes on itself (``closes``:
+        two-parameter curves) or has ``max_points`` points; the last case is recorded
+        in ``stopped``, so that it cannot pass for a complete branch.
+        """
+        constants = {**constants, "NMX": min(int(constants["NMX"]), max_points)}
+        direction = _Direction([self._run(constants, restart, allow_mx)])
+        names = self.model.state_names
+        tol = 3.0 * float(constants.get("DSMAX", 0.1))
+        while True:
+            last = direction.results[-1]
+            pts = last.branches[-1].points if last.branches else ()
+            if len(pts) < 2 or pts[-1].type != "EP" or not pts[-1].label:
+                break
+            coords = _direction_coords(direction.results, free, names)
+            if closes:
+                direction.closed_at = _closure_index(coords, tol)
+                if direction.closed_at is not None:
+                    break
+            if len(coords) >= max_points:
+                where = ", ".join(f"{k}={pts[-1].parameters[k]:.6g}" for k in free)
+                direction.stopped = (f"step_limit: the branch stopped after {len(coords)} "
+                                     f"points at {where}, inside the range; raise "
+                                     "max_points (or dsmax) to follow it further")
+                break
+            c = {**constants, "IRS": pts[-1].label, "DS": abs(float(constants["DS"])),
+                 "NMX": min(int(constants["NMX"]), max_points - len(coords) + 1)}
+            heading = coords[-1] - coords[-2]
+            piece = self._run(c, last.fort8, allow_mx)
+            # AUTO's direction on a restart is not the branch's: turn round if needed
+            first = _direction_coords([piece], free, names)
+            if len(first) > 1 and np.dot(first[1] - first[0], heading) < 0:
+                piece = self._run({**c, "DS": -c["DS"]}, last.fort8, allow_mx)
+            direction.results.append(piece)
+        return direction
+
     def _bounds(self, free: Sequence[str], bounds: Mapping[str, tuple[float, float]]
                 ) -> dict[str, list[float]]:
         out = {}
@@ -418,28 +460,36 @@ class Continuation:
         p = num.parameter_vector(params)
         return float(num.output("r", state, p)), float(num.output("abs_z", state, p))
 
-    def _branch_records(self, result, kind: str, free: tuple[str, ...], direction: int
+    def _branch_records(self, piece: Any, kind: str, free: tuple[str, ...], direction: int
                         ) -> tuple[list[Branch], list[tuple[Any, Any]]]:
-        branches, points = [], []
-        for b in result.branches:
-            data: dict[str, list] = {k: [] for k in (*free, *self.model.state_names)}
-            data.update(r=[], abs_z=[], stable=[], type=[])
-            if kind == "cycles":
-                data["period"] = []
-            for pt in b.points:
-                for k in free:
-                    data[k].append(pt.parameters[k])
-                for n in self.model.state_names:
-                    data[n].append(pt.state[n])
-                if kind == "cycles":
-                    data["period"].append(pt.parameters.get("period", np.nan))
-                data["stable"].append(bool(pt.stable))
-                data["type"].append(pt.type)
-                keep = (pt.type in CURVE_TYPES if kind in ("fold", "hopf")
-                        else pt.is_special and pt.type not in ("EP", "UZ", "MX", "RG"))
-                if keep:
-                    points.append((pt, result))
-            npts = len(b.points)
+        """Branches and special points of one direction.
+
+        ``piece`` is a :class:`_Direction` (or a single run): the branch a restarted
+        run continues is extended in place (its first point repeats the last one).
+        """
+        pieces = piece if isinstance(piece, _Direction) else _Direction([piece])
+        collected: list[dict[str, list]] = []
+        points = []
+        for k, result in enumerate(pieces.results):
+            for j, b in enumerate(result.branches):
+                joined = k > 0 and j == 0 and collected
+                if joined:
+                    data = collected[-1]
+                    pts = b.points[1:]
+                else:
+                    data = {n: [] for n in (*free, *self.model.state_names)}
+                    data.update(r=[], abs_z=[], stable=[], type=[])
+                    if kind == "cycles":
+                        data["period"] = []
+                    collected.append(data)
+                    pts = b.points
+                self._append_points(data, pts, result, kind, free, points)
+        if pieces.closed_at is not None and collected:
+            for v in collected[0].values():
+                del v[pieces.closed_at + 1:]
+        branches = []
+        for data in collected:
+            npts = len(data["stable"])
             if kind == "cycles" or npts == 0:
                 data["r"] = data["abs_z"] = [np.nan] * npts
             else:  # outputs of the whole branch at once (vectorized over points)
@@ -452,6 +502,22 @@ class Continuation:
             branches.append(Branch(kind, free, {k: np.asarray(v) for k, v in data.items()},
                                    direction))
         return branches, points
+
+    def _append_points(self, data: dict[str, list], pts: Sequence[Any], result: Any,
+                       kind: str, free: tuple[str, ...], points: list) -> None:
+        for pt in pts:
+            for k in free:
+                data[k].append(pt.parameters[k])
+            for n in self.model.state_names:
+                data[n].append(pt.state[n])
+            if kind == "cycles":
+                data["period"].append(pt.parameters.get("period", np.nan))
+            data["stable"].append(bool(pt.stable))
+            data["type"].append(pt.type)
+            keep = (pt.type in CURVE_TYPES if kind in ("fold", "hopf")
+                    else pt.is_special and pt.type not in ("EP", "UZ", "MX", "RG"))
+            if keep:
+                points.append((pt, result))
 
     def _special(self, pt, result, kind: str, free: tuple[str, ...]) -> SpecialPoint:
         from thetabif.polish import KINDS, PolishError, polish, second_lyapunov_coefficient
@@ -493,7 +559,8 @@ class Continuation:
             if polish_free is not None:
                 try:
                     pp = polish(self.model, ptype, polish_free, state, params)
-                except PolishError as exc:
+                except (PolishError, ValueError) as exc:  # ValueError: Newton left the
+                    # parameters' domain (e.g. tau_s < 0)
                     warnings.warn(f"{ptype} at {auto_params}: Newton polishing failed ({exc}); "
                                   "AUTO's location is reported", RuntimeWarning, stacklevel=3)
                     pp = None
@@ -531,16 +598,23 @@ class Continuation:
             extra=extra, l2=l2, _restart=(result.fort8, pt.label, pt.type_number),
         )
 
-    def _finish(self, kind: str, free: tuple[str, ...], runs: list[tuple[Any, int]]
+    def _finish(self, kind: str, free: tuple[str, ...], runs: Sequence[tuple[Any, int]]
                 ) -> ContinuationResult:
         branches: list[Branch] = []
         specials: list[SpecialPoint] = []
         messages: list[str] = []
-        for result, direction in runs:
-            bs, pts = self._branch_records(result, kind, free, direction)
+        for run, direction in runs:
+            pieces = run if isinstance(run, _Direction) else _Direction([run])
+            bs, pts = self._branch_records(pieces, kind, free, direction)
             branches += bs
-            if result.message:
-                messages.append(result.message)
+            messages += [r.message for r in pieces.results if r.message]
+            if pieces.closed_at is not None:
+                messages.append(f"closed: the {kind} curve returns to its start after "
+                                f"{pieces.closed_at} points")
+            if pieces.stopped:
+                messages.append(pieces.stopped)
+                warnings.warn(f"{kind} ({direction:+d}): {pieces.stopped}", RuntimeWarning,
+                              stacklevel=3)
             for pt, res in pts:
                 sp = self._special(pt, res, kind, free)
                 if not any(_same_point(sp, o) for o in specials):
@@ -559,8 +633,8 @@ class Continuation:
 
     # -------------------------------------------------------------- public API
     def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
-                   ds: float = 0.01, dsmax: float = 0.02, nmx: int = 5000
-                   ) -> ContinuationResult:
+                   ds: float = 0.01, dsmax: float = 0.02, nmx: int = 5000,
+                   max_points: int = 50_000) -> ContinuationResult:
         """Equilibria in one parameter, from the starting equilibrium in both directions.
 
         Parameters
@@ -572,6 +646,12 @@ class Continuation:
         ds, dsmax : float
             First and largest step (arclength). ``dsmax`` above ~0.05 lets AUTO step
             over the upper theta fold without detecting it.
+        nmx : int
+            Steps per AUTO run. A run that ends after ``nmx`` steps inside the range is
+            restarted from its end point in the same direction.
+        max_points : int
+            Points per direction at most. A branch that has not left the range by then
+            is returned with a ``step_limit`` message and a RuntimeWarning.
         """
         (free,) = self._check_free([free])
         bounds = self._bounds([free], {free: (start, stop)})
@@ -579,17 +659,23 @@ class Continuation:
         for sign in (1, -1):
             c = self._constants(IRS=1, ICP=[free, "r", "v"], DS=sign * ds, DSMAX=dsmax,
                                 NMX=nmx, UZSTOP=bounds)
-            runs.append((self._run(c, self._restart_text(free)), sign))
+            runs.append((self._follow(c, self._restart_text(free), (free,),
+                                      max_points=max_points), sign))
         return self._finish("equilibria", (free,), runs)
 
     def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
               bounds: Mapping[str, tuple[float, float]] | None = None, *,
               ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000,
-              bautin: bool = True) -> ContinuationResult:
+              max_points: int = 50_000, bautin: bool = True) -> ContinuationResult:
         """Follow a fold (LP) or Hopf (HB) point in two parameters, both directions.
 
         The curve is followed until it leaves ``bounds`` (default eta in [-20, 20],
-        J in [-60, 60]), or NMX steps (it closes on itself). On Hopf curves,
+        J in [-60, 60]), ends where AUTO ends it (a Hopf curve at a BT point, where
+        omega -> 0), or returns to its start: a closed curve is cut there, the other
+        direction is not run, and a ``closed`` message says so. AUTO runs ``nmx``
+        steps at a time and is restarted from the end of a run that stopped inside the
+        box; a curve still inside after ``max_points`` points per direction comes back
+        with a ``step_limit`` message and a RuntimeWarning. On Hopf curves,
         ``bautin=True`` also looks for sign changes of the first Lyapunov coefficient
         and adds the GH points found that way (``extra["detected_by"]``), polished by
         Newton on the GH system, to those AUTO labels.
@@ -608,14 +694,18 @@ class Continuation:
         box = self._bounds(free, given)
         fort8, label, _ = point._restart
         kind = "fold" if point.type == "LP" else "hopf"
-        runs = []
+        runs: list[tuple[_Direction, int]] = []
         for sign in (1, -1):
             c = self._constants(IRS=label, ISW=2, ICP=[*free, "r", "v"], DS=sign * ds,
                                 DSMAX=dsmax, NMX=nmx, UZSTOP=box)
-            runs.append((self._run(c, fort8), sign))
+            runs.append((self._follow(c, fort8, free, max_points=max_points, closes=True),
+                         sign))
+            if runs[-1][0].closed_at is not None:
+                break  # the other direction is the same closed curve
         res = self._finish(kind, free, runs)
         if kind == "hopf" and bautin:
-            res = self._with_bautin_points(res, free, [r for r, _ in runs])
+            res = self._with_bautin_points(res, free,
+                                           [r for d, _ in runs for r in d.results])
         return res
 
     def _with_bautin_points(self, res: ContinuationResult, free: tuple[str, ...],
@@ -664,7 +754,7 @@ class Continuation:
                 pars = {**self.params, **{k: float(d[k][j]) for k in free}}
                 try:
                     pp = polish(self.model, "GH", free, st, pars)
-                except PolishError:
+                except (PolishError, ValueError):  # diverged, or left the domain
                     continue
                 span = max(abs(d[k][idx[a + 1]] - d[k][idx[a]]) for k in free)
                 if ((pp.frequency or 0.0) < 1e-6 or pp.residual > 1e-9
@@ -710,10 +800,14 @@ class Continuation:
 
     def cycles(self, point: SpecialPoint, free: str = "eta", start: float = -20.0,
                stop: float = 20.0, *, ds: float = 0.01, dsmax: float = 0.5, nmx: int = 400,
-               max_period: float = 500.0, ntst: int = 80) -> ContinuationResult:
+               max_points: int = 4000, max_period: float = 500.0, ntst: int = 80
+               ) -> ContinuationResult:
         """Periodic orbits born at a Hopf point, continued in one parameter.
 
-        Every tenth orbit is stored with its profile, giving min/max of r and |z|.
+        AUTO runs ``nmx`` steps at a time, restarted from the end of a run that stopped
+        inside the range, up to ``max_points`` points (then a ``step_limit`` message
+        and a RuntimeWarning). Every tenth orbit is stored with its profile, giving
+        min/max of r and |z|.
         When the period grows beyond ``max(5 T_Hopf, max_period / 5)``, the branch
         approaches a homoclinic orbit: a ``homoclinic_approach`` message is added, and
         AUTO's eventual non-convergence there (MX) is not an error.
@@ -728,8 +822,9 @@ class Continuation:
                             EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
                             THL={PERIOD_PAR: 0.0},
                             UZSTOP=box)
-        result = self._run(c, fort8, allow_mx=True)
-        res = self._finish("cycles", (free,), [(result, 1)])
+        direction = self._follow(c, fort8, (free,), max_points=max_points, allow_mx=True)
+        result = direction.results[-1]
+        res = self._finish("cycles", (free,), [(direction, 1)])
         period = np.concatenate([b.data["period"] for b in res.branches])
         msgs = list(res.messages)
         omega = point.extra.get("frequency")
@@ -753,11 +848,12 @@ class Continuation:
             specials = flagged
         elif not result.ok:
             raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
-        stable = {p.label: p.stable for b in result.branches for p in b.points if p.label}
         num = self.model.numeric
         nstate = len(self.model.state_names)
         orbits = []
-        for sol in result.solutions:
+        for sol, stable in ((sol, {p.label: p.stable for b in run.branches
+                                   for p in b.points if p.label})
+                            for run in direction.results for sol in run.solutions):
             params = {**self.params, free: float(sol.parameters[free])}
             prof = np.asarray(sol.u)[:, :nstate].T
             p = num.parameter_vector(params)
@@ -1001,6 +1097,57 @@ def bautin_kind(l2: float) -> str:
     if l2 > 0:
         return "l2 > 0: fold of cycles on the l1 < 0 (supercritical) side"
     return "l2 = 0: degenerate Bautin point"
+
+
+@dataclass
+class _Direction:
+    """The AUTO runs that continue a branch in one direction, restarts chained.
+
+    ``closed_at``: index of the point where the branch returned to its start (a
+    closed curve); ``stopped``: why the direction ended inside the box, if it did.
+    """
+
+    results: list
+    closed_at: int | None = None
+    stopped: str | None = None
+
+
+def _direction_coords(results: Sequence[Any], free: Sequence[str],
+                      names: Sequence[str]) -> np.ndarray:
+    """(free parameters, states) along the first branch of chained runs."""
+    rows = []
+    for k, result in enumerate(results):
+        if not result.branches:
+            continue
+        pts = result.branches[0].points[1 if k else 0:]
+        rows += [[pt.parameters[f] for f in free] + [pt.state[n] for n in names]
+                 for pt in pts]
+    return np.array(rows, dtype=float).reshape(len(rows), len(free) + len(names))
+
+
+def _closure_index(coords: np.ndarray, tol: float) -> int | None:
+    """Index at which a branch first returns to its start point, else None.
+
+    Returned: the nearest point of the first pass within ``tol`` of the start after
+    the branch has been more than ``10 tol`` away, provided the branch passes there
+    heading the way it started (so a branch crossing near its start, in projection or
+    otherwise, is not taken for closed).
+    """
+    if len(coords) < 4:
+        return None
+    d = np.linalg.norm(coords - coords[0], axis=1)
+    away = np.nonzero(d > 10 * tol)[0]
+    if not len(away):
+        return None
+    t0 = coords[1] - coords[0]
+    for i in away[0] + np.nonzero(d[away[0]:] < tol)[0]:
+        j = int(i)
+        while j + 1 < len(d) and d[j + 1] < d[j]:
+            j += 1
+        t = coords[min(j + 1, len(d) - 1)] - coords[j - 1]
+        if np.dot(t, t0) > 0.5 * np.linalg.norm(t) * np.linalg.norm(t0):
+            return j
+    return None
 
 
 def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:
