@@ -1,0 +1,240 @@
+"""A period doubling (PD) on a cycle branch of the theta model family, checked independently.
+
+Found by a scan over the 3-state variants (pulse n in {None, 2, 3}, first-order synapse,
+current and conductance coupling; Delta in {0.03, ..., 1}, tau_s in {0.1, ..., 5}, J of
+both signs, v_s in {-10, 0, 10}, cycles from every Hopf point in eta): the n = 2 model with
+conductance-based coupling, a first-order synapse and small heterogeneity has a supercritical
+period doubling of the cycles born at its upper Hopf point, e.g. (used here)
+
+    J = 8, tau_s = 0.3, Delta = 0.1, v_s = -10:  LP1 eta = 3.9449, HB1 eta = 6.6161
+    (supercritical, l1 = -0.88); the cycles grow towards smaller eta, stable down to
+    PD1 at eta = 5.83079 (period 2.36199), unstable beyond (a multiplier below -1).
+
+(Neighbouring parameter sets with PDs: J in {5, 8}, tau_s in {0.2, 0.3},
+Delta in {0.03, 0.05, 0.08, 0.1, 0.15}.) No torus (TR) point was found anywhere: in the
+scan no nontrivial pair of complex Floquet multipliers ever appeared.
+
+Independent checks, none of which uses thetabif's generated code or AUTO's multipliers:
+
+* the right-hand side is written here from design.md (complex form; H_2 in closed form)
+  with a hand-derived Jacobian;
+* at AUTO's PD parameter the orbit is re-solved by Newton shooting (variational equations,
+  DOP853, rtol 1e-11) from AUTO's state and period, and its monodromy matrix has an
+  eigenvalue at -1; the PD parameter itself is re-located as the root of mu(eta) + 1;
+* just past the PD a plain simulation settles on a period-2 orbit whose two loops differ
+  by an amount growing like sqrt(eta_PD - eta) (supercritical flip normal form).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+from thetabif import Continuation, ThetaModel
+from thetabif.auto import AutoNotFoundError, CompilerNotFoundError, find_auto, find_compiler
+
+try:
+    find_auto()
+    find_compiler()
+except (AutoNotFoundError, CompilerNotFoundError) as _exc:  # pragma: no cover
+    pytest.skip(f"AUTO-07p/gfortran not available: {_exc}", allow_module_level=True)
+
+MODEL = ThetaModel(n=2, synapse="first-order", coupling="conductance")
+PARAMS = {"J": 8.0, "tau_s": 0.3, "Delta": 0.1, "v_s": -10.0}  # eta starts at -5
+NAMES = ("x", "y", "s")
+
+
+# ---------------------------------------------------------------------------
+# the model, written independently from design.md (tau = 1, I_ext = 0)
+#   dz/dt = [ (z+1)^2 (i (eta + s v_s) - Delta) - i (z-1)^2 - s (z^2 - 1) ] / 2
+#   tau_s ds/dt = -s + J H_2(z) / pi,   H_2 = (2/3) <(1 - cos theta)^2>
+#                                             = 1 - (4/3) Re z + (1/3) Re z^2
+
+
+def rhs(u, eta):
+    x, y, s = u
+    z = complex(x, y)
+    g = ((z + 1) ** 2 * (1j * (eta + s * PARAMS["v_s"]) - PARAMS["Delta"])
+         - 1j * (z - 1) ** 2 - s * (z * z - 1)) / 2
+    h2 = 1 - 4 * x / 3 + (x * x - y * y) / 3
+    return np.array([g.real, g.imag, (-s + PARAMS["J"] * h2 / math.pi) / PARAMS["tau_s"]])
+
+
+def jacobian(u, eta):
+    """By hand: dz/dt is holomorphic in z, so its real 2x2 block is [[Re g', -Im g'], ...]."""
+    x, y, s = u
+    z = complex(x, y)
+    gz = (2 * (z + 1) * (1j * (eta + s * PARAMS["v_s"]) - PARAMS["Delta"])
+          - 2j * (z - 1) - 2 * s * z) / 2
+    gs = ((z + 1) ** 2 * 1j * PARAMS["v_s"] - (z * z - 1)) / 2
+    c = PARAMS["J"] / (math.pi * PARAMS["tau_s"])
+    return np.array([[gz.real, -gz.imag, gs.real],
+                     [gz.imag, gz.real, gs.imag],
+                     [c * (-4 + 2 * x) / 3, -c * 2 * y / 3, -1 / PARAMS["tau_s"]]])
+
+
+def flow(u, period, eta):
+    """State and monodromy matrix after one period (variational equations)."""
+
+    def f(t, w):
+        m = w[3:].reshape(3, 3)
+        return np.concatenate([rhs(w[:3], eta), (jacobian(w[:3], eta) @ m).ravel()])
+
+    sol = solve_ivp(f, (0.0, period), np.concatenate([u, np.eye(3).ravel()]),
+                    method="DOP853", rtol=1e-11, atol=1e-12)
+    assert sol.success
+    return sol.y[:3, -1], sol.y[3:, -1].reshape(3, 3)
+
+
+def shoot(u0, period, eta):
+    """Periodic orbit by Newton: u(T) = u(0), phase condition f(u0) . (u - u0) = 0."""
+    u, T = np.array(u0, dtype=float), float(period)
+    f0 = rhs(u0, eta)
+    for _ in range(12):
+        uT, m = flow(u, T, eta)
+        res = np.concatenate([uT - u, [f0 @ (u - u0)]])
+        a = np.zeros((4, 4))
+        a[:3, :3] = m - np.eye(3)
+        a[:3, 3] = rhs(uT, eta)
+        a[3, :3] = f0
+        step = np.linalg.solve(a, -res)
+        u, T = u + step[:3], T + step[3]
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    else:  # pragma: no cover
+        raise AssertionError("shooting did not converge")
+    uT, m = flow(u, T, eta)
+    assert np.max(np.abs(uT - u)) < 1e-9
+    return u, T, np.linalg.eigvals(m)
+
+
+def flip_multiplier(mu):
+    """The nontrivial real multiplier nearest -1."""
+    return float(mu[np.argmin(np.abs(mu + 1))].real)
+
+
+@pytest.fixture(scope="module")
+def pd_run():
+    cont = Continuation(MODEL, PARAMS)
+    eq = cont.equilibria("eta", -10.0, 40.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cyc = cont.cycles(eq.point("HB1"), "eta", 0.0, 40.0)
+    return eq, cyc
+
+
+def test_model_written_here_matches_thetabif():
+    """Guard: the hand-written equations are the same model as thetabif's."""
+    num = MODEL.numeric
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        u = np.array([*rng.uniform(-0.6, 0.6, 2), rng.uniform(0, 2)])
+        eta = rng.uniform(0, 10)
+        p = num.parameter_vector(MODEL.validate_params({**PARAMS, "eta": eta}))
+        np.testing.assert_allclose(rhs(u, eta), num.rhs(u, p), rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(jacobian(u, eta), num.jacobian(u, p), rtol=1e-13,
+                                   atol=1e-13)
+
+
+def test_period_doubling_is_labelled(pd_run):
+    eq, cyc = pd_run
+    hb, lp = eq.point("HB1"), eq.point("LP1")
+    assert hb.params["eta"] == pytest.approx(6.61607, abs=1e-4) and hb.l1 < 0
+    pds = [p for p in cyc.special("PD") if not p.extra.get("near_homoclinic")]
+    assert len(pds) == 1
+    (pd,) = pds
+    assert pd.label == "PD1" and pd.kind == "cycles" and pd.free == ("eta",)
+    assert cyc.point("PD1") is pd
+    assert lp.params["eta"] < pd.params["eta"] < hb.params["eta"]
+    assert pd.params["eta"] == pytest.approx(5.83079, abs=1e-4)
+    assert pd.period == pytest.approx(2.36199, abs=1e-4)
+    assert {k: pd.params[k] for k in PARAMS} == PARAMS
+    assert set(pd.state) == set(NAMES)
+    # orbit measures: r and |z| ranges along the orbit, the maxima as r / abs_z
+    ex = pd.extra
+    assert 0 < ex["r_min"] < ex["r_max"] == pd.r
+    assert 0 < ex["abs_z_min"] < ex["abs_z_max"] == pd.abs_z < 1
+    # AUTO's multipliers at the point: the trivial one, one at -1, one strongly contracting
+    mu = np.array([complex(*m) for m in ex["multipliers"]])
+    assert np.min(np.abs(mu - 1)) < 1e-4 and np.min(np.abs(mu + 1)) < 1e-4
+    # the JSON record carries it
+    d = pd.to_dict()
+    assert d["type"] == "PD" and d["label"] == "PD1" and d["period"] == pd.period
+    # stability along the branch flips at the PD: stable between HB1 and PD1, unstable
+    # beyond (the flip multiplier leaves the unit circle through -1)
+    b = cyc.branches[0].data
+    eta_pd = pd.params["eta"]
+    near = b["period"] < 3.0  # away from the homoclinic end of the branch
+    near[0] = False  # the Hopf point itself (two multipliers at +1: flagged unstable)
+    assert np.all(b["stable"][near & (b["eta"] > eta_pd + 1e-3)])
+    assert not np.any(b["stable"][near & (b["eta"] < eta_pd - 1e-3)])
+    stable_orbits = [o for o in cyc.orbits if o["period"] < 3.0 and o["eta"] > eta_pd]
+    assert stable_orbits and all(o["stable"] for o in stable_orbits)
+
+
+def test_floquet_multiplier_at_minus_one(pd_run):
+    """Shooting at AUTO's PD parameter; PD re-located as the root of mu(eta) + 1."""
+    _, cyc = pd_run
+    (pd,) = [p for p in cyc.special("PD") if not p.extra.get("near_homoclinic")]
+    eta_pd = pd.params["eta"]
+    u0 = np.array([pd.state[k] for k in NAMES])
+    u, T, mu = shoot(u0, pd.period, eta_pd)
+    # AUTO's orbit (fort.8 keeps 11 digits) is the periodic orbit
+    assert T == pytest.approx(pd.period, abs=1e-8)
+    np.testing.assert_allclose(u, u0, atol=1e-8)
+    trivial, flip, third = (mu[np.argmin(np.abs(mu - 1))], mu[np.argmin(np.abs(mu + 1))],
+                            mu[np.argmin(np.abs(mu))])
+    assert abs(trivial - 1) < 1e-8  # (accuracy of the integration)
+    # the flip multiplier: d mu / d eta ~ -8.9 here, so AUTO's location (to ~1e-7 in eta
+    # with EPSS = 1e-5) puts it within ~1e-6 of -1 (seen: -0.9999988)
+    assert abs(flip + 1) < 1e-5 and abs(flip.imag) < 1e-12
+    # strongly contracting; negative too (product of all = exp(int div f) > 0)
+    assert -1e-4 < third.real < 0 and abs(third.imag) < 1e-12
+
+    def g(eta):
+        return flip_multiplier(shoot(u, T, eta)[2]) + 1.0
+
+    lo, hi = eta_pd - 1e-3, eta_pd + 1e-3
+    assert g(lo) < 0 < g(hi)  # -1 is crossed (transversally): unstable below, stable above
+    eta_root = brentq(g, lo, hi, xtol=1e-10)
+    assert eta_root == pytest.approx(eta_pd, abs=1e-6)
+
+
+def _maxima_of_s(eta, u0, t_end=250.0, t_keep=150.0):
+    sol = solve_ivp(lambda t, u: rhs(u, eta), (0.0, t_end), u0, method="DOP853",
+                    rtol=1e-10, atol=1e-12, dense_output=True)
+    assert sol.success
+    t = np.linspace(t_keep, t_end, 100_001)
+    s = sol.sol(t)[2]
+    i = np.flatnonzero((s[1:-1] > s[:-2]) & (s[1:-1] > s[2:])) + 1
+    return t[i], s[i]
+
+
+def test_period_two_orbit_past_the_flip(pd_run):
+    """Below eta_PD the simulation settles on a stable orbit of (about) twice the period."""
+    _, cyc = pd_run
+    (pd,) = [p for p in cyc.special("PD") if not p.extra.get("near_homoclinic")]
+    eta_pd = pd.params["eta"]
+    u0 = np.array([pd.state[k] for k in NAMES])
+    split = {}
+    for d in (0.01, 0.03):
+        t, s = _maxima_of_s(eta_pd - d, u0)
+        a, b = s[-6::2], s[-5::2]  # alternate maxima: the two loops of the orbit
+        # converged: each loop repeats itself to 1e-6, the two loops differ by > 1e-2
+        assert np.ptp(a) < 1e-6 and np.ptp(b) < 1e-6
+        split[d] = abs(a[-1] - b[-1])
+        assert split[d] > 1e-2
+        # the full period is two loops of unequal length, close to twice the PD period
+        gaps = np.diff(t[-5:])
+        assert abs(gaps[0] - gaps[1]) > 1e-2
+        assert gaps[0] + gaps[1] == pytest.approx(2 * pd.period, rel=0.03)
+    # supercritical flip: the loops' separation grows like sqrt(eta_PD - eta)
+    assert split[0.03] / split[0.01] == pytest.approx(math.sqrt(3.0), rel=0.1)
+    # on the stable side of the PD the same simulation keeps period 1 (equal maxima)
+    t, s = _maxima_of_s(eta_pd + 0.01, u0)
+    assert np.ptp(s[-6:]) < 1e-6
