@@ -662,6 +662,8 @@ def test_syn_bautin_points_where_theory_puts_them(syn_gh_run):
     assert len(ghs) == 2
     assert "detected_by" not in ghs[0].extra  # AUTO's label
     assert ghs[1].extra["detected_by"].startswith("l1 sign change")
+    # l1 = 0 there: neither super- nor subcritical
+    assert all(g.to_dict()["criticality"] == "degenerate" for g in ghs)
     num = model.numeric
     for gh in ghs:
         u = np.array([gh.state[k] for k in model.state_names])

@@ -107,6 +107,16 @@ class SpecialPoint:
     # where to restart AUTO from this point (not part of the public record)
     _restart: tuple[str, int, int] | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def criticality(self) -> str | None:
+        """``supercritical`` (l1 < 0) or ``subcritical`` (l1 > 0) at Hopf points;
+        ``degenerate`` at Bautin points (l1 = 0 there); None where l1 is not known."""
+        if self.type == "GH":
+            return "degenerate"
+        if self.l1 is None:
+            return None
+        return "supercritical" if self.l1 < 0 else "subcritical"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the CLI's ``special_points`` entries)."""
         out: dict[str, Any] = {"type": self.type, "label": self.label}
@@ -121,7 +131,8 @@ class SpecialPoint:
             out["polish_difference"] = float(self.polish_difference)
         if self.l1 is not None:
             out["l1"] = float(self.l1)
-            out["criticality"] = "supercritical" if self.l1 < 0 else "subcritical"
+        if self.criticality is not None:
+            out["criticality"] = self.criticality
         if self.l2 is not None:
             out["l2"] = float(self.l2)
         if self.period is not None:

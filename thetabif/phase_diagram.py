@@ -145,7 +145,8 @@ class PhaseDiagram:
                      "stable": p.stable}
                 if p.l1 is not None:
                     d["l1"] = p.l1
-                    d["criticality"] = "supercritical" if p.l1 < 0 else "subcritical"
+                if p.criticality is not None:
+                    d["criticality"] = p.criticality
                 sp.append(d)
         codes = self.grid["region"].to_numpy()
         areas = {REGIONS[int(c)]: float(np.mean(codes == c)) for c in np.unique(codes)}
