@@ -746,3 +746,25 @@ def test_polish_leaving_the_domain_falls_back_to_auto(monkeypatch):
     for p in eq.special("LP"):
         assert p.polish_difference is None
         assert p.params["eta"] == pytest.approx(p.auto_params["eta"], abs=1e-12)
+
+
+def test_closure_detection_on_known_curves():
+    """_closure_index cuts a closed curve at its first return, heading the same way.
+
+    A circle traversed twice is cut after one turn; a lemniscate started at its
+    crossing passes the start half-way round heading elsewhere (not closed there) and
+    closes after the whole figure; a spiral that passes near its start does not close.
+    """
+    from thetabif.continuation import _closure_index
+
+    h = 0.01  # step along the curve (like DSMAX)
+    t = np.arange(0.0, 4 * np.pi, h)
+    circle = np.column_stack([np.cos(t), np.sin(t), np.zeros_like(t)])
+    i = _closure_index(circle, 3 * h)
+    assert i is not None and abs(t[i] - 2 * np.pi) <= h
+    lem = np.column_stack([np.sin(t), np.sin(t) * np.cos(t), np.zeros_like(t)])
+    i = _closure_index(lem, 3 * h)
+    assert i is not None and abs(t[i] - 2 * np.pi) <= h  # not at t = pi
+    spiral = (1 + 0.02 * t)[:, None] * circle
+    assert _closure_index(spiral, 3 * h) is None
+    assert _closure_index(circle[:100], 3 * h) is None  # never went away
