@@ -167,3 +167,28 @@ def test_netcdf_and_csv_round_trip(tmp_path):
     np.testing.assert_allclose(frame["z_imag"], ds.z.to_numpy().imag, rtol=1e-12)
     with pytest.raises(ValueError, match="must end in .nc or .csv"):
         save_dataset(ds, tmp_path / "run.txt")
+
+
+def test_compiled_integrator_arrives_from_within_rounding_of_the_end():
+    """A start (or a step's end) closer to t_end than the smallest step allowed, with
+    |t_end| < 1: the integrator has arrived; it used to stop with 'step too small'."""
+    model = ThetaModel()
+    num = model.numeric
+    p = num.parameter_vector(model.validate_params({}))
+    u0 = np.array([-0.6, -0.8 + 1e-3])
+    for t_end in (0.5, 1e-3, -0.25):
+        t0 = t_end - 5e-15 * max(abs(t_end), 0.2)
+        states, status, t_reached, _, _ = num.compiled.integrate(
+            u0, p, t0, np.array([t_end, t_end]), 1e-10, 1e-12)
+        assert status == 0 and t_reached == t_end
+        # |f| ~ 1: over < 1e-14 of time the state moves by < 1e-14
+        np.testing.assert_allclose(states, [u0, u0], atol=1e-13)
+    # an ordinary phase of the same length scale still integrates (against scipy)
+    states, status, _, _, _ = num.compiled.integrate(u0, p, 0.0, np.array([0.25, 0.5]),
+                                                     1e-12, 1e-14)
+    from scipy.integrate import solve_ivp
+
+    ref = solve_ivp(lambda t, u: num.rhs(u, p), (0.0, 0.5), u0, method="DOP853",
+                    rtol=1e-13, atol=1e-15, t_eval=[0.25, 0.5]).y.T
+    assert status == 0
+    np.testing.assert_allclose(states, ref, atol=1e-11)

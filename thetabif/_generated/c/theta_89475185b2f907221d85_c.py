@@ -129,7 +129,18 @@ int integrate(int n, const double *y0, const double *p, double t0, const double 
         if (steps >= max_steps) { status = ST_MAX_STEPS; break; }
         double step = h;
         int landing = 0;
-        if (t + step >= t_end - 1e-14 * fabs(t_end)) {
+        double t_close = 1e-14 * fmax(1.0, fabs(t_end));
+        if (t_end - t <= t_close) {
+            /* within rounding of the end (closer than any step may be): arrived; the
+               state moves by |f| * 1e-14 at most over what is left */
+            while (k < ntarget) {
+                memcpy(states + (long)k * n, y, sizeof(double) * n);
+                k++;
+            }
+            t = t_end;
+            break;
+        }
+        if (t + step >= t_end - t_close) {
             step = t_end - t;
             landing = 1;
         }
