@@ -56,34 +56,35 @@ NAMES = ("x", "y", "s")
 #                                             = 1 - (4/3) Re z + (1/3) Re z^2
 
 
-def rhs(u, eta):
+def rhs(u, eta, par=PARAMS):
     x, y, s = u
     z = complex(x, y)
-    g = ((z + 1) ** 2 * (1j * (eta + s * PARAMS["v_s"]) - PARAMS["Delta"])
+    g = ((z + 1) ** 2 * (1j * (eta + s * par["v_s"]) - par["Delta"])
          - 1j * (z - 1) ** 2 - s * (z * z - 1)) / 2
     h2 = 1 - 4 * x / 3 + (x * x - y * y) / 3
-    return np.array([g.real, g.imag, (-s + PARAMS["J"] * h2 / math.pi) / PARAMS["tau_s"]])
+    return np.array([g.real, g.imag, (-s + par["J"] * h2 / math.pi) / par["tau_s"]])
 
 
-def jacobian(u, eta):
+def jacobian(u, eta, par=PARAMS):
     """By hand: dz/dt is holomorphic in z, so its real 2x2 block is [[Re g', -Im g'], ...]."""
     x, y, s = u
     z = complex(x, y)
-    gz = (2 * (z + 1) * (1j * (eta + s * PARAMS["v_s"]) - PARAMS["Delta"])
+    gz = (2 * (z + 1) * (1j * (eta + s * par["v_s"]) - par["Delta"])
           - 2j * (z - 1) - 2 * s * z) / 2
-    gs = ((z + 1) ** 2 * 1j * PARAMS["v_s"] - (z * z - 1)) / 2
-    c = PARAMS["J"] / (math.pi * PARAMS["tau_s"])
+    gs = ((z + 1) ** 2 * 1j * par["v_s"] - (z * z - 1)) / 2
+    c = par["J"] / (math.pi * par["tau_s"])
     return np.array([[gz.real, -gz.imag, gs.real],
                      [gz.imag, gz.real, gs.imag],
-                     [c * (-4 + 2 * x) / 3, -c * 2 * y / 3, -1 / PARAMS["tau_s"]]])
+                     [c * (-4 + 2 * x) / 3, -c * 2 * y / 3, -1 / par["tau_s"]]])
 
 
-def flow(u, period, eta):
+def flow(u, period, eta, par=PARAMS):
     """State and monodromy matrix after one period (variational equations)."""
 
     def f(t, w):
         m = w[3:].reshape(3, 3)
-        return np.concatenate([rhs(w[:3], eta), (jacobian(w[:3], eta) @ m).ravel()])
+        return np.concatenate([rhs(w[:3], eta, par),
+                               (jacobian(w[:3], eta, par) @ m).ravel()])
 
     sol = solve_ivp(f, (0.0, period), np.concatenate([u, np.eye(3).ravel()]),
                     method="DOP853", rtol=1e-11, atol=1e-12)
@@ -91,16 +92,16 @@ def flow(u, period, eta):
     return sol.y[:3, -1], sol.y[3:, -1].reshape(3, 3)
 
 
-def shoot(u0, period, eta):
+def shoot(u0, period, eta, par=PARAMS):
     """Periodic orbit by Newton: u(T) = u(0), phase condition f(u0) . (u - u0) = 0."""
     u, T = np.array(u0, dtype=float), float(period)
-    f0 = rhs(u0, eta)
+    f0 = rhs(u0, eta, par)
     for _ in range(12):
-        uT, m = flow(u, T, eta)
+        uT, m = flow(u, T, eta, par)
         res = np.concatenate([uT - u, [f0 @ (u - u0)]])
         a = np.zeros((4, 4))
         a[:3, :3] = m - np.eye(3)
-        a[:3, 3] = rhs(uT, eta)
+        a[:3, 3] = rhs(uT, eta, par)
         a[3, :3] = f0
         step = np.linalg.solve(a, -res)
         u, T = u + step[:3], T + step[3]
@@ -108,7 +109,7 @@ def shoot(u0, period, eta):
             break
     else:  # pragma: no cover
         raise AssertionError("shooting did not converge")
-    uT, m = flow(u, T, eta)
+    uT, m = flow(u, T, eta, par)
     assert np.max(np.abs(uT - u)) < 1e-9
     return u, T, np.linalg.eigvals(m)
 
@@ -238,3 +239,71 @@ def test_period_two_orbit_past_the_flip(pd_run):
     # on the stable side of the PD the same simulation keeps period 1 (equal maxima)
     t, s = _maxima_of_s(eta_pd + 0.01, u0)
     assert np.ptp(s[-6:]) < 1e-6
+
+
+# ---------------------------------------------------------------------------
+# A period doubling that AUTO 0.9.2 steps over with cycles()' default step (DSMAX = 0.5).
+#
+# AUTO's PD/TR test function (periodic.f90: FNSPBV, type from TPSPBV) is |mu| - 1 of the
+# nontrivial multiplier nearest the unit circle, but only while that multiplier is real
+# and below -0.5 (PD) or complex (TR); otherwise it is 0. Here (subcritical HB1, a fold
+# of cycles right next to it, then the stable cycles) one step of the default run takes
+# the flip multiplier from -0.23 to -1.52 (eta 3.9035 -> 3.8817): the test function goes
+# from 0 (not armed: -0.23 > -0.5) to +0.52, no sign change, no PD. The multipliers are
+# in fort.9 all the same (Point.multipliers), and the stability flag flips there.
+# With DSMAX = 0.02 AUTO labels it: PD1 at eta = 3.888418, period 3.01521.
+
+MISSED = {"J": 5.0, "tau_s": 0.1, "Delta": 0.1, "v_s": -10.0}
+
+
+@pytest.fixture(scope="module")
+def missed_run():
+    cont = Continuation(MODEL, MISSED)
+    eq = cont.equilibria("eta", -10.0, 40.0)
+    return cont, eq
+
+
+def _regular_pds(cyc):
+    return [p for p in cyc.special("PD") if not p.extra.get("near_homoclinic")]
+
+
+def test_pd_located_with_small_steps(missed_run):
+    cont, eq = missed_run
+    hb = eq.point("HB1")
+    assert hb.l1 > 0  # subcritical: the cycles fold (LP) just past the Hopf point
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cyc = cont.cycles(hb, "eta", 0.0, 40.0, dsmax=0.02, nmx=2000)
+    (pd,) = _regular_pds(cyc)
+    assert pd.params["eta"] == pytest.approx(3.88842, abs=1e-4)
+    assert pd.period == pytest.approx(3.01521, abs=1e-4)
+    eta_pd = pd.params["eta"]
+    u0 = np.array([pd.state[k] for k in NAMES])
+    u, T, mu = shoot(u0, pd.period, eta_pd, MISSED)
+    assert T == pytest.approx(pd.period, abs=1e-8)
+    # d mu / d eta ~ -67 here: AUTO's location (~3e-6 off in eta) leaves ~2e-4
+    assert flip_multiplier(mu) == pytest.approx(-1.0, abs=1e-3)
+
+    def g(eta):
+        return flip_multiplier(shoot(u, T, eta, MISSED)[2]) + 1.0
+
+    assert g(eta_pd - 1e-3) < 0 < g(eta_pd + 1e-3)
+    assert brentq(g, eta_pd - 1e-3, eta_pd + 1e-3, xtol=1e-10) == pytest.approx(eta_pd,
+                                                                                abs=1e-5)
+
+
+@pytest.mark.xfail(strict=True, reason="AUTO 0.9.2 arms its PD test function only once the "
+                   "flip multiplier is below -0.5; cycles()' default DSMAX = 0.5 steps from "
+                   "-0.23 to -1.52 and the PD at eta = 3.88842 goes unlabelled")
+def test_pd_labelled_with_default_steps(missed_run):
+    cont, eq = missed_run
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cyc = cont.cycles(eq.point("HB1"), "eta", 0.0, 40.0)
+    # the crossing is there in AUTO's own output: consecutive points, stable at the first,
+    # unstable at the second, bracket eta_PD
+    b = cyc.branches[0].data
+    flips = [i for i in range(len(b["eta"]) - 1) if b["stable"][i] and not b["stable"][i + 1]
+             and b["eta"][i + 1] < 3.88842 < b["eta"][i]]
+    assert len(flips) == 1
+    assert [round(p.params["eta"], 4) for p in _regular_pds(cyc)] == [3.8884]
