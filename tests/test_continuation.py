@@ -768,3 +768,39 @@ def test_closure_detection_on_known_curves():
     spiral = (1 + 0.02 * t)[:, None] * circle
     assert _closure_index(spiral, 3 * h) is None
     assert _closure_index(circle[:100], 3 * h) is None  # never went away
+
+
+def test_hopf_curve_ends_in_bt_not_on_the_neutral_saddle():
+    """Past a BT point AUTO's Hopf continuation follows a neutral saddle (a real pair
+    +-mu, no Hopf point). Here (n = 2, first-order synapse, HB2 in (eta, tau_s)) AUTO
+    labels a GH at the turn, where l1 has its pole (omega -> 0): thetabif keeps only
+    the Hopf stretch and reports the BT, polished on the BT system."""
+    model = ThetaModel(n=2, synapse="first-order")
+    cont = Continuation(model, {"J": -40.0, "tau_s": 1.0, "eta": -5.0})
+    eq = cont.equilibria("eta", -50.0, 200.0)
+    with pytest.warns(RuntimeWarning):  # AUTO's GH cannot be polished as a GH
+        hopf = cont.curve(eq.point("HB2"), ("eta", "tau_s"),
+                          {"eta": (-100.0, 300.0), "tau_s": (0.001, 20.0)},
+                          max_points=20000)
+    assert any(m.startswith("neutral_saddle") for m in hopf.messages)
+    num = model.numeric
+    for b in hopf.branches:  # every point kept has a complex critical pair
+        d = b.data
+        assert np.all(d["omega"] > 0)
+        i = int(np.argmin(d["omega"]))
+        A = num.jacobian([d[k][i] for k in model.state_names], num.parameter_vector(
+            {**cont.params, "eta": d["eta"][i], "tau_s": d["tau_s"][i]}))
+        eig = np.linalg.eigvals(A)
+        assert np.min(np.abs(eig.real)) < 1e-6 and np.max(np.abs(eig.imag)) > 0
+    (bt,) = hopf.special("BT")
+    assert bt.extra["auto_label"] == "GH" and not hopf.special("GH")
+    # independently: a double zero eigenvalue (non-semisimple: ~sqrt(eps) apart after
+    # rounding) and an equilibrium, at the polished point
+    u = np.array([bt.state[k] for k in model.state_names])
+    p = num.parameter_vector(bt.params)
+    assert np.max(np.abs(num.rhs(u, p))) < 1e-12
+    eig = np.sort(np.abs(np.linalg.eigvals(num.jacobian(u, p))))
+    assert eig[1] < 1e-6 and eig[2] > 0.1
+    # the end of the Hopf stretch lies next to it (one AUTO step)
+    ends = [(b.data["eta"][k], b.data["tau_s"][k]) for b in hopf.branches for k in (0, -1)]
+    assert min(np.hypot(e - bt.params["eta"], t - bt.params["tau_s"]) for e, t in ends) < 0.05

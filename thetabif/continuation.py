@@ -421,6 +421,9 @@ class Continuation:
             pts = last.branches[-1].points if last.branches else ()
             if len(pts) < 2 or pts[-1].type != "EP" or not pts[-1].label:
                 break
+            box = constants.get("UZSTOP") or {}
+            if any(not (lo <= pts[-1].parameters[k] <= hi) for k, (lo, hi) in box.items()):
+                break  # outside the range: AUTO stepped out past a bound (e.g. a start on it)
             coords = _direction_coords(direction.results, free, names)
             if closes:
                 direction.closed_at = _closure_index(coords, tol)
@@ -714,10 +717,118 @@ class Continuation:
             if runs[-1][0].closed_at is not None:
                 break  # the other direction is the same closed curve
         res = self._finish(kind, free, runs)
+        if kind == "hopf":
+            res = self._hopf_part(res)
         if kind == "hopf" and bautin:
             res = self._with_bautin_points(res, free,
                                            [r for d, _ in runs for r in d.results])
         return res
+
+    def _hopf_part(self, res: ContinuationResult) -> ContinuationResult:
+        """Keep the Hopf stretches of AUTO's Hopf-curve branches, with BT at their ends.
+
+        AUTO's Hopf continuation follows an equilibrium with two eigenvalues of zero
+        sum. Past a Bogdanov-Takens point that pair is real (``+-mu``): a neutral
+        saddle, which is no bifurcation. Such stretches are left out of the branches
+        (a ``neutral_saddle`` message counts them) and the Hopf frequency ``omega``
+        becomes a column. Where a Hopf stretch ends on a neutral saddle, a BT point is
+        added, polished by Newton on the BT system, unless AUTO labelled one; a GH that
+        AUTO 0.9 labels there instead (its Bautin test function passes through the
+        pole of l1 at omega = 0) is polished as the BT it is. GH and ZH labels with a
+        real critical pair are dropped.
+        """
+        from thetabif.polish import PolishError, polish
+
+        free, names = res.free, self.model.state_names
+        num = self.model.numeric
+        branches: list[Branch] = []
+        ends: list[tuple[dict, int, int]] = []  # (data, last Hopf index, first neutral)
+        dropped = 0
+        for b in res.branches:
+            d = b.data
+            u = np.array([d[k] for k in names], dtype=float)
+            pv = [np.asarray(d[k], dtype=float) if k in free else self.params[k]
+                  for k in self.model.parameter_names]
+            omega = (_critical_pair_frequency(np.linalg.eigvals(num.jacobians(u, pv)))
+                     if len(b) else np.zeros(0))
+            hopf = omega > 0
+            dropped += int(np.sum(~hopf))
+            bounds = np.flatnonzero(np.diff(np.concatenate([[0], hopf.view(np.int8), [0]])))
+            for start, stop in zip(bounds[::2], bounds[1::2], strict=True):
+                data = {k: np.asarray(v)[start:stop] for k, v in d.items()}
+                data["omega"] = omega[start:stop]
+                if stop - start >= 2 or stop - start == len(b):
+                    branches.append(Branch(b.kind, b.free, data, b.direction))
+                if start > 0:
+                    ends.append((d, start, start - 1))
+                if stop < len(b):
+                    ends.append((d, stop - 1, stop))
+        if not dropped:
+            return replace(res, branches=tuple(branches))
+        if not branches:
+            raise ContinuationFailed("the Hopf curve has no point with a complex pair of "
+                                     "eigenvalues (AUTO followed a neutral saddle)")
+
+        def omega_at(p: SpecialPoint) -> float:
+            st = np.array([[p.state[k]] for k in names])
+            pv = [p.params[k] for k in self.model.parameter_names]
+            return float(_critical_pair_frequency(np.linalg.eigvals(num.jacobians(st, pv)))[0])
+
+        specials = list(res.special_points)
+        messages = list(res.messages)
+        messages.append(f"neutral_saddle: {dropped} point(s) where AUTO's branch continues "
+                        "past BT with a real pair +-mu (no Hopf point) left out")
+        for d, i, j in ends:
+            span = max(abs(float(d[k][j]) - float(d[k][i])) for k in free)
+
+            def near(p: SpecialPoint, d=d, i=i, span=span) -> bool:
+                where = p.auto_params or p.params
+                return all(abs(where.get(k, p.params[k]) - float(d[k][i])) <= 3 * span + 1e-9
+                           for k in free)
+
+            if any(p.type == "BT" and near(p) for p in specials):
+                continue
+            gh = [p for p in specials if p.type == "GH" and near(p)]
+            seed = gh[0] if gh else None
+            st = (np.array([seed.state[k] for k in names]) if seed else
+                  np.array([float(d[k][i]) for k in names]))
+            pars = {**self.params, **{k: float((seed.auto_params if seed else
+                                                {k: d[k][i]})[k]) for k in free}}
+            try:
+                pp = polish(self.model, "BT", free, st, pars)
+            except (PolishError, ValueError) as exc:
+                messages.append(f"the Hopf curve ends at a neutral saddle near "
+                                f"{pars[free[0]]:.6g}, {pars[free[1]]:.6g}; polishing a BT "
+                                f"point there failed ({exc})")
+                continue
+            if max(abs(pp.params[k] - pars[k]) for k in free) > 10 * span + 1e-6:
+                messages.append(f"the Hopf curve ends at a neutral saddle near "
+                                f"{pars[free[0]]:.6g}, {pars[free[1]]:.6g}; Newton on the BT "
+                                "system converged elsewhere")
+                continue
+            r, az = self._outputs(pp.state, pp.params)
+            auto_params = {k: float(pars[k]) for k in free}
+            diff = float(max(np.max(np.abs(pp.state - st)),
+                             max(abs(pp.params[k] - pars[k]) for k in free)))
+            extra: dict[str, Any] = {"residual": pp.residual}
+            if seed is not None:
+                specials.remove(seed)
+                extra["auto_label"] = "GH"
+                extra["note"] = ("AUTO labelled GH where omega -> 0 (pole of l1): the Hopf "
+                                 "curve ends here in a BT point")
+            else:
+                extra["detected_by"] = "end of the Hopf stretch of the curve (thetabif)"
+            specials.append(SpecialPoint(
+                type="BT", label="", params=dict(pp.params),
+                state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
+                stable=False, kind="hopf", free=free, auto_params=auto_params,
+                polish_difference=diff if seed is not None else None, extra=extra))
+        kept = [p for p in specials if p.type not in ("GH", "ZH") or omega_at(p) > 0]
+        if len(kept) < len(specials):
+            messages.append(f"{len(specials) - len(kept)} GH/ZH label(s) of AUTO on the "
+                            "neutral-saddle stretch dropped")
+        return replace(res, branches=tuple(branches), messages=tuple(messages),
+                       special_points=_labelled(kept, free))
 
     def _with_bautin_points(self, res: ContinuationResult, free: tuple[str, ...],
                             results: Sequence[Any] = ()) -> ContinuationResult:
@@ -1110,6 +1221,21 @@ def bautin_kind(l2: float) -> str:
     return "l2 = 0: degenerate Bautin point"
 
 
+def _critical_pair_frequency(eig: np.ndarray) -> np.ndarray:
+    """omega of the eigenvalue pair with zero sum that a Hopf curve follows.
+
+    ``eig``: eigenvalues, shape ``(npoints, n)``. Per point the pair with the smallest
+    ``|l_i + l_j|`` is taken: ``+-i omega`` on a Hopf curve (omega > 0), a real pair
+    ``+-mu`` on a neutral saddle (omega = 0: LAPACK returns exactly real eigenvalues
+    of a real matrix when they are real).
+    """
+    n = eig.shape[1]
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    sums = np.stack([np.abs(eig[:, i] + eig[:, j]) for i, j in pairs], axis=1)
+    first = np.array([i for i, _ in pairs])[np.argmin(sums, axis=1)]
+    return np.abs(eig[np.arange(len(eig)), first].imag)
+
+
 @dataclass
 class _Direction:
     """The AUTO runs that continue a branch in one direction, restarts chained.
@@ -1167,6 +1293,18 @@ def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:
     keys = set(a.params) & set(b.params)
     return all(abs(a.params[k] - b.params[k]) < 1e-6 for k in keys) and all(
         abs(a.state[k] - b.state[k]) < 1e-6 for k in a.state)
+
+
+def _labelled(specials: Sequence[SpecialPoint], free: Sequence[str]
+              ) -> tuple[SpecialPoint, ...]:
+    """Labels by type in order of the first free parameter (LP1, LP2, HB1, ...)."""
+    ordered = sorted(specials, key=lambda s_: (s_.type, s_.params[free[0]]))
+    counts: dict[str, int] = {}
+    out = []
+    for s_ in ordered:
+        counts[s_.type] = counts.get(s_.type, 0) + 1
+        out.append(_relabel(s_, f"{s_.type}{counts[s_.type]}"))
+    return tuple(sorted(out, key=lambda s_: s_.params[free[0]]))
 
 
 def _relabel(p: SpecialPoint, label: str) -> SpecialPoint:

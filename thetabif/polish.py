@@ -525,6 +525,7 @@ def polish(
     *,
     tol: float = 1e-12,
     max_iter: int = 30,
+    residual_tol: float = 1e-9,
 ) -> PolishedPoint:
     """Refine a special point by Newton on its defining system.
 
@@ -537,15 +538,19 @@ def polish(
     state, params
         Starting guess (e.g. AUTO's location).
     tol : float
-        Convergence when the Newton step and the residual are below ``tol``
-        (relative to the size of the unknowns).
+        Newton stops when its step is below ``tol`` (relative to the size of the
+        unknowns).
+    residual_tol : float
+        The defining system must then hold to this (max-norm of the residual; the
+        standard models reach 1e-16 to 1e-13), else the point is not accepted.
 
     Raises
     ------
     ValueError
         Unknown kind, wrong number of free parameters, unknown parameter names.
     PolishError
-        Newton did not converge or the system is singular.
+        Newton did not converge, stopped with a residual above ``residual_tol``, left
+        the parameters' domain (e.g. ``tau_s <= 0``) or met a singular system.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -590,11 +595,13 @@ def polish(
         return D
 
     for it in range(1, max_iter + 1):  # noqa: B007 (it is the iteration count after the loop)
-        r = residual(z)
         try:
+            r = residual(z)
             step = np.linalg.solve(jacobian(z), -r)
         except np.linalg.LinAlgError:
             raise PolishError(f"{kind}: singular defining system at {z}") from None
+        except ValueError as exc:  # an iterate left a parameter's domain
+            raise PolishError(f"{kind}: Newton left the parameters' domain ({exc})") from None
         z = z + step
         if not np.all(np.isfinite(z)):
             raise PolishError(f"{kind}: Newton diverged (non-finite iterate)")
@@ -604,7 +611,13 @@ def polish(
         raise PolishError(f"{kind}: Newton did not converge in {max_iter} iterations "
                           f"(last step {np.max(np.abs(step)):.3g})")
     x, pv = unpack(z)
-    res = float(np.max(np.abs(residual(z))))
+    try:
+        res = float(np.max(np.abs(residual(z))))
+    except ValueError as exc:
+        raise PolishError(f"{kind}: Newton left the parameters' domain ({exc})") from None
+    if not res <= residual_tol:
+        raise PolishError(f"{kind}: Newton's step became small but the defining system "
+                          f"holds only to {res:.3g} > residual_tol = {residual_tol:g}")
     out_params = dict(zip(names, (float(v) for v in pv), strict=True))
     eig = np.linalg.eigvals(model.numeric.jacobian(x, pv))
     l1 = None

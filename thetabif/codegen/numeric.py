@@ -291,6 +291,14 @@ class NumericModel:
     def jacobian(self, u: Sequence[float], p: Sequence[float]) -> np.ndarray:
         return np.array(self._jac(*u, *p), dtype=float)
 
+    def jacobians(self, u: np.ndarray, p: Sequence) -> np.ndarray:
+        """Jacobians along states ``u`` of shape ``(ndim, npoints)``: ``(npoints, ndim,
+        ndim)``. Entries of ``p`` may be arrays of length ``npoints`` too."""
+        npts = np.shape(u)[1]
+        rows = [[np.broadcast_to(np.asarray(e, dtype=float), (npts,)) for e in row]
+                for row in self._jac(*u, *p)]
+        return np.moveaxis(np.array(rows), -1, 0)
+
     def parameter_jacobian(self, u: Sequence[float], p: Sequence[float]) -> np.ndarray:
         return np.array(self._dfdp(*u, *p), dtype=float)
 
