@@ -81,3 +81,20 @@ def test_bad_requests():
     with pytest.raises(PolishError):
         # no Hopf point exists in the delta-pulse model: Newton cannot converge
         polish(model, "HB", ["eta"], [-0.5, -0.3], {"eta": -5.0}, max_iter=8)
+
+
+def test_unsolved_or_out_of_domain_is_an_error():
+    model = ThetaModel()
+    r = fold_rates(15.0)[0]
+    guess = rate_to_state(1.3 * r, {"tau": 1.0, "Delta": 1.0})
+    # a huge step tolerance stops Newton after one step, far from solved
+    with pytest.raises(PolishError, match="holds only to"):
+        polish(model, "LP", ["eta"], guess, {"eta": eta_of_rate(r, 15.0) + 0.5, "J": 15.0},
+               tol=1e3)
+    # AUTO's "GH" at the BT end of a Hopf curve in (eta, tau_s) (l1 has its pole
+    # there): Newton on the GH system steps to tau_s < 0
+    syn = ThetaModel(n=2, synapse="first-order")
+    with pytest.raises(PolishError, match="domain.*tau_s"):
+        polish(syn, "GH", ("eta", "tau_s"),
+               [-0.030288601939, -0.54474055894, -11.991070951],
+               {"eta": 11.537791158, "J": -40.0, "tau_s": 0.9343340239})
