@@ -292,18 +292,172 @@ def test_pd_located_with_small_steps(missed_run):
                                                                                 abs=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="AUTO 0.9.2 arms its PD test function only once the "
-                   "flip multiplier is below -0.5; cycles()' default DSMAX = 0.5 steps from "
-                   "-0.23 to -1.52 and the PD at eta = 3.88842 goes unlabelled")
-def test_pd_labelled_with_default_steps(missed_run):
+@pytest.fixture(scope="module")
+def default_run(missed_run):
     cont, eq = missed_run
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         cyc = cont.cycles(eq.point("HB1"), "eta", 0.0, 40.0)
+    return cyc
+
+
+def test_pd_labelled_with_default_steps(default_run):
+    """cycles() finds the crossing AUTO stepped over in its multipliers and re-runs it."""
+    cyc = default_run
     # the crossing is there in AUTO's own output: consecutive points, stable at the first,
     # unstable at the second, bracket eta_PD
     b = cyc.branches[0].data
     flips = [i for i in range(len(b["eta"]) - 1) if b["stable"][i] and not b["stable"][i + 1]
              and b["eta"][i + 1] < 3.88842 < b["eta"][i]]
     assert len(flips) == 1
-    assert [round(p.params["eta"], 4) for p in _regular_pds(cyc)] == [3.8884]
+    (i,) = flips
+    assert "PD" not in (b["type"][i], b["type"][i + 1])  # AUTO's default run labels none
+    (pd,) = _regular_pds(cyc)
+    assert pd.label == "PD1" and cyc.point("PD1") is pd
+    assert round(pd.params["eta"], 4) == 3.8884
+    assert pd.extra["detected_by"] == "multiplier crossing (thetabif)"
+    assert pd.extra["bracket"] == [pytest.approx(b["eta"][i]), pytest.approx(b["eta"][i + 1])]
+    # located by AUTO itself in the rerun (1/20 of the step of 0.048 across the crossing):
+    # profile, period and multipliers as at any AUTO point
+    assert pd.extra["located_by"].startswith("AUTO, rerun with DSMAX = 0.0024")
+    mu = np.array([complex(*m) for m in pd.extra["multipliers"]])
+    assert np.min(np.abs(mu - 1)) < 1e-4 and np.min(np.abs(mu + 1)) < 1e-4
+    assert 0 < pd.extra["r_min"] < pd.extra["r_max"] == pd.r
+    assert pd.period == pytest.approx(3.01521, abs=1e-4)
+    assert any(m.startswith("PD at eta = 3.88841") and "stepped over" in m
+               for m in cyc.messages)
+    # labels stay consistent: the LP points keep theirs, sorted in eta
+    assert [p.label for p in cyc.special_points] == ["LP1", "PD1", "LP2"]
+
+
+def test_missed_pd_agrees_with_shooting(default_run):
+    """The rerun's PD against the root of mu(eta) + 1 by independent shooting.
+
+    dmu/deta = +67 at the crossing; AUTO locates the zero of its test function |mu| - 1
+    by secant iteration to roughly EPSS = 1e-5 (its own multiplier there: -0.999996),
+    i.e. eta to ~1e-7; fort.8's 11 digits add ~1e-10. Seen: 7e-10 apart.
+    """
+    (pd,) = _regular_pds(default_run)
+    eta_pd = pd.params["eta"]
+    u0 = np.array([pd.state[k] for k in NAMES])
+    u, T, mu = shoot(u0, pd.period, eta_pd, MISSED)
+    assert T == pytest.approx(pd.period, abs=1e-8)
+    np.testing.assert_allclose(u, u0, atol=1e-8)
+    assert flip_multiplier(mu) == pytest.approx(-1.0, abs=1e-4)
+
+    def g(eta):
+        return flip_multiplier(shoot(u, T, eta, MISSED)[2]) + 1.0
+
+    root = brentq(g, eta_pd - 1e-4, eta_pd + 1e-4, xtol=1e-12)
+    assert root == pytest.approx(eta_pd, abs=1e-6)
+    # the small-step run's location (test_pd_located_with_small_steps) agrees too
+    assert root == pytest.approx(3.888418, abs=1e-5)
+
+
+def test_refinement_only_where_auto_missed_the_crossing(pd_run, monkeypatch):
+    """J = 8: AUTO labels the PD itself; the multiplier scan sees it and re-runs nothing."""
+    import thetabif.continuation as tc
+
+    eq, cyc = pd_run
+    assert len(_regular_pds(cyc)) == 1
+    assert not any("detected_by" in p.extra for p in cyc.special_points)
+    assert not any("multiplier" in m for m in cyc.messages)
+    # the same run again, watching the scan: no bracket, no rerun
+    seen = []
+    scan = tc._crossing_brackets
+
+    def watch(tests, types, periods, max_period):
+        out = scan(tests, types, periods, max_period)
+        seen.append((tests, list(types), periods, max_period, out))
+        return out
+
+    def no_rerun(*args, **kwargs):
+        raise AssertionError("no rerun expected")
+
+    monkeypatch.setattr(tc, "_crossing_brackets", watch)
+    monkeypatch.setattr(tc, "_refine_bracket", no_rerun)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        again = Continuation(MODEL, PARAMS).cycles(eq.point("HB1"), "eta", 0.0, 40.0)
+    assert [p.label for p in again.special_points] == [p.label for p in cyc.special_points]
+    ((tests, types, periods, max_period, out),) = seen
+    assert out == []
+    # the flip test does change sign at AUTO's PD; only AUTO's label there keeps it out
+    (k,) = [i for i, ty in enumerate(types) if ty == "PD" and periods[i] < max_period]
+    assert tests[k - 1][0] < 0 < tests[k + 1][0]
+    unlabelled = [("" if i == k else ty) for i, ty in enumerate(types)]
+    assert scan(tests[:k] + tests[k + 1:], unlabelled[:k] + unlabelled[k + 1:],
+                periods[:k] + periods[k + 1:], max_period) == [(k - 1, "PD")]
+
+
+def test_fallback_interpolation_when_rerun_fails(missed_run, monkeypatch):
+    """If AUTO's rerun fails, the crossing is placed by interpolating |mu| - 1."""
+    from thetabif.continuation import ContinuationFailed
+
+    cont, eq = missed_run
+    cont2 = Continuation(MODEL, MISSED)
+    run = cont2._run
+    calls = []
+
+    def failing(constants, restart=None, allow_mx=False):
+        if constants["IRS"] != eq.point("HB1")._restart[1]:  # the rerun (IRS: a label)
+            calls.append(constants)
+            raise ContinuationFailed("forced failure (test)")
+        return run(constants, restart, allow_mx)
+
+    monkeypatch.setattr(cont2, "_run", failing)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cyc = cont2.cycles(eq.point("HB1"), "eta", 0.0, 40.0)
+    assert len(calls) == 1 and calls[0]["DSMAX"] == pytest.approx(0.0024, abs=1e-4)
+    (pd,) = _regular_pds(cyc)
+    lo, hi = sorted(pd.extra["bracket"])
+    assert lo < pd.params["eta"] < hi and lo < 3.888415 < hi
+    assert pd.extra["located_by"] == "linear interpolation of |mu| - 1"
+    fa, fb = pd.extra["test_bracket"]
+    assert fa < 0 < fb
+    assert math.isnan(pd.r) and pd.label == "PD1"
+    assert any("the rerun failed" in m for m in cyc.messages)
+
+
+def test_floquet_tests_and_brackets():
+    """The test functions on made-up multipliers: PD, TR, AUTO's blind spot, guards."""
+    from thetabif.continuation import _crossing_brackets, _floquet_tests
+
+    f_pd, f_tr, triv = _floquet_tests(np.array([1.0, -0.23, 1e-12]))
+    assert f_pd == pytest.approx(-0.77) and math.isnan(f_tr) and triv == 0
+    f_pd, f_tr, _ = _floquet_tests(np.array([1.0, -1.52, 0.0]))
+    assert f_pd == pytest.approx(0.52)  # AUTO 0.9.2's test: 0 at -0.23, 0.52 here
+    a = 0.9 * np.exp(1j), 1.1 * np.exp(1j)
+    inside = _floquet_tests(np.array([1.0, a[0], np.conj(a[0])]))
+    outside = _floquet_tests(np.array([1.0, a[1], np.conj(a[1])]))
+    assert math.isnan(inside[0]) and inside[1] == pytest.approx(-0.1)
+    assert outside[1] == pytest.approx(0.1)
+    tests = [_floquet_tests(np.array(m)) for m in
+             ([1, -0.23, 0.0], [1, -1.52, 0.0], [1, -4.7, 0.0])]
+    assert _crossing_brackets(tests, ["", "", ""], [3, 3, 3], 10) == [(0, "PD")]
+    assert _crossing_brackets([inside, outside], ["", ""], [3, 3], 10) == [(0, "TR")]
+    # left out: AUTO labelled it, near a homoclinic orbit, inaccurate trivial multiplier
+    assert _crossing_brackets(tests, ["", "PD", ""], [3, 3, 3], 10) == []
+    assert _crossing_brackets(tests, ["", "", ""], [3, 30, 3], 10) == []
+    bad = [_floquet_tests(np.array([1.05, -0.23, 0.0])), tests[1]]
+    assert _crossing_brackets(bad, ["", ""], [3, 3], 10) == []
+
+
+def test_torus_angle_from_par12():
+    """TR points carry AUTO's torus angle (PAR(12), set by FNSPBV at a TR)."""
+    from types import SimpleNamespace
+
+    cont = Continuation(MODEL, PARAMS)
+    theta = 1.234
+    par = np.zeros(36)
+    par[10], par[11] = 2.5, theta
+    sol = SimpleNamespace(u=np.full((5, 3), 0.1), par=par)
+    mu = np.array([1.0, np.exp(1j * theta), np.exp(-1j * theta)])
+    pt = SimpleNamespace(type="TR", label=3, type_number=8, stable=False,
+                         parameters={"eta": 5.0, "period": 2.5},
+                         state={k: 0.1 for k in NAMES}, multipliers=mu, eigenvalues=None)
+    res = SimpleNamespace(solution=lambda label: sol, fort8="")
+    sp = cont._special(pt, res, "cycles", ("eta",))
+    assert sp.type == "TR" and sp.extra["torus_angle"] == theta
+    assert sp.period == 2.5

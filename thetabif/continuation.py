@@ -561,6 +561,8 @@ class Continuation:
                 state = prof[:, 0]
             if pt.multipliers is not None:
                 extra["multipliers"] = [[float(m.real), float(m.imag)] for m in pt.multipliers]
+            if ptype == "TR" and sol is not None:  # AUTO keeps the angle in PAR(12)
+                extra["torus_angle"] = float(sol.par[11])
             r, az = extra.get("r_max", np.nan), extra.get("abs_z_max", np.nan)
         else:
             if sol is not None:
@@ -933,6 +935,15 @@ class Continuation:
         When the period grows beyond ``max(5 T_Hopf, max_period / 5)``, the branch
         approaches a homoclinic orbit: a ``homoclinic_approach`` message is added, and
         AUTO's eventual non-convergence there (MX) is not an error.
+
+        AUTO 0.9.2 misses a period doubling or torus bifurcation when the multiplier
+        passes the unit circle within one step from far off (its PD test function is
+        off while the flip multiplier is above -0.5). Where the Floquet multipliers
+        show such a crossing (periods below 5 T_Hopf) and AUTO labelled no PD/TR
+        there, that stretch is re-run with 1/20 of the step and AUTO's PD/TR taken
+        from the rerun (``extra["detected_by"]``, and a message; if AUTO still labels
+        none, it is placed by interpolation, ``extra["located_by"]``). Without such a
+        crossing nothing is re-run.
         """
         if point.type != "HB" or point._restart is None:
             raise ValueError(f"cycles() starts from an HB point of an equilibrium run, got "
@@ -970,6 +981,8 @@ class Continuation:
             specials = flagged
         elif not result.ok:
             raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
+        specials, found = _refine_cycle_crossings(self, direction, c, free, p0, specials)
+        msgs += found
         num = self.model.numeric
         nstate = len(self.model.state_names)
         orbits = []
@@ -1285,6 +1298,243 @@ def _closure_index(coords: np.ndarray, tol: float) -> int | None:
         if np.dot(t, t0) > 0.5 * np.linalg.norm(t) * np.linalg.norm(t0):
             return j
     return None
+
+
+# ------------------------------------------------------ missed cycle bifurcations
+#: Largest |Im mu| / max(1, |mu|) of a Floquet multiplier counted as real.
+_REAL_MULTIPLIER = 1e-10
+#: Largest |mu - 1| of the trivial multiplier at both ends of a crossing taken as real
+#: (AUTO itself suspends its PD/TR detection above 5e-2).
+_TRIVIAL_MULTIPLIER = 1e-2
+#: A missed crossing is re-run with DSMAX = (AUTO's step across it) / _REFINE_STEPS,
+#: at most _REFINE_MAX_STEPS steps from the last stored orbit before it.
+_REFINE_STEPS = 20
+_REFINE_MAX_STEPS = 2000
+_DETECTED_BY = "multiplier crossing (thetabif)"
+
+
+def _floquet_tests(mu: Any) -> tuple[float, float, float]:
+    """Flip test, torus test and |trivial - 1| from one orbit's Floquet multipliers.
+
+    The trivial multiplier is the one nearest +1 and is left out. Flip test:
+    max |mu| - 1 over the real negative multipliers; torus test: max |mu| - 1 over
+    the complex ones; nan where there are none. Unlike AUTO 0.9.2's PD/TR test
+    function (``FNSPBV``: |mu| - 1 of the multiplier nearest the unit circle, and 0 for
+    a real one above -0.5), neither is switched off far from the circle, so a
+    multiplier that passes -1 within one step still changes the sign of the flip test.
+    """
+    if mu is None or len(mu) < 2:
+        return math.nan, math.nan, math.inf
+    mu = np.asarray(mu, dtype=complex)
+    k = int(np.argmin(np.abs(mu - 1)))
+    rest = np.delete(mu, k)
+    real = np.abs(rest.imag) <= _REAL_MULTIPLIER * np.maximum(1.0, np.abs(rest))
+    neg, cpx = rest[real & (rest.real < 0)], rest[~real]
+    f_pd = float(np.max(np.abs(neg))) - 1.0 if len(neg) else math.nan
+    f_tr = float(np.max(np.abs(cpx))) - 1.0 if len(cpx) else math.nan
+    return f_pd, f_tr, float(abs(mu[k] - 1))
+
+
+def _crossing_brackets(tests: Sequence[tuple[float, float, float]], types: Sequence[str],
+                       periods: Sequence[float], max_period: float
+                       ) -> list[tuple[int, str]]:
+    """``(i, "PD" | "TR")``: the flip or torus test changes sign from point i to i + 1.
+
+    Left out: pairs with a PD or TR of AUTO's at either end (AUTO located it), pairs
+    not both below ``max_period`` (close to a homoclinic orbit the multipliers are
+    unreliable) and pairs where the trivial multiplier is off by more than
+    :data:`_TRIVIAL_MULTIPLIER` at either end.
+    """
+    out = []
+    for i in range(len(tests) - 1):
+        (pa, ta, ea), (pb, tb, eb) = tests[i], tests[i + 1]
+        if ({types[i], types[i + 1]} & {"PD", "TR"}
+                or not (periods[i] < max_period and periods[i + 1] < max_period)
+                or not max(ea, eb) <= _TRIVIAL_MULTIPLIER):
+            continue
+        for kind, fa, fb in (("PD", pa, pb), ("TR", ta, tb)):
+            if math.isfinite(fa) and math.isfinite(fb) and (fa < 0) != (fb < 0):
+                out.append((i, kind))
+    return out
+
+
+def _cycle_segments(results: Sequence[Any]) -> list[list[tuple[Any, Any, float | None]]]:
+    """The branches of a chained cycles direction: ``(point, run, step)`` in order.
+
+    A restarted run continues the previous branch (its first point, the restart
+    point, is left out). ``step``: the arclength step AUTO took to reach the point
+    (``Next Step`` of the point before in ``fort.9``), None where not printed.
+    """
+    import re
+
+    segments: list[list[tuple[Any, Any, float | None]]] = []
+    for k, result in enumerate(results):
+        steps = {(int(m.group(1)), int(m.group(2))): float(m.group(3)) for m in re.finditer(
+            r"^\s*(\d+)\s+(\d+)\s+Next Step\s*:\s*(\S+)", result.fort9, re.M)}
+        for j, b in enumerate(result.branches):
+            joined = k > 0 and j == 0 and segments
+            seg = segments[-1] if joined else []
+            if not joined:
+                segments.append(seg)
+            for pt in b.points[1:] if joined else b.points:
+                seg.append((pt, result, steps.get((abs(pt.branch), abs(pt.index) - 1))))
+    return segments
+
+
+def _cycle_coords(pt: Any, free: str) -> np.ndarray:
+    return np.array([pt.parameters[free], pt.parameters.get("period", 0.0),
+                     *pt.state.values()], dtype=float)
+
+
+def _refine_cycle_crossings(cont: Continuation, direction: _Direction,
+                            constants: Mapping[str, Any], free: str, t_hopf: float,
+                            specials: Sequence[SpecialPoint]
+                            ) -> tuple[tuple[SpecialPoint, ...], list[str]]:
+    """PD/TR points where a Floquet multiplier left the unit circle unlabelled by AUTO.
+
+    Each missed crossing (:func:`_crossing_brackets`, periods below 5 ``t_hopf``) is
+    re-run by AUTO from the last stored orbit before it, in the same direction, with
+    a DSMAX of 1/20 of the step across it, up to just past it; the PD/TR AUTO labels
+    in that bracket is reported as usual. Where it labels none, the crossing is placed
+    by linear interpolation of the test function between the rerun's points
+    (``extra["located_by"]``); where the rerun shows no crossing, none is reported.
+    Returns the special points, relabelled when any were added, and messages.
+    """
+    added: list[SpecialPoint] = []
+    msgs: list[str] = []
+    for seg in _cycle_segments(direction.results):
+        tests = [_floquet_tests(pt.multipliers) for pt, _, _ in seg]
+        periods = [float(pt.parameters.get("period", math.nan)) for pt, _, _ in seg]
+        brackets: dict[int, list[str]] = {}
+        for i, kind in _crossing_brackets(tests, [pt.type for pt, _, _ in seg], periods,
+                                          5 * t_hopf):
+            brackets.setdefault(i, []).append(kind)
+        for i, kinds in brackets.items():
+            pts, m = _refine_bracket(cont, seg, i, kinds, tests, constants, free)
+            msgs += m
+            for sp_ in pts:
+                if not any(o.type == sp_.type and abs(o.params[free] - sp_.params[free]) < 1e-6
+                           and abs((o.period or 0.0) - (sp_.period or 0.0)) < 1e-6
+                           for o in [*specials, *added]):
+                    added.append(sp_)
+    if not added:
+        return tuple(specials), msgs
+    ordered = sorted([*specials, *added], key=lambda s_: (s_.type, s_.params[free]))
+    counts: dict[str, int] = {}
+    labelled = []
+    for s_ in ordered:
+        counts[s_.type] = counts.get(s_.type, 0) + 1
+        labelled.append(_relabel(s_, f"{s_.type}{counts[s_.type]}"))
+    return tuple(sorted(labelled, key=lambda s_: s_.params[free])), msgs
+
+
+def _refine_bracket(cont: Continuation, seg: Sequence[tuple[Any, Any, float | None]], i: int,
+                    kinds: Sequence[str], tests: Sequence[tuple[float, float, float]],
+                    constants: Mapping[str, Any], free: str
+                    ) -> tuple[list[SpecialPoint], list[str]]:
+    """The PD/TR points of one missed crossing between ``seg[i]`` and ``seg[i + 1]``."""
+    pa, pb = seg[i][0], seg[i + 1][0]
+    xa, xb = float(pa.parameters[free]), float(pb.parameters[free])
+    ta, tb = float(pa.parameters["period"]), float(pb.parameters["period"])
+    where = f"between {free} = {xa:.8g} and {xb:.8g} (period {ta:.6g} to {tb:.6g})"
+    bracket_info = {"detected_by": _DETECTED_BY, "bracket": [xa, xb],
+                    "period_bracket": [ta, tb]}
+
+    def inside(pt: Any) -> bool:
+        x, t = float(pt.parameters[free]), float(pt.parameters["period"])
+        sx, st = 0.05 * abs(xb - xa) + 1e-9, 0.05 * abs(tb - ta) + 1e-9
+        return (min(xa, xb) - sx <= x <= max(xa, xb) + sx
+                and min(ta, tb) - st <= t <= max(ta, tb) + st)
+
+    dsmax = float(constants["DSMAX"])
+    j = next((k for k in range(i, -1, -1) if seg[k][0].label
+              and any(s_.label == seg[k][0].label for s_ in seg[k][1].solutions)), None)
+    rerun, dsr, failure = None, math.nan, "no stored orbit before it to restart from"
+    if j is not None:
+        h = seg[i + 1][2] or dsmax
+        runup = sum(seg[k][2] or dsmax for k in range(j + 1, i + 2))
+        dsr = max(h / _REFINE_STEPS, 1.5 * runup / _REFINE_MAX_STEPS)
+        nmx = min(_REFINE_MAX_STEPS, math.ceil(1.5 * runup / dsr) + 10)
+        stops = list(constants["UZSTOP"].get(free, [])) if "UZSTOP" in constants else []
+        xs = [float(seg[k][0].parameters[free]) for k in range(j, i + 2)]
+        steps = np.diff(xs)
+        if len(steps) and (np.all(steps > 0) or np.all(steps < 0)):
+            stops.append(xb + 0.5 * (xb - xa))  # stop just past the bracket
+        c = {**constants, "IRS": seg[j][0].label, "DS": dsr, "DSMAX": dsr,
+             "DSMIN": min(float(constants.get("DSMIN", 1e-6)), dsr / 100), "NMX": nmx,
+             "NPR": nmx + 1, "UZSTOP": {**constants.get("UZSTOP", {}), free: stops}}
+        heading = _cycle_coords(seg[j + 1][0], free) - _cycle_coords(seg[j][0], free)
+        try:
+            rerun = cont._run(c, seg[j][1].fort8, allow_mx=True)
+            first = rerun.branches[0].points if rerun.branches else ()
+            if len(first) > 1 and np.dot(_cycle_coords(first[1], free)
+                                         - _cycle_coords(first[0], free), heading) < 0:
+                rerun = cont._run({**c, "DS": -dsr}, seg[j][1].fort8, allow_mx=True)
+        except ContinuationFailed as exc:
+            rerun, failure = None, f"the rerun failed ({exc})"
+    if rerun is not None:
+        pts = [pt for b in rerun.branches for pt in b.points]
+        labelled = [pt for pt in pts if pt.type in ("PD", "TR") and inside(pt)]
+        if labelled:
+            out = []
+            for pt in labelled:
+                sp_ = cont._special(pt, rerun, "cycles", (free,))
+                sp_ = replace(sp_, extra={**sp_.extra, **bracket_info,
+                                          "located_by": f"AUTO, rerun with DSMAX = {dsr:.3g}"})
+                out.append(sp_)
+            return out, [f"{pt.type} at {free} = {float(pt.parameters[free]):.8g}: AUTO's "
+                         f"test function stepped over the multiplier crossing {where}; "
+                         f"located by a rerun with DSMAX = {dsr:.3g}" for pt in labelled]
+        # AUTO labels none: interpolate between the rerun's points that bracket it
+        fine = [(pt, _floquet_tests(pt.multipliers)) for pt in pts if inside(pt)]
+        out, msgs = [], []
+        for kind in kinds:
+            col = 0 if kind == "PD" else 1
+            pair = next(((p, q, fp[col], fq[col])
+                         for (p, fp), (q, fq) in zip(fine[:-1], fine[1:], strict=True)
+                         if math.isfinite(fp[col]) and math.isfinite(fq[col])
+                         and (fp[col] < 0) != (fq[col] < 0)), None)
+            if pair is None:
+                msgs.append(f"the {kind} test function (|mu| - 1) changed sign {where}, but "
+                            f"not along a rerun with DSMAX = {dsr:.3g}: no {kind} reported")
+                continue
+            out.append(_interpolated_crossing(cont, kind, free, *pair, bracket_info))
+            msgs.append(f"{kind} at {free} = {out[-1].params[free]:.8g}: the multipliers "
+                        f"cross {where}, also along a rerun with DSMAX = {dsr:.3g}, but AUTO "
+                        "labels none; placed by linear interpolation of |mu| - 1")
+        return out, msgs
+    out, msgs = [], []
+    for kind in kinds:
+        col = 0 if kind == "PD" else 1
+        out.append(_interpolated_crossing(cont, kind, free, pa, pb, tests[i][col],
+                                          tests[i + 1][col], bracket_info))
+        msgs.append(f"{kind} at {free} = {out[-1].params[free]:.8g}: the multipliers cross "
+                    f"{where}; {failure}: placed by linear interpolation of |mu| - 1")
+    return out, msgs
+
+
+def _interpolated_crossing(cont: Continuation, kind: str, free: str, pa: Any, pb: Any,
+                           fa: float, fb: float, info: Mapping[str, Any]) -> SpecialPoint:
+    """A PD/TR point where |mu| - 1 vanishes on the line between two branch points.
+
+    Its state is the interpolated orbit maxima (AUTO's columns; no profile is stored
+    there), r and abs_z are nan.
+    """
+    t = fa / (fa - fb)
+
+    def lerp(a: float, b: float) -> float:
+        return float(a + t * (b - a))
+
+    x = lerp(pa.parameters[free], pb.parameters[free])
+    mult = [[[float(m.real), float(m.imag)] for m in p.multipliers] for p in (pa, pb)]
+    return SpecialPoint(
+        type=kind, label="", params={**cont.params, free: x},
+        state={n: lerp(pa.state[n], pb.state[n]) for n in pa.state},
+        r=math.nan, abs_z=math.nan, stable=False, kind="cycles", free=(free,),
+        auto_params={free: x}, period=lerp(pa.parameters["period"], pb.parameters["period"]),
+        extra={**info, "located_by": "linear interpolation of |mu| - 1",
+               "test_bracket": [float(fa), float(fb)], "multipliers_bracket": mult,
+               "state_measure": "max (interpolated)"})
 
 
 def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:
