@@ -192,6 +192,17 @@ def test_cli_json_contract():
     proc = subprocess.run([sys.executable, "-m", "thetabif", "cycles", "--from", "HB1"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "no special point 'HB1'" in proc.stderr
+    # a branch cut by --max-points says so in the document and on stderr
+    proc = subprocess.run([sys.executable, "-m", "thetabif", "equilibria", "--range=-10:5",
+                           "--max-points", "300", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [m[:10] for m in doc["messages"]] == ["step_limit"]
+    assert "step_limit" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "thetabif", "equilibria", "--max-points",
+                           "1"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "--max-points: must be an integer >= 2" in proc.stderr
 
 
 def test_engine_executable_is_parameter_independent(theta_eq):

@@ -34,10 +34,27 @@ def _named_range(text: str) -> tuple[str, tuple[float, float]]:
     return name.strip(), _range(rest)
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text!r}")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> dict[str, int]:
+    return {} if args.max_points is None else {"max_points": args.max_points}
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     add_model_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--out", default=None, help="also save the result as netCDF (.nc)")
+    p.add_argument("--max-points", type=_positive_int, default=None,
+                   help="points per direction at most (AUTO is restarted until a branch "
+                        "leaves the range; default 50000, cycles 4000)")
 
 
 def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
@@ -122,7 +139,7 @@ def _run(fn, *a, **kw):
 
 def cmd_equilibria(args: argparse.Namespace) -> int:
     cont = _continuation(args)
-    result = _run(cont.equilibria, args.free, *args.range_)
+    result = _run(cont.equilibria, args.free, *args.range_, **_limits(args))
     return _emit(args, result)
 
 
@@ -131,7 +148,7 @@ def cmd_curve(args: argparse.Namespace) -> int:
     free = tuple(s.strip() for s in args.free.split(","))
     eq = _run(cont.equilibria, args.eq_free, *args.eq_range)
     point = _run(eq.point, args.start)
-    result = _run(cont.curve, point, free, dict(args.ranges) or None)
+    result = _run(cont.curve, point, free, dict(args.ranges) or None, **_limits(args))
     return _emit(args, result)
 
 
@@ -139,5 +156,5 @@ def cmd_cycles(args: argparse.Namespace) -> int:
     cont = _continuation(args)
     eq = _run(cont.equilibria, args.free, *args.eq_range)
     point = _run(eq.point, args.start)
-    result = _run(cont.cycles, point, args.free, *args.range_)
+    result = _run(cont.cycles, point, args.free, *args.range_, **_limits(args))
     return _emit(args, result)
