@@ -302,3 +302,22 @@ def test_crossings_through_an_exact_zero():
     y = np.array([-1.0, 0.0, 1.0, 0.0, -1.0, 1.0])
     np.testing.assert_allclose(_crossings(t, y), [1.0, 3.0, 4.5])
     np.testing.assert_allclose(_crossings(t, y, upward_only=True), [1.0, 4.5])
+
+
+def test_transient_bound_uses_the_sampled_time():
+    """r_end is the last sample before the phase end: the decay allowed for runs over
+    t_end - t_start of the samples, not the whole phase (up to dt longer)."""
+    from thetabif.verification.timecourse import Tolerances, _judge
+
+    tol = Tolerances()
+    pred = {"kind": "equilibrium", "decay_rate": 1.0, "r": 0.0, "eigvec_cond": 1.0,
+            "type": "node"}
+    phase, dt = 5.0, 0.5
+    # exactly what the linear transient leaves after the sampled 4.5 time units
+    r_end = 0.999 * tol.transient_factor * np.exp(-(phase - dt))
+    assert r_end > tol.r_abs  # so the transient bound, not r_abs, decides
+    obs = {"r_start": 1.0, "r_end": r_end, "t_start": 0.0, "t_end": phase - dt,
+           "decay_rate": 1.0}
+    assert not [f for f in _judge(pred, obs, phase, tol) if f.startswith("r at")]
+    obs["t_end"] = phase + dt  # a longer stretch must have decayed further
+    assert [f for f in _judge(pred, obs, phase, tol) if f.startswith("r at")]

@@ -535,6 +535,7 @@ def observe_equilibrium(t: np.ndarray, U: np.ndarray, r: np.ndarray, pred: Mappi
     us = np.array(pred["state"])
     d = np.linalg.norm(U - us[:, None], axis=0)
     obs: dict[str, Any] = {"r_start": float(r[0]), "r_end": float(r[-1]),
+                           "t_start": float(t[0]), "t_end": float(t[-1]),
                            "distance_start": float(d[0]), "distance_end": float(d[-1]),
                            "r_range_last_20pct": float(np.ptp(r[int(0.8 * len(r)):]))}
     # Linear regime, above the error floor: from the first sample with |u - u*| < 1e-2
@@ -592,6 +593,10 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
     if kind == "equilibrium":
         # linear-theory transient left at the phase end; none if no decay is predicted
         rate_p = pred["decay_rate"]
+        # r_start and r_end are samples: the decay runs over their distance in time,
+        # up to dt less than the phase
+        if "t_end" in obs:
+            duration = obs["t_end"] - obs["t_start"]
         res = (tol.transient_factor * abs(obs["r_start"] - pred["r"]) * pred["eigvec_cond"]
                * math.exp(-rate_p * duration)) if rate_p > 0 else 0.0
         allowed = max(tol.r_abs, res)
