@@ -337,16 +337,7 @@ def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     p = num.parameter_vector(full)
     x = np.asarray(state, dtype=float)
     A = num.jacobian(x, p)
-    eig, vecs = np.linalg.eig(A)
-    k = int(np.argmax(eig.imag))
-    omega = float(eig[k].imag)
-    if omega <= 0:
-        raise ValueError("no complex pair of eigenvalues: not a Hopf point")
-    q = vecs[:, k]
-    eig_t, vecs_t = np.linalg.eig(A.T)
-    kt = int(np.argmin(np.abs(eig_t + 1j * omega)))
-    pv = vecs_t[:, kt]
-    pv = pv / np.conj(np.vdot(pv, q))  # so that <p, q> = conj(p) . q = 1
+    omega, q, pv = _hopf_basis(A)
     Bf, Cf = _derivative_tensors(model)
     Bt = np.array(Bf(*x, *p), dtype=float)
     Ct = np.array(Cf(*x, *p), dtype=float)
