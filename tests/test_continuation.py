@@ -112,6 +112,39 @@ def test_bt_on_fold_and_hopf_curves(n2_run):
     assert np.max(np.abs(eig)) < 1e-6  # double zero eigenvalue
     # the cusp of the n = 2 model is on the fold curve too
     assert fold.special("CP")
+    # AUTO stops the Hopf curve at its BT: that end point is kept (its pair is real to
+    # ~1e-6, like a neutral saddle's) and nothing is reported as dropped
+    ends = [b for b in hopf.branches if b.data["type"][-1] == "BT"]
+    assert len(ends) == 1 and ends[0].data["omega"][-1] < 1e-5
+    assert abs(ends[0].data["eta"][-1] - bt_h.params["eta"]) < 1e-3
+    assert not any(m.startswith("neutral_saddle") for m in hopf.messages)
+
+
+def test_cycles_restarted_do_not_turn_back(n2_run):
+    """Cycle runs restarted every 30 steps follow the branch as one run does.
+
+    Close to the homoclinic orbit eta and the orbit stand still (to ~1e-10) while the
+    period grows: a restart's heading must be judged with the period, else the branch
+    is traced back towards the Hopf point.
+    """
+    model, cont, eq = n2_run
+    hb = eq.special("HB")[0]
+    one = cont.cycles(hb, "eta", 10.0, 20.0)
+    cut = cont.cycles(hb, "eta", 10.0, 20.0, nmx=30)
+    assert "EP" not in [o["type"] for o in cut.orbits[:-1]]  # joins are not ends
+    # small steps: ~10 restarts before the period takes off
+    slow = cont.cycles(hb, "eta", 10.0, 20.0, dsmax=0.001)
+    period = np.concatenate([b.data["period"] for b in slow.branches])
+    top = int(np.argmax(period > 5 * period[0]))
+    assert top > 0 and np.all(period[top:] > 2 * period[0])  # never back down
+    assert any(m.startswith("homoclinic_approach") for m in slow.messages)
+    assert not any(m.startswith("step_limit") for m in slow.messages)
+    # same trusted special points (those away from the homoclinic orbit)
+    def trusted(res):
+        return [(p.type, round(p.params["eta"], 5)) for p in res.special_points
+                if not p.extra.get("near_homoclinic")]
+
+    assert trusted(cut) == trusted(one)
 
 
 def test_cycles_from_hopf(n2_run):
@@ -443,7 +476,11 @@ def test_bautin_point_found_and_polished():
     assert gh.extra["detected_by"].startswith("l1 sign change")
     # AUTO flagged a "Possible special point" there but did not locate it: its estimate
     # is 0.064 off in eta and 6.3e-3 in v_s (one step of DSMAX = 0.2)
-    assert "Possible special point" in gh.extra["auto"]
+    assert "Possible special point" in gh.extra["auto_note"]
+    # the record round-trips (the note used to overwrite AUTO's location in the JSON)
+    again = ContinuationResult.from_json_dict(json.loads(json.dumps(hopf.to_json_dict())))
+    (gh2,) = again.special("GH")
+    assert gh2.auto_params == gh.auto_params and gh2.l2 == gh.l2
     assert 1e-3 < gh.polish_difference < 0.2
     # the defining system (f = 0, Hurwitz = 0, l1 = 0) holds to 1e-9 at the polished point
     again = polish(model, "GH", ("eta", "v_s"), list(gh.state.values()), gh.params)
@@ -715,6 +752,7 @@ def test_runs_stopped_by_nmx_are_continued(theta_eq):
     np.testing.assert_allclose(ends, [-10.0, 5.0], atol=1e-6)  # both left the range
     for b in eq.branches:
         assert b.data["type"][-1] == "UZ"
+        assert "EP" not in b.data["type"].tolist()  # the joins are not ends
         d = b.data
         # joined without a gap or a repeated point: steps stay between 0 and DSMAX
         # (0.02, in AUTO's norm, which weighs r and v like eta)
@@ -797,7 +835,7 @@ def test_hopf_curve_ends_in_bt_not_on_the_neutral_saddle():
     num = model.numeric
     for b in hopf.branches:  # every point kept has a complex critical pair
         d = b.data
-        assert np.all(d["omega"] > 0)
+        assert np.all((d["omega"] > 0) | (d["type"] == "BT"))
         i = int(np.argmin(d["omega"]))
         A = num.jacobian([d[k][i] for k in model.state_names], num.parameter_vector(
             {**cont.params, "eta": d["eta"][i], "tau_s": d["tau_s"][i]}))

@@ -137,8 +137,11 @@ class SpecialPoint:
             out["l2"] = float(self.l2)
         if self.period is not None:
             out["period"] = float(self.period)
-        for k, v in self.extra.items():
-            out[k] = v
+        clash = sorted(set(self.extra) & set(out))
+        if clash:  # an extra must not replace a field (from_json_dict reads them back)
+            raise ValueError(f"extra keys {clash} of {self.label or self.type} clash with "
+                             "the record's fields")
+        out.update(self.extra)
         return out
 
 
@@ -403,15 +406,17 @@ class Continuation:
 
     def _follow(self, constants: Mapping[str, Any], restart: str | None,
                 free: tuple[str, ...], *, max_points: int, closes: bool = False,
-                allow_mx: bool = False) -> _Direction:
+                allow_mx: bool = False, period_limit: float | None = None) -> _Direction:
         """One direction of a continuation, NMX steps per AUTO run.
 
         A run that ends at NMX (an EP point) inside the box is restarted from that
         point in the same direction, until the branch leaves the box, ends at a special
         point where AUTO stops (BT on a Hopf curve, MX), closes on itself (``closes``:
-        two-parameter curves) or has ``max_points`` points; the last case is recorded
-        in ``stopped``, so that it cannot pass for a complete branch.
+        two-parameter curves), has ``max_points`` points (recorded in ``stopped``, so
+        that it cannot pass for a complete branch) or, on cycle branches, a period
+        above ``period_limit`` (a homoclinic orbit is near: nothing to restart for).
         """
+        cyc = period_limit is not None
         constants = {**constants, "NMX": min(int(constants["NMX"]), max_points)}
         direction = _Direction([self._run(constants, restart, allow_mx)])
         names = self.model.state_names
@@ -424,7 +429,9 @@ class Continuation:
             box = constants.get("UZSTOP") or {}
             if any(not (lo <= pts[-1].parameters[k] <= hi) for k, (lo, hi) in box.items()):
                 break  # outside the range: AUTO stepped out past a bound (e.g. a start on it)
-            coords = _direction_coords(direction.results, free, names)
+            if cyc and float(pts[-1].parameters.get("period", 0.0)) > period_limit:
+                break
+            coords = _direction_coords(direction.results, free, names, cyc)
             if closes:
                 direction.closed_at = _closure_index(coords, tol)
                 if direction.closed_at is not None:
@@ -440,7 +447,7 @@ class Continuation:
             heading = coords[-1] - coords[-2]
             piece = self._run(c, last.fort8, allow_mx)
             # AUTO's direction on a restart is not the branch's: turn round if needed
-            first = _direction_coords([piece], free, names)
+            first = _direction_coords([piece], free, names, cyc)
             if len(first) > 1 and np.dot(first[1] - first[0], heading) < 0:
                 piece = self._run({**c, "DS": -c["DS"]}, last.fort8, allow_mx)
             direction.results.append(piece)
@@ -489,6 +496,8 @@ class Continuation:
                 joined = k > 0 and j == 0 and collected
                 if joined:
                     data = collected[-1]
+                    if data["type"] and data["type"][-1] == "EP":
+                        data["type"][-1] = ""  # where a restart took over: not an end
                     pts = b.points[1:]
                 else:
                     data = {n: [] for n in (*free, *self.model.state_names)}
@@ -501,6 +510,10 @@ class Continuation:
         if pieces.closed_at is not None and collected:
             for v in collected[0].values():
                 del v[pieces.closed_at + 1:]
+            # special points of later laps repeat those of the first
+            points = [q for q in points
+                      if q[2] != id(collected[0]) or q[3] <= pieces.closed_at]
+        points = [(pt, result) for pt, result, *_ in points]
         branches = []
         for data in collected:
             npts = len(data["stable"])
@@ -530,8 +543,8 @@ class Continuation:
             data["type"].append(pt.type)
             keep = (pt.type in CURVE_TYPES if kind in ("fold", "hopf")
                     else pt.is_special and pt.type not in ("EP", "UZ", "MX", "RG"))
-            if keep:
-                points.append((pt, result))
+            if keep:  # with where it stands (data, row) for closed curves
+                points.append((pt, result, id(data), len(data["stable"]) - 1))
 
     def _special(self, pt, result, kind: str, free: tuple[str, ...]) -> SpecialPoint:
         from thetabif.polish import KINDS, PolishError, polish, second_lyapunov_coefficient
@@ -753,7 +766,8 @@ class Continuation:
                   for k in self.model.parameter_names]
             omega = (_critical_pair_frequency(np.linalg.eigvals(num.jacobians(u, pv)))
                      if len(b) else np.zeros(0))
-            hopf = omega > 0
+            # AUTO's own BT point ends a Hopf stretch (its pair is real to ~1e-6)
+            hopf = (omega > 0) | (np.asarray(d["type"]) == "BT")
             dropped += int(np.sum(~hopf))
             bounds = np.flatnonzero(np.diff(np.concatenate([[0], hopf.view(np.int8), [0]])))
             for start, stop in zip(bounds[::2], bounds[1::2], strict=True):
@@ -900,7 +914,7 @@ class Continuation:
                     diff = float(max(max(abs(pt.state[k] - v) for k, v in
                                          zip(names, pp.state, strict=True)),
                                      max(abs(auto_params[k] - pp.params[k]) for k in free)))
-                    extra["auto"] = "AUTO: 'Possible special point' (not located)"
+                    extra["auto_note"] = "AUTO: 'Possible special point' (not located)"
                 sp_ = SpecialPoint(
                     type="GH", label="", params=dict(pp.params),
                     state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
@@ -955,12 +969,15 @@ class Continuation:
                             EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
                             THL={PERIOD_PAR: 0.0},
                             UZSTOP=box)
-        direction = self._follow(c, fort8, (free,), max_points=max_points, allow_mx=True)
+        omega = point.extra.get("frequency")
+        # beyond this period the branch approaches a homoclinic orbit (see below)
+        limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * max_period)
+        direction = self._follow(c, fort8, (free,), max_points=max_points, allow_mx=True,
+                                 period_limit=limit)
         result = direction.results[-1]
         res = self._finish("cycles", (free,), [(direction, 1)])
         period = np.concatenate([b.data["period"] for b in res.branches])
         msgs = list(res.messages)
-        omega = point.extra.get("frequency")
         p0 = 2 * np.pi / omega if omega else float(period[0])
         growing = len(period) > 3 and np.nanmax(period) > max(5 * p0, 0.2 * max_period)
         specials = res.special_points
@@ -986,9 +1003,12 @@ class Continuation:
         num = self.model.numeric
         nstate = len(self.model.state_names)
         orbits = []
-        for sol, stable in ((sol, {p.label: p.stable for b in run.branches
-                                   for p in b.points if p.label})
-                            for run in direction.results for sol in run.solutions):
+        joins = {(k, run.solutions[-1].label) for k, run in enumerate(direction.results[:-1])
+                 if run.solutions}
+        for k, sol, stable in ((k, sol, {p.label: p.stable for b in run.branches
+                                         for p in b.points if p.label})
+                               for k, run in enumerate(direction.results)
+                               for sol in run.solutions):
             params = {**self.params, free: float(sol.parameters[free])}
             prof = np.asarray(sol.u)[:, :nstate].T
             p = num.parameter_vector(params)
@@ -998,7 +1018,8 @@ class Continuation:
                            "abs_z_min": float(az_prof.min()),
                            "abs_z_max": float(az_prof.max()),
                            "stable": bool(stable.get(sol.label, False)),
-                           "type": sol.type})
+                           "type": "" if (k, sol.label) in joins and sol.type == "EP"
+                           else sol.type})
         return ContinuationResult(res.kind, res.model, res.free, res.params, res.branches,
                                   specials, tuple(msgs), tuple(orbits))
 
@@ -1263,30 +1284,36 @@ class _Direction:
 
 
 def _direction_coords(results: Sequence[Any], free: Sequence[str],
-                      names: Sequence[str]) -> np.ndarray:
-    """(free parameters, states) along the first branch of chained runs."""
+                      names: Sequence[str], period: bool = False) -> np.ndarray:
+    """(free parameters, states[, log period]) along the first branch of chained runs.
+
+    Cycle branches need the period: close to a homoclinic orbit the parameter and the
+    stored states stand still to ~1e-10 while the period grows.
+    """
     rows = []
     for k, result in enumerate(results):
         if not result.branches:
             continue
         pts = result.branches[0].points[1 if k else 0:]
         rows += [[pt.parameters[f] for f in free] + [pt.state[n] for n in names]
-                 for pt in pts]
-    return np.array(rows, dtype=float).reshape(len(rows), len(free) + len(names))
+                 + ([math.log(max(float(pt.parameters.get("period", 1.0)), 1e-300))]
+                    if period else []) for pt in pts]
+    return np.array(rows, dtype=float).reshape(len(rows),
+                                               len(free) + len(names) + int(period))
 
 
 def _closure_index(coords: np.ndarray, tol: float) -> int | None:
     """Index at which a branch first returns to its start point, else None.
 
     Returned: the nearest point of the first pass within ``tol`` of the start after
-    the branch has been more than ``10 tol`` away, provided the branch passes there
+    the branch has been more than ``4 tol`` away, provided the branch passes there
     heading the way it started (so a branch crossing near its start, in projection or
     otherwise, is not taken for closed).
     """
     if len(coords) < 4:
         return None
     d = np.linalg.norm(coords - coords[0], axis=1)
-    away = np.nonzero(d > 10 * tol)[0]
+    away = np.nonzero(d > 4 * tol)[0]
     if not len(away):
         return None
     t0 = coords[1] - coords[0]

@@ -617,5 +617,9 @@ def polish(
     l2 = None
     if kind == "GH":
         l1 = 0.0
-        l2 = second_lyapunov_coefficient(model, x, out_params)
+        try:
+            l2 = second_lyapunov_coefficient(model, x, out_params)
+        except ValueError:  # Newton solved the system where omega = 0
+            raise PolishError("GH: no complex pair of eigenvalues at the solution "
+                              "(omega = 0: a Bogdanov-Takens point, not a GH)") from None
     return PolishedPoint(kind, x, out_params, res, it, eig, l1, l2)
