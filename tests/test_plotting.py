@@ -60,3 +60,32 @@ def test_phase_diagram_figure(tmp_path):
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "fold (LP) curve" in labels and "cusp (CP)" in labels
     _save(fig, tmp_path / "pd")
+
+
+def test_crowded_labels_cover_no_label_or_marker():
+    """BT1, GH1 and GH2 of the n = 2 synapse model lie within a few points of each
+    other on a phase diagram: every label gets a place of its own, off the markers."""
+    import matplotlib.pyplot as plt
+
+    from thetabif.plotting import _label_points
+
+    fig, ax = plt.subplots(figsize=(6, 5))
+    xlim, ylim = (0.0, 4.0), (-14.0, -6.0)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    pts = [(1.206, -11.923, "BT1"), (1.318, -11.751, "GH1"), (1.471, -11.112, "GH2"),
+           (1.25, -11.85, "start")]
+    _label_points(ax, pts, xlim, ylim)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == len(pts)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    marks = ax.transData.transform([(x, y) for x, y, _ in pts])
+    for k, box in enumerate(boxes):
+        for m, (mx, my) in enumerate(marks):
+            if m != k:
+                assert not (box.x0 < mx < box.x1 and box.y0 < my < box.y1)
+    plt.close(fig)

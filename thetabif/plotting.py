@@ -94,22 +94,44 @@ def _segments(x: np.ndarray, y: np.ndarray, stable: np.ndarray):
 
 
 def _label_points(ax: Axes, pts: Sequence[tuple[float, float, str]], xlim, ylim) -> None:
-    """Annotate points, spreading labels of points close to each other."""
-    placed: list[tuple[float, float]] = []
-    xs = xlim[1] - xlim[0]
-    ys = ylim[1] - ylim[0]
-    for x, y, text in sorted(pts, key=lambda p: p[0]):
-        fx, fy = (x - xlim[0]) / xs, (y - ylim[0]) / ys
-        dx = -28 if fx > 0.85 else 6
-        dy = 6
-        for px, py in placed:
-            if abs(px - fx) < 0.08 and abs(py - fy) < 0.06:
-                dy += 12
-        if fy > 0.9:
-            dy = -14
-        placed.append((fx, fy + dy / 300))
-        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=8,
-                    ha="left", va="bottom",
+    """Annotate points; each label goes where it covers no other label or marker.
+
+    Candidate places are tried nearest first (right/left, above/below, then farther
+    out); a label set away from its point gets a leader line.
+    """
+    per_pt = ax.figure.dpi / 72.0
+    bb = ax.get_window_extent()
+    W, H = bb.width / per_pt, bb.height / per_pt  # axes size in points
+    sx, sy = W / (xlim[1] - xlim[0]), H / (ylim[1] - ylim[0])
+    where = [((x - xlim[0]) * sx, (y - ylim[0]) * sy) for x, y, _ in pts]
+    boxes: list[tuple[float, float, float, float]] = []
+    marker = 6.0  # half size of a marker, points
+
+    def free(box, own):
+        x0, y0, x1, y1 = box
+        if x0 < 0 or y0 < 0 or x1 > W or y1 > H:
+            return False
+        if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes):
+            return False
+        return not any(k != own and x0 - marker < px < x1 + marker and
+                       y0 - marker < py < y1 + marker for k, (px, py) in enumerate(where))
+
+    order = sorted(range(len(pts)), key=lambda k: pts[k][0])
+    for k in order:
+        x, y, text = pts[k]
+        px, py = where[k]
+        w, h = 4.9 * len(text) + 4.0, 11.0
+        near = [(6.0, 4.0), (6.0, -4.0 - h), (-6.0 - w, 4.0), (-6.0 - w, -4.0 - h)]
+        far = [(sx_ * d, sy_ * d - (h if sy_ < 0 else 0.0))
+               for d in (18.0, 30.0, 44.0) for sx_, sy_ in ((1, 1), (1, -1), (-1, 1), (-1, -1))]
+        far = [(dx if dx > 0 else dx - w, dy) for dx, dy in far]
+        chosen = next(((dx, dy) for dx, dy in near + far
+                       if free((px + dx, py + dy, px + dx + w, py + dy + h), k)), near[0])
+        boxes.append((px + chosen[0], py + chosen[1], px + chosen[0] + w, py + chosen[1] + h))
+        leader = (dict(arrowstyle="-", lw=0.6, color="0.25", shrinkA=0, shrinkB=5)
+                  if chosen not in near else None)
+        ax.annotate(text, (x, y), xytext=chosen, textcoords="offset points", fontsize=8,
+                    ha="left", va="bottom", arrowprops=leader,
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
 
 
@@ -299,14 +321,16 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     names = {"CP": "cusp (CP)", "BT": "Bogdanov-Takens (BT)", "GH": "Bautin (GH)",
              "ZH": "zero-Hopf (ZH)"}
     pts = []
+    drawn = set()
     for p in pdg.codim2:
         e, j = p.params["eta"], p.params["J"]
         if not (xlim[0] <= e <= xlim[1] and ylim[0] <= j <= ylim[1]):
             continue
         ax.plot(e, j, ls="none", ms=8, mec="black", zorder=7, **MARKERS[p.type])
         pts.append((e, j, p.label))
+        drawn.add(p.type)
     for t in ("CP", "BT", "GH", "ZH"):
-        if any(p.type == t for p in pdg.codim2):
+        if t in drawn:  # in the legend only what the figure shows
             handles.append(Line2D([], [], ls="none", ms=8, mec="black", label=names[t],
                                   **MARKERS[t]))
     for e, j, text in marks:
