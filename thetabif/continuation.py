@@ -850,7 +850,8 @@ class Continuation:
                             results: Sequence[Any] = ()) -> ContinuationResult:
         """Add GH points where l1 changes sign along a Hopf curve and AUTO labelled none.
 
-        l1 is evaluated at up to ~400 points of each branch; each sign change between
+        l1 is evaluated at ~400 points of a branch below 4000 points, at every 10th
+        point of a longer one; each sign change between
         finite values (not through the pole at a BT point, where omega -> 0) is
         polished by Newton on the GH system from the end with the smaller |l1|. AUTO
         0.9's own GH test function misses some of them (e.g. on the conductance-based
@@ -872,7 +873,9 @@ class Continuation:
         found: list[SpecialPoint] = []
         for b in res.branches:
             d, n = b.data, len(b)
-            idx = list(range(0, n, max(1, n // 400)))
+            # every 10th point at least: a GH pair (l1: - + -) a few steps apart on a
+            # long, restarted curve must not fall between two samples
+            idx = list(range(0, n, max(1, min(10, n // 400))))
             if idx[-1] != n - 1:
                 idx.append(n - 1)
             vals = []
