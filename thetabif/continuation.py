@@ -421,17 +421,18 @@ class Continuation:
         direction = _Direction([self._run(constants, restart, allow_mx)])
         names = self.model.state_names
         tol = 3.0 * float(constants.get("DSMAX", 0.1))
+        box = constants.get("UZSTOP") or {}
+        # (free parameters, states[, log period]) of the joined branch, grown per run
+        coords = _direction_coords(direction.results, free, names, cyc)
         while True:
             last = direction.results[-1]
             pts = last.branches[-1].points if last.branches else ()
             if len(pts) < 2 or pts[-1].type != "EP" or not pts[-1].label:
                 break
-            box = constants.get("UZSTOP") or {}
             if any(not (lo <= pts[-1].parameters[k] <= hi) for k, (lo, hi) in box.items()):
                 break  # outside the range: AUTO stepped out past a bound (e.g. a start on it)
             if cyc and float(pts[-1].parameters.get("period", 0.0)) > period_limit:
                 break
-            coords = _direction_coords(direction.results, free, names, cyc)
             if closes:
                 direction.closed_at = _closure_index(coords, tol)
                 if direction.closed_at is not None:
@@ -450,7 +451,9 @@ class Continuation:
             first = _direction_coords([piece], free, names, cyc)
             if len(first) > 1 and np.dot(first[1] - first[0], heading) < 0:
                 piece = self._run({**c, "DS": -c["DS"]}, last.fort8, allow_mx)
+                first = _direction_coords([piece], free, names, cyc)
             direction.results.append(piece)
+            coords = np.vstack([coords, first[1:]])
         return direction
 
     def _bounds(self, free: Sequence[str], bounds: Mapping[str, tuple[float, float]]
@@ -521,14 +524,19 @@ class Continuation:
                 data["r"] = data["abs_z"] = [np.nan] * npts
             else:  # outputs of the whole branch at once (vectorized over points)
                 num = self.model.numeric
-                u = np.array([data[n] for n in self.model.state_names], dtype=float)
-                pv = [np.asarray(data[k], dtype=float) if k in free else self.params[k]
-                      for k in self.model.parameter_names]
+                u, pv = self._along(data, free)
                 data["r"] = num.output("r", u, pv)
                 data["abs_z"] = num.output("abs_z", u, pv)
             branches.append(Branch(kind, free, {k: np.asarray(v) for k, v in data.items()},
                                    direction))
         return branches, points
+
+    def _along(self, data: Mapping[str, Any], free: Sequence[str]) -> tuple[np.ndarray, list]:
+        """States ``(ndim, npoints)`` and parameters (free ones as arrays) of a branch."""
+        u = np.array([data[n] for n in self.model.state_names], dtype=float)
+        pv = [np.asarray(data[k], dtype=float) if k in free else self.params[k]
+              for k in self.model.parameter_names]
+        return u, pv
 
     def _append_points(self, data: dict[str, list], pts: Sequence[Any], result: Any,
                        kind: str, free: tuple[str, ...], points: list) -> None:
@@ -650,15 +658,9 @@ class Continuation:
                     specials.append(sp)
         if not any(len(b) > 1 for b in branches):
             raise ContinuationFailed(f"the {kind} branch never left its start point")
-        specials.sort(key=lambda s: (s.type, s.params[free[0]]))
-        counts: dict[str, int] = {}
-        labelled = []
-        for s in specials:
-            counts[s.type] = counts.get(s.type, 0) + 1
-            labelled.append(_relabel(s, f"{s.type}{counts[s.type]}"))
-        labelled.sort(key=lambda s: s.params[free[0]])
         return ContinuationResult(kind, self.model.name, free, dict(self.params),
-                                  tuple(branches), tuple(labelled), tuple(messages))
+                                  tuple(branches), _labelled(specials, free),
+                                  tuple(messages))
 
     # -------------------------------------------------------------- public API
     def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
@@ -761,9 +763,7 @@ class Continuation:
         dropped = 0
         for b in res.branches:
             d = b.data
-            u = np.array([d[k] for k in names], dtype=float)
-            pv = [np.asarray(d[k], dtype=float) if k in free else self.params[k]
-                  for k in self.model.parameter_names]
+            u, pv = self._along(d, free)
             omega = (_critical_pair_frequency(np.linalg.eigvals(num.jacobians(u, pv)))
                      if len(b) else np.zeros(0))
             # AUTO's own BT point ends a Hopf stretch (its pair is real to ~1e-6)
@@ -929,15 +929,7 @@ class Continuation:
                     found.append(sp_)
         if not found:
             return res
-        specials = sorted([*res.special_points, *found],
-                          key=lambda s_: (s_.type, s_.params[free[0]]))
-        counts: dict[str, int] = {}
-        labelled = []
-        for s_ in specials:
-            counts[s_.type] = counts.get(s_.type, 0) + 1
-            labelled.append(_relabel(s_, f"{s_.type}{counts[s_.type]}"))
-        labelled.sort(key=lambda s_: s_.params[free[0]])
-        return replace(res, special_points=tuple(labelled))
+        return replace(res, special_points=_labelled([*res.special_points, *found], free))
 
     def cycles(self, point: SpecialPoint, free: str = "eta", start: float = -20.0,
                stop: float = 20.0, *, ds: float = 0.01, dsmax: float = 0.5, nmx: int = 400,
@@ -1449,13 +1441,7 @@ def _refine_cycle_crossings(cont: Continuation, direction: _Direction,
                     added.append(sp_)
     if not added:
         return tuple(specials), msgs
-    ordered = sorted([*specials, *added], key=lambda s_: (s_.type, s_.params[free]))
-    counts: dict[str, int] = {}
-    labelled = []
-    for s_ in ordered:
-        counts[s_.type] = counts.get(s_.type, 0) + 1
-        labelled.append(_relabel(s_, f"{s_.type}{counts[s_.type]}"))
-    return tuple(sorted(labelled, key=lambda s_: s_.params[free])), msgs
+    return _labelled([*specials, *added], (free,)), msgs
 
 
 def _refine_bracket(cont: Continuation, seg: Sequence[tuple[Any, Any, float | None]], i: int,
