@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -337,23 +337,31 @@ def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     p = num.parameter_vector(full)
     x = np.asarray(state, dtype=float)
     A = num.jacobian(x, p)
-    omega, q, pv = _hopf_basis(A)
     Bf, Cf = _derivative_tensors(model)
-    Bt = np.array(Bf(*x, *p), dtype=float)
-    Ct = np.array(Cf(*x, *p), dtype=float)
+    nf = _cubic_normal_form(A, *_forms([Bf(*x, *p), Cf(*x, *p)]))
+    return float(nf.G21.real / (2 * nf.omega))
 
-    def B(a, b):
-        return np.einsum("kij,i,j->k", Bt, a, b)
 
-    def C(a, b, c):
-        return np.einsum("kijm,i,j,m->k", Ct, a, b, c)
+class _CubicNormalForm(NamedTuple):
+    """Third-order stage of the Hopf normal form (shared by l1 and the Bautin terms)."""
 
-    n = len(x)
+    omega: float
+    q: np.ndarray
+    p: np.ndarray
+    h20: np.ndarray
+    h11: np.ndarray
+    r21: np.ndarray  # C(q,q,qb) + B(qb,h20) + 2B(q,h11); G21 = <p, r21>
+    G21: complex
+
+
+def _cubic_normal_form(A: np.ndarray, B: Callable, C: Callable) -> _CubicNormalForm:
+    """``omega``, ``q``, ``p`` (:func:`_hopf_basis`), ``h20``, ``h11`` and ``G21``."""
+    omega, q, pv = _hopf_basis(A)
     qb = np.conj(q)
-    h11 = np.linalg.solve(A, B(q, qb))
-    h20 = np.linalg.solve(2j * omega * np.eye(n) - A, B(q, q))
-    val = (np.vdot(pv, C(q, q, qb)) - 2 * np.vdot(pv, B(q, h11)) + np.vdot(pv, B(qb, h20)))
-    return float(val.real / (2 * omega))
+    h20 = np.linalg.solve(2j * omega * np.eye(A.shape[0]) - A, B(q, q))
+    h11 = np.linalg.solve(-A, B(q, qb))
+    r21 = C(q, q, qb) + B(qb, h20) + 2 * B(q, h11)
+    return _CubicNormalForm(omega, q, pv, h20, h11, r21, complex(np.vdot(pv, r21)))
 
 
 def _hopf_basis(A: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -416,7 +424,7 @@ def bautin_coefficients(A: np.ndarray, B: Callable, C: Callable, D: Callable, E:
     ValueError
         No complex pair of eigenvalues.
     """
-    omega, q, pv = _hopf_basis(A)
+    omega, q, pv, h20, h11, r21, G21 = _cubic_normal_form(A, B, C)
     n = A.shape[0]
     eye = np.eye(n)
 
@@ -424,11 +432,7 @@ def bautin_coefficients(A: np.ndarray, B: Callable, C: Callable, D: Callable, E:
         return complex(np.vdot(pv, v))
 
     qb = np.conj(q)
-    h20 = np.linalg.solve(2j * omega * eye - A, B(q, q))
-    h11 = np.linalg.solve(-A, B(q, qb))
     h02 = np.conj(h20)
-    r21 = C(q, q, qb) + B(qb, h20) + 2 * B(q, h11)
-    G21 = dot(r21)
     h30 = np.linalg.solve(3j * omega * eye - A, C(q, q, q) + 3 * B(q, h20))
     border = np.zeros((n + 1, n + 1), dtype=complex)
     border[:n, :n] = 1j * omega * eye - A
