@@ -32,6 +32,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import periodic_orbit_by_shooting
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
@@ -78,40 +79,10 @@ def jacobian(u, eta, par=PARAMS):
                      [c * (-4 + 2 * x) / 3, -c * 2 * y / 3, -1 / par["tau_s"]]])
 
 
-def flow(u, period, eta, par=PARAMS):
-    """State and monodromy matrix after one period (variational equations)."""
-
-    def f(t, w):
-        m = w[3:].reshape(3, 3)
-        return np.concatenate([rhs(w[:3], eta, par),
-                               (jacobian(w[:3], eta, par) @ m).ravel()])
-
-    sol = solve_ivp(f, (0.0, period), np.concatenate([u, np.eye(3).ravel()]),
-                    method="DOP853", rtol=1e-11, atol=1e-12)
-    assert sol.success
-    return sol.y[:3, -1], sol.y[3:, -1].reshape(3, 3)
-
-
 def shoot(u0, period, eta, par=PARAMS):
-    """Periodic orbit by Newton: u(T) = u(0), phase condition f(u0) . (u - u0) = 0."""
-    u, T = np.array(u0, dtype=float), float(period)
-    f0 = rhs(u0, eta, par)
-    for _ in range(12):
-        uT, m = flow(u, T, eta, par)
-        res = np.concatenate([uT - u, [f0 @ (u - u0)]])
-        a = np.zeros((4, 4))
-        a[:3, :3] = m - np.eye(3)
-        a[:3, 3] = rhs(uT, eta, par)
-        a[3, :3] = f0
-        step = np.linalg.solve(a, -res)
-        u, T = u + step[:3], T + step[3]
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    else:  # pragma: no cover
-        raise AssertionError("shooting did not converge")
-    uT, m = flow(u, T, eta, par)
-    assert np.max(np.abs(uT - u)) < 1e-9
-    return u, T, np.linalg.eigvals(m)
+    """Periodic orbit, period and Floquet multipliers by Newton shooting (conftest)."""
+    return periodic_orbit_by_shooting(lambda u: rhs(u, eta, par),
+                                      lambda u: jacobian(u, eta, par), u0, period)
 
 
 def flip_multiplier(mu):

@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.integrate import solve_ivp
+from conftest import periodic_orbit_by_shooting
 from scipy.optimize import brentq
 
 from thetabif.auto import (
@@ -150,39 +150,10 @@ def jacobian(u, b, f):
                       A - z * z - E * (x * x + y * y) + f * x**3]])
 
 
-def flow(u, period, b, f):
-    """State and monodromy matrix after one period (variational equations)."""
-
-    def g(t, v):
-        m = v[3:].reshape(3, 3)
-        return np.concatenate([rhs(v[:3], b, f), (jacobian(v[:3], b, f) @ m).ravel()])
-
-    sol = solve_ivp(g, (0.0, period), np.concatenate([u, np.eye(3).ravel()]),
-                    method="DOP853", rtol=1e-11, atol=1e-12)
-    assert sol.success
-    return sol.y[:3, -1], sol.y[3:, -1].reshape(3, 3)
-
-
 def shoot(u0, period, b, f):
-    """Periodic orbit by Newton: u(T) = u(0), phase condition f(u0) . (u - u0) = 0."""
-    u, T = np.array(u0, dtype=float), float(period)
-    f0 = rhs(u0, b, f)
-    for _ in range(12):
-        uT, m = flow(u, T, b, f)
-        res = np.concatenate([uT - u, [f0 @ (u - u0)]])
-        a = np.zeros((4, 4))
-        a[:3, :3] = m - np.eye(3)
-        a[:3, 3] = rhs(uT, b, f)
-        a[3, :3] = f0
-        step = np.linalg.solve(a, -res)
-        u, T = u + step[:3], T + step[3]
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    else:  # pragma: no cover
-        raise AssertionError("shooting did not converge")
-    uT, m = flow(u, T, b, f)
-    assert np.max(np.abs(uT - u)) < 1e-9
-    return u, T, np.linalg.eigvals(m)
+    """Periodic orbit, period and Floquet multipliers by Newton shooting (conftest)."""
+    return periodic_orbit_by_shooting(lambda u: rhs(u, b, f),
+                                      lambda u: jacobian(u, b, f), u0, period)
 
 
 def torus_pair(mu):
