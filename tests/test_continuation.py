@@ -777,6 +777,9 @@ def test_step_limit_is_reported_not_silent():
     assert msg.startswith("step_limit") and f"eta={up.data['eta'][-1]:.6g}" in msg
     assert len(up) == 300 and up.data["type"][-1] == "EP" and -10 < up.data["eta"][-1] < 5
     assert down.data["type"][-1] == "UZ" and down.data["eta"][-1] == pytest.approx(-10.0)
+    for bad in (0, 1, -5, 2.5, True):
+        with pytest.raises(ValueError, match=f"max_points must be an integer >= 2, got {bad!r}"):
+            cont.equilibria("eta", -10.0, 5.0, max_points=bad)
 
 
 def test_polish_leaving_the_domain_falls_back_to_auto(monkeypatch):

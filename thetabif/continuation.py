@@ -416,6 +416,9 @@ class Continuation:
         that it cannot pass for a complete branch) or, on cycle branches, a period
         above ``period_limit`` (a homoclinic orbit is near: nothing to restart for).
         """
+        if (isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer))
+                or max_points < 2):
+            raise ValueError(f"max_points must be an integer >= 2, got {max_points!r}")
         cyc = period_limit is not None
         constants = {**constants, "NMX": min(int(constants["NMX"]), max_points)}
         direction = _Direction([self._run(constants, restart, allow_mx)])
