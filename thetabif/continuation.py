@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from thetabif.branch_scan import scan_branch
 from thetabif.models import ThetaModel
 
 #: Largest accepted |AUTO - polished| in any coordinate before a warning is issued.
@@ -661,9 +662,73 @@ class Continuation:
                     specials.append(sp)
         if not any(len(b) > 1 for b in branches):
             raise ContinuationFailed(f"the {kind} branch never left its start point")
+        if kind != "cycles":
+            results = [r for run, _ in runs
+                       for r in (run.results if isinstance(run, _Direction) else [run])]
+            specials, messages = self._with_scanned_points(kind, free, branches, results,
+                                                           specials, messages)
         return ContinuationResult(kind, self.model.name, free, dict(self.params),
                                   tuple(branches), _labelled(specials, free),
                                   tuple(messages))
+
+    def _with_scanned_points(self, kind: str, free: tuple[str, ...],
+                             branches: Sequence[Branch], results: Sequence[Any],
+                             specials: list[SpecialPoint], messages: list[str]
+                             ) -> tuple[list[SpecialPoint], list[str]]:
+        """Add the special points AUTO's test functions stepped over.
+
+        Each branch is scanned (:func:`thetabif.branch_scan.scan_branch`); a point found
+        there becomes a :class:`SpecialPoint` with ``extra["detected_by"]``, unless it
+        coincides with one AUTO labelled. Where AUTO printed ``Possible special point``
+        in its bracket, that estimate is kept as ``auto_params`` (with the distance to
+        the polished point) and, once every such note is accounted for, AUTO's raw note
+        is replaced by a message per point.
+        """
+        names = self.model.state_names
+        notes = _possible_points(results)
+        locs = [np.array([pt.parameters[k] for k in free] + [pt.state[n] for n in names])
+                for pt in notes]
+        resolved: set[int] = set()
+        added: list[SpecialPoint] = []
+        for b in branches:
+            cols = np.array([b.data[k] for k in (*free, *names)], dtype=float)
+            for sc in scan_branch(self.model, self.params, kind, free, cols, b.data["type"],
+                                  locs):
+                i, j = sc.bracket
+                at = np.concatenate([[sc.params[k] for k in free], sc.state])
+                k = min(range(i, j + 1), key=lambda m: float(np.max(np.abs(cols[:, m] - at))))
+                extra: dict[str, Any] = {
+                    "detected_by": sc.detected_by, "residual": sc.residual,
+                    "bracket": {f: [float(cols[m, i]), float(cols[m, j])]
+                                for m, f in enumerate(free)},
+                    "eigenvalues": [[float(e.real), float(e.imag)] for e in sc.eigenvalues]}
+                if sc.frequency is not None:
+                    extra["frequency"] = sc.frequency
+                auto_params = {f: float(cols[m, k]) for m, f in enumerate(free)}
+                diff = None
+                if sc.note is not None:
+                    auto_params = {f: float(locs[sc.note][m]) for m, f in enumerate(free)}
+                    diff = float(np.max(np.abs(locs[sc.note] - at)))
+                    extra["auto_note"] = "AUTO: 'Possible special point' (not located)"
+                    resolved.add(sc.note)
+                r, az = self._outputs(sc.state, sc.params)
+                sp_ = SpecialPoint(
+                    type=sc.type, label="", params=dict(sc.params),
+                    state=dict(zip(names, map(float, sc.state), strict=True)), r=r,
+                    abs_z=az, stable=bool(b.data["stable"][k]), kind=kind, free=free,
+                    auto_params=auto_params, polish_difference=diff, l1=sc.l1, extra=extra)
+                if not any(_same_point(sp_, o) for o in [*specials, *added]):
+                    added.append(sp_)
+        if not added:
+            return specials, messages
+        if notes and len(resolved) == len(notes):
+            messages = [m for m in messages if "Possible special point" not in m]
+        messages = [*messages, *(
+            f"{p.type} at " + ", ".join(f"{k} = {p.params[k]:.10g}" for k in free)
+            + f": not labelled by AUTO, found by the branch scan ({p.extra['detected_by']})"
+            + (" where AUTO noted a 'Possible special point'" if "auto_note" in p.extra
+               else "") for p in added)]
+        return [*specials, *added], messages
 
     # -------------------------------------------------------------- public API
     def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
@@ -860,19 +925,10 @@ class Continuation:
         0.9's own GH test function misses some of them (e.g. on the conductance-based
         model's Hopf curve in (eta, v_s)).
         """
-        import re
-
         from thetabif.polish import PolishError, first_lyapunov_coefficient, polish
 
         names = self.model.state_names
-        # AUTO's "NOTE:Possible special point" (a test function changed sign, but its
-        # location did not converge): its estimate, recorded next to the polished point
-        notes = []
-        for result in results:
-            flagged = {(int(m.group(1)), int(m.group(2))) for m in re.finditer(
-                r"^\s*(\d+)\s+(\d+)\s+NOTE:Possible special point", result.fort9, re.M)}
-            notes += [pt for b in result.branches for pt in b.points
-                      if (abs(pt.branch), abs(pt.index)) in flagged]
+        notes = _possible_points(results)
         found: list[SpecialPoint] = []
         for b in res.branches:
             d, n = b.data, len(b)
@@ -1554,6 +1610,23 @@ def _interpolated_crossing(cont: Continuation, kind: str, free: str, pa: Any, pb
         extra={**info, "located_by": "linear interpolation of |mu| - 1",
                "test_bracket": [float(fa), float(fb)], "multipliers_bracket": mult,
                "state_measure": "max (interpolated)"})
+
+
+def _possible_points(results: Sequence[Any]) -> list[Any]:
+    """AUTO's points flagged ``NOTE:Possible special point`` in ``fort.9``.
+
+    A test function changed sign there, but AUTO's secant iteration did not locate the
+    point: the flagged point is its estimate, recorded next to the polished point.
+    """
+    import re
+
+    notes = []
+    for result in results:
+        flagged = {(int(m.group(1)), int(m.group(2))) for m in re.finditer(
+            r"^\s*(\d+)\s+(\d+)\s+NOTE:Possible special point", result.fort9, re.M)}
+        notes += [pt for b in result.branches for pt in b.points
+                  if (abs(pt.branch), abs(pt.index)) in flagged]
+    return notes
 
 
 def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:

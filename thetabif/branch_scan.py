@@ -1,0 +1,364 @@
+"""Special points that AUTO's test functions stepped over, found from the branch itself.
+
+AUTO-07p locates folds, Hopf and codimension-two points by sign changes of its test
+functions between consecutive steps; when a step is large it can step over one (and
+at best prints ``NOTE:Possible special point``). This module owns the independent
+scan of a computed branch that catches those points:
+
+============  ==========================================================  ====
+branch        what changes between stored points                          type
+============  ==========================================================  ====
+equilibria    the free parameter turns (its increments change sign)       LP
+equilibria    a real eigenvalue passes 0 (det Df changes sign) at a turn  LP
+equilibria    the same, the parameter not turning                         BP
+equilibria    a complex pair crosses the imaginary axis                   HB
+fold curve    a second real eigenvalue passes 0                           BT
+fold curve    a complex pair crosses the imaginary axis (>= 3 states)     ZH
+fold curve    the curve reverses in the parameter plane (a cusp there)    CP
+Hopf curve    a real eigenvalue passes 0 (>= 3 states)                    ZH
+============  ==========================================================  ====
+
+(BT ends and GH points of Hopf curves are found elsewhere: by the continuation's
+Hopf-stretch and first-Lyapunov-coefficient scans.) Every bracket with no point of
+that type labelled by AUTO inside it is polished by Newton on the point's defining
+system (:func:`thetabif.polish.polish`; ZH, which has no system there, by a secant
+iteration on the trace over polished folds, :func:`zero_hopf`) and accepted only if
+the polished point lies in the bracket (:func:`_inside`) and is of the detected kind.
+The result is plain data (:class:`ScannedPoint`); turning it into the continuation's
+records is the caller's business.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from thetabif.models import ThetaModel
+from thetabif.polish import PolishedPoint, PolishError, polish
+
+#: How each type is detected (recorded as the point's ``detected_by``).
+DETECTED_BY = {
+    "LP": "turning point of the free parameter / real eigenvalue through 0 (thetabif)",
+    "BP": "real eigenvalue through 0 without a turning point (thetabif)",
+    "HB": "complex pair through the imaginary axis (thetabif)",
+    "BT": "second real eigenvalue through 0 along the fold curve (thetabif)",
+    "CP": "fold curve reverses in the parameter plane (thetabif)",
+    "ZH": "zero and imaginary-axis eigenvalues along the curve (thetabif)",
+}
+#: A polished point must have an eigenvalue (pair) with |Re| below this (relative to
+#: max(1, |lambda|)) and, for HB/ZH, a frequency above it: the Newton systems are
+#: solved to ~1e-13, so 1e-7 separates a genuine critical eigenvalue from a neutral
+#: saddle (a real pair +-mu solves the Hurwitz condition too) with a wide margin.
+_CRITICAL = 1e-7
+
+
+@dataclass(frozen=True)
+class ScannedPoint:
+    """A special point found by the scan and polished by Newton.
+
+    Attributes
+    ----------
+    type : str
+        ``LP``, ``BP``, ``HB``, ``BT``, ``CP`` or ``ZH``.
+    bracket : tuple of int
+        First and last index of the stretch of the branch that holds it.
+    state : ndarray
+        The polished equilibrium.
+    params : dict
+        All parameters (the free ones polished).
+    residual : float
+        Max-norm of the defining system at the point.
+    eigenvalues : ndarray
+        Eigenvalues of the Jacobian there.
+    l1 : float or None
+        First Lyapunov coefficient (HB).
+    note : int or None
+        Index into the ``notes`` passed to :func:`scan_branch` of AUTO's
+        ``Possible special point`` nearest the point inside its bracket, if any.
+    """
+
+    type: str
+    bracket: tuple[int, int]
+    state: np.ndarray
+    params: dict
+    residual: float
+    eigenvalues: np.ndarray
+    l1: float | None = None
+    note: int | None = None
+
+    @property
+    def detected_by(self) -> str:
+        return DETECTED_BY[self.type]
+
+    @property
+    def frequency(self) -> float | None:
+        """The critical pair's imaginary part (HB, ZH)."""
+        if self.type not in ("HB", "ZH"):
+            return None
+        return float(np.max(np.abs(self.eigenvalues.imag)))
+
+
+def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
+                free: Sequence[str], states: np.ndarray, types: Sequence[str],
+                notes: Sequence[np.ndarray] = ()) -> list[ScannedPoint]:
+    """Special points along one branch that AUTO did not label.
+
+    Parameters
+    ----------
+    model : ThetaModel
+    params : mapping
+        The run's parameters (the free ones are taken from the branch).
+    kind : {"equilibria", "fold", "hopf"}
+        What the branch is: equilibria in ``free[0]``, or a fold / Hopf curve in
+        ``free``.
+    free : sequence of str
+        The free parameters.
+    states : ndarray, shape (len(free) + ndim, npoints)
+        The branch's columns: free parameters, then the model's states.
+    types : sequence of str
+        AUTO's point type per point (``""`` where none).
+    notes : sequence of ndarray
+        Locations (free parameters, states) of AUTO's ``Possible special point``
+        notes; a scanned point takes the index of the nearest one in its bracket.
+
+    Returns
+    -------
+    list of ScannedPoint
+        In branch order; at most one per bracket.
+    """
+    free = tuple(free)
+    cols = np.asarray(states, dtype=float)
+    npts = cols.shape[1]
+    if npts < 2 or kind not in ("equilibria", "fold", "hopf"):
+        return []
+    nfree = len(free)
+    names = model.parameter_names
+    pv = [cols[free.index(k)] if k in free else float(params[k]) for k in names]
+    eig = np.linalg.eigvals(model.numeric.jacobians(cols[nfree:], pv))
+    if kind == "equilibria":
+        candidates = _equilibrium_brackets(cols[0], eig)
+    elif kind == "fold":
+        candidates = _fold_curve_brackets(cols[:nfree], eig)
+    else:
+        candidates = _hopf_curve_brackets(eig)
+    found: list[ScannedPoint] = []
+    for ptype, (i, j) in candidates:
+        if ptype in types[i:j + 1]:
+            continue  # AUTO labelled it
+        pt = _polished(model, params, ptype, free, cols, eig, (i, j))
+        if pt is None:
+            continue
+        where = np.concatenate([[pt.params[k] for k in free], pt.state])
+        near = [k for k, loc in enumerate(notes) if _inside(np.asarray(loc, float), cols, i, j)]
+        note = (min(near, key=lambda k: float(np.max(np.abs(np.asarray(notes[k]) - where))))
+                if near else None)
+        if not any(o.type == pt.type and _close(o, pt) for o in found):
+            found.append(ScannedPoint(ptype, (i, j), pt.state, pt.params, pt.residual,
+                                      pt.eigenvalues, pt.l1, note))
+    return sorted(found, key=lambda p: p.bracket)
+
+
+# ------------------------------------------------------------------ detection
+def _sign_changes(f: np.ndarray) -> list[int]:
+    """i where ``f[i]`` and ``f[i + 1]`` are finite, nonzero and of opposite sign."""
+    s = np.sign(f)
+    return [int(i) for i in np.flatnonzero((s[:-1] * s[1:]) < 0)]
+
+
+def _pair_sums(eig: np.ndarray) -> np.ndarray:
+    """Real part of prod_{a<b} (l_a + l_b) per point: the Hopf test function.
+
+    It changes sign where a complex pair crosses the imaginary axis (and where a real
+    pair passes through +-mu, a neutral saddle: polishing tells them apart).
+    """
+    n = eig.shape[1]
+    out = np.ones(len(eig), dtype=complex)
+    for a in range(n):
+        for b in range(a + 1, n):
+            out = out * (eig[:, a] + eig[:, b])
+    return out.real
+
+
+def _equilibrium_brackets(x: np.ndarray, eig: np.ndarray) -> list[tuple[str, tuple[int, int]]]:
+    """Candidate LP/BP/HB brackets along an equilibrium branch in the parameter ``x``.
+
+    A turning point of ``x`` at point k (its increments change sign there) lies
+    between points k - 1 and k + 1. A sign change of det Df between i and i + 1 is a
+    real eigenvalue through 0: the LP of an overlapping turning bracket (merged with
+    it), else a BP. A sign change of the Hopf test function, or a change in the number
+    of eigenvalues with positive real part that det does not account for, is an HB
+    candidate.
+    """
+    dx = np.diff(x)
+    turns = [(k, k + 2) for k in _sign_changes(dx)]
+    det = np.prod(eig, axis=1).real
+    unstable = np.sum(eig.real > 0, axis=1)
+    out: list[tuple[str, tuple[int, int]]] = []
+    lp = [list(t) for t in turns]
+    for i in _sign_changes(det):
+        hit = [t for t in lp if t[0] <= i + 1 and i <= t[1]]
+        if hit:
+            hit[0][0], hit[0][1] = min(hit[0][0], i), max(hit[0][1], i + 1)
+        else:
+            out.append(("BP", (i, i + 1)))
+    out += [("LP", (a, b)) for a, b in lp]
+    hb = set(_sign_changes(_pair_sums(eig)))
+    det_change = set(_sign_changes(det))
+    hb |= {int(i) for i in np.flatnonzero(np.diff(unstable) != 0) if i not in det_change}
+    out += [("HB", (i, i + 1)) for i in sorted(hb)]
+    return out
+
+
+def _without_zero(eig: np.ndarray) -> np.ndarray:
+    """Eigenvalues with the one nearest 0 (the fold's) removed, per point."""
+    k = np.argmin(np.abs(eig), axis=1)
+    keep = np.ones(eig.shape, dtype=bool)
+    keep[np.arange(len(eig)), k] = False
+    return eig[keep].reshape(len(eig), eig.shape[1] - 1)
+
+
+def _fold_curve_brackets(p: np.ndarray, eig: np.ndarray
+                         ) -> list[tuple[str, tuple[int, int]]]:
+    """Candidate BT/ZH/CP brackets along a fold curve with parameter columns ``p``.
+
+    BT: the product of the eigenvalues other than the fold's zero one changes sign (a
+    second real eigenvalue through 0; this product is the characteristic polynomial's
+    coefficient ``a_(n-1)`` on the curve, so the choice of the zero one does not
+    matter). ZH: their Hopf test function changes sign. CP: consecutive parameter
+    increments point in opposite directions at point k (the fold curve, smooth in
+    (state, parameters), has a cusp in the parameter plane where the fold's quadratic
+    coefficient vanishes), bracket k - 1 to k + 1.
+    """
+    rest = _without_zero(eig)
+    out: list[tuple[str, tuple[int, int]]] = [
+        ("BT", (i, i + 1)) for i in _sign_changes(np.prod(rest, axis=1).real)]
+    if rest.shape[1] >= 2:
+        out += [("ZH", (i, i + 1)) for i in _sign_changes(_pair_sums(rest))]
+    dp = np.diff(p, axis=1)
+    dots = np.sum(dp[:, :-1] * dp[:, 1:], axis=0)
+    out += [("CP", (int(k), int(k) + 2)) for k in np.flatnonzero(dots < 0)]
+    return out
+
+
+def _hopf_curve_brackets(eig: np.ndarray) -> list[tuple[str, tuple[int, int]]]:
+    """Candidate ZH brackets along a Hopf curve: det Df changes sign (>= 3 states)."""
+    if eig.shape[1] < 3:
+        return []  # det = omega^2 > 0 on the Hopf stretches of a planar model
+    return [("ZH", (i, i + 1)) for i in _sign_changes(np.prod(eig, axis=1).real)]
+
+
+# ------------------------------------------------------------------ polishing
+def _polished(model: ThetaModel, params: Mapping[str, float], ptype: str,
+              free: tuple[str, ...], cols: np.ndarray, eig: np.ndarray,
+              bracket: tuple[int, int]) -> PolishedPoint | None:
+    """Newton from each end of the bracket (nearest to critical first); None if none
+    converges to a point of the right kind inside the bracket."""
+    i, j = bracket
+    nfree = len(free)
+    kind = {"BP": "LP"}.get(ptype, ptype)  # a BP solves the fold system f = 0, det = 0
+    pfree = free[:1] if ptype in ("LP", "BP", "HB") else free
+    crit = np.min(np.abs(eig.real), axis=1)
+    for k in sorted(range(i, j + 1), key=lambda k: crit[k]):
+        guess = {**params, **{f: float(cols[m, k]) for m, f in enumerate(free)}}
+        try:
+            if kind == "ZH":
+                pt = zero_hopf(model, free, cols[nfree:, k], guess)
+            else:
+                pt = polish(model, kind, pfree, cols[nfree:, k], guess)
+        except (PolishError, ValueError, np.linalg.LinAlgError):
+            continue
+        where = np.concatenate([[pt.params[f] for f in free], pt.state])
+        if _inside(where, cols, i, j) and _is_kind(ptype, pt.eigenvalues):
+            return pt
+    return None
+
+
+def _inside(where: np.ndarray, cols: np.ndarray, i: int, j: int) -> bool:
+    """Whether a point lies in the box of branch points i..j, widened by its width.
+
+    The point lies on the arc between points i and j. Coordinates that vary
+    monotonically there stay in the box; one that turns (the free parameter at a
+    fold, both parameters at a cusp) overshoots the sampled extreme by at most
+    about a quarter of its variation over the bracket (quadratic turning of the
+    arc: with the turn between the middle points, the overshoot is ``a h^2 / 4``
+    against a variation of ``2 a h^2``). A full width each side covers that with a
+    margin, yet rejects a Newton solution that converged on a neighbouring special
+    point more than a bracket away. 1e-9 absolute: the polished point's accuracy.
+    """
+    box = cols[:, i:j + 1]
+    lo, hi = box.min(axis=1), box.max(axis=1)
+    slack = (hi - lo) + 1e-9 * (1 + np.abs(hi) + np.abs(lo))
+    return bool(np.all((where >= lo - slack) & (where <= hi + slack)))
+
+
+def _is_kind(ptype: str, eig: np.ndarray) -> bool:
+    """Whether the polished point's spectrum is that of a ``ptype`` point."""
+    scale = np.maximum(1.0, np.abs(eig))
+    on_axis = np.abs(eig.real) <= _CRITICAL * scale
+    zero = on_axis & (np.abs(eig.imag) <= _CRITICAL * scale)
+    pair = on_axis & (np.abs(eig.imag) > _CRITICAL * scale)
+    if ptype in ("LP", "BP", "CP"):
+        return bool(np.sum(zero) >= 1)
+    if ptype == "BT":
+        return bool(np.sum(zero) >= 2)
+    if ptype == "HB":
+        return bool(np.sum(pair) >= 2)
+    if ptype == "ZH":
+        return bool(np.sum(zero) >= 1 and np.sum(pair) >= 2)
+    raise ValueError(f"unknown special point type {ptype!r}")
+
+
+def _close(a: PolishedPoint | ScannedPoint, b: PolishedPoint | ScannedPoint) -> bool:
+    return bool(np.max(np.abs(a.state - b.state)) < 1e-8
+                and all(abs(a.params[k] - b.params[k]) < 1e-8 for k in a.params))
+
+
+def zero_hopf(model: ThetaModel, free: Sequence[str], state: Sequence[float],
+              params: Mapping[str, float], *, tol: float = 1e-12, max_iter: int = 30
+              ) -> PolishedPoint:
+    """A zero-Hopf point: f = 0, det Df = 0 and tr Df = 0 (3 states), by secants.
+
+    At a fold the eigenvalue 0 leaves ``tr Df`` equal to the sum of the others, which
+    is 0 at a ZH point (0, +-i omega). The fold is polished by Newton in ``free[0]``
+    at fixed ``free[1]`` (:func:`thetabif.polish.polish`, ``LP``); the secant method
+    on ``free[1]`` then zeroes the trace of the polished folds.
+
+    Raises
+    ------
+    PolishError
+        A fold polish failed, or the secant iteration did not converge.
+    """
+    free = tuple(free)
+    if len(free) != 2:
+        raise ValueError(f"ZH needs 2 free parameters, got {list(free)}")
+    num = model.numeric
+    names = model.parameter_names
+
+    def fold(p2: float, seed: PolishedPoint | None) -> tuple[PolishedPoint, float]:
+        st = seed.state if seed is not None else np.asarray(state, dtype=float)
+        guess = {**(seed.params if seed is not None else params), free[1]: p2}
+        pt = polish(model, "LP", free[:1], st, guess)
+        return pt, float(np.trace(num.jacobian(pt.state, [pt.params[k] for k in names])))
+
+    p_a = float(params[free[1]])
+    a, ta = fold(p_a, None)
+    p_b = p_a + 1e-4 * max(1.0, abs(p_a))
+    b, tb = fold(p_b, a)
+    for it in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
+        if tb == ta:
+            raise PolishError("ZH: the trace does not change along the fold curve")
+        p_c = p_b - tb * (p_b - p_a) / (tb - ta)
+        c, tc = fold(p_c, b)
+        p_a, a, ta, p_b, b, tb = p_b, b, tb, p_c, c, tc
+        if abs(p_b - p_a) <= tol * max(1.0, abs(p_b)):
+            break
+    else:
+        raise PolishError(f"ZH: secant iteration did not converge in {max_iter} steps")
+    scale = max(1.0, float(np.max(np.abs(b.eigenvalues))))
+    res = max(b.residual, abs(tb) / scale)
+    if not res <= 1e-9 or not math.isfinite(res):
+        raise PolishError(f"ZH: the trace is only {abs(tb):.3g} at the end")
+    return PolishedPoint("ZH", b.state, b.params, res, it, b.eigenvalues)
