@@ -1,0 +1,134 @@
+"""No missed special points, no invented ones (issue 16, item 2).
+
+AUTO's test functions can step over a fold or a Hopf point. Every turning point of the
+free parameter and every change of stability must still come out labelled and
+polished, and nothing else may. Checked against closed forms written here from the
+design brief, not from thetabif's code: at an equilibrium (tau = 1) ``W = a + i v``
+with ``a = pi r`` solves ``Delta + 2 a v = 0`` and ``eta + s - a^2 + v^2 = 0``, so
+``v = -Delta / (2 a)`` and ``eta(r) = a^2 - v^2 - s(r)`` with ``s = J p(z)``,
+``z = conj((1 - W) / (1 + W))`` and ``p = r`` (delta pulses) or ``H_n(z) / pi``. Folds
+are the critical points of ``eta(r)``; Hopf points are found by an independent scan of
+the (a, v) Jacobian (finite differences) along that curve.
+"""
+
+from __future__ import annotations
+
+import warnings
+from math import factorial
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from thetabif import Continuation, ThetaModel
+
+PI = np.pi
+
+
+def pulse(n: int | None, z: np.ndarray) -> np.ndarray:
+    """p(z): r for delta pulses, H_n(z) / pi from the series of design.md section 1."""
+    if n is None:
+        return (1 - np.abs(z) ** 2) / (PI * np.abs(1 + z) ** 2)
+    a_n = 2**n * factorial(n) ** 2 / factorial(2 * n)
+    coef = [sum(factorial(n) * (-1) ** j / (2**j * factorial(n - j) * factorial(m)
+                                               * factorial(j - m))
+                for j in range(n + 1) for m in range(j + 1) if j - 2 * m == q)
+            for q in range(n + 1)]
+    return a_n * (coef[0] + sum(c * 2 * (z**q).real for q, c in enumerate(coef) if q)) / PI
+
+
+def rv_field(n: int | None, J: float, Delta: float):
+    """(a, v) right-hand side (tau = 1) as a function of (a, v, eta)."""
+    def f(a, v, eta):
+        w = a + 1j * v
+        s = J * pulse(n, np.conj((1 - w) / (1 + w)))
+        return np.array([Delta + 2 * a * v, eta + s - a * a + v * v])
+    return f
+
+
+def eta_of_rate(r, J: float, Delta: float, n: int | None):
+    a = PI * np.asarray(r, dtype=float)
+    v = -Delta / (2 * a)
+    w = a + 1j * v
+    return a * a - v * v - J * pulse(n, np.conj((1 - w) / (1 + w)))
+
+
+_RATES = np.geomspace(1e-4, 30.0, 6000)
+
+
+def closed_form_folds(J: float, Delta: float, n: int | None) -> list[float]:
+    """eta at the critical points of eta(r), r in [1e-4, 30].
+
+    brentq on a central difference (step 1e-5 r) of eta(r): its error (~1e-9 at
+    worst, from rounding) moves r by ~1e-9 / eta'', and eta by the square of that.
+    """
+    def d(r):
+        return float(eta_of_rate(r * (1 + 1e-5), J, Delta, n)
+                     - eta_of_rate(r * (1 - 1e-5), J, Delta, n))
+    g = np.array([d(r) for r in _RATES])
+    out = [float(eta_of_rate(brentq(d, _RATES[i], _RATES[i + 1], xtol=1e-15, rtol=1e-15),
+                             J, Delta, n))
+           for i in np.flatnonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)]
+    return sorted(out)
+
+
+def rv_jacobian(r: float, J: float, Delta: float, n: int | None) -> np.ndarray:
+    """Jacobian of the (a, v) field at the equilibrium of rate r, central differences."""
+    a, h = PI * r, 1e-6
+    v, eta = -Delta / (2 * a), float(eta_of_rate(r, J, Delta, n))
+    f = rv_field(n, J, Delta)
+    cols = [(f(a + h * e[0], v + h * e[1], eta) - f(a - h * e[0], v - h * e[1], eta)) / (2 * h)
+            for e in ((1, 0), (0, 1))]
+    return np.array(cols).T
+
+
+def scanned_hopf_points(J: float, Delta: float, n: int | None) -> list[float]:
+    """eta where the trace of the (a, v) Jacobian changes sign with det > 0.
+
+    The central differences leave the trace wrong by ~1e-10 (rounding / h): the
+    root in r, hence eta, moves by ~1e-10 / |d tr / dr| * |d eta / dr| < 1e-8 here.
+    """
+    def tr(r):
+        return float(np.trace(rv_jacobian(r, J, Delta, n)))
+    rates = _RATES[::10]
+    t = np.array([tr(r) for r in rates])
+    out = []
+    for i in np.flatnonzero(np.sign(t[:-1]) * np.sign(t[1:]) < 0):
+        r = brentq(tr, rates[i], rates[i + 1], xtol=1e-15, rtol=1e-15)
+        if np.linalg.det(rv_jacobian(r, J, Delta, n)) > 0:
+            out.append(float(eta_of_rate(r, J, Delta, n)))
+    return sorted(out)
+
+
+def equilibria(n: int | None, J: float, Delta: float, lo: float, hi: float, eta0: float):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # AUTO-vs-Newton differences
+        cont = Continuation(ThetaModel(n=n), {"J": J, "Delta": Delta, "eta": eta0})
+        return cont.equilibria("eta", lo, hi)
+
+
+def labelled(res, ptype: str) -> list[float]:
+    return sorted(p.params["eta"] for p in res.special(ptype))
+
+
+# ----------------------------------------------------------------- the example
+def test_issue_example_both_folds():
+    """The issue's run: AUTO labels the fold at -1.795 and steps over the one at -10.134.
+
+    Fails on main, which reports LP1 only and passes AUTO's note on.
+    """
+    res = equilibria(None, 20.0, 0.3, -80.0, 20.0, -5.0)
+    expected = closed_form_folds(20.0, 0.3, None)
+    assert expected == pytest.approx([-10.1343395122, -1.7950521862], abs=1e-10)
+    # both polished by Newton (residual < 1e-9): the closed form to ~1e-12; 1e-8 is
+    # the issue's bar
+    assert labelled(res, "LP") == pytest.approx(expected, abs=1e-8)
+    lp = res.point("LP1")
+    assert lp.params["eta"] == pytest.approx(-10.1343395122, abs=1e-8)
+    assert "detected_by" in lp.extra and "auto_note" in lp.extra
+    # AUTO's own estimate (its 'Possible special point') is kept, and it was rough
+    assert lp.auto_params["eta"] != pytest.approx(lp.params["eta"], abs=1e-4)
+    assert lp.polish_difference > 1e-4
+    assert "NOTE: Possible special point" not in res.messages  # resolved, not passed on
+    assert any(m.startswith("LP at eta = -10.13433951") for m in res.messages)
+    assert "detected_by" not in res.point("LP2").extra  # AUTO's own, left as it was
