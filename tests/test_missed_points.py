@@ -21,6 +21,7 @@ import pytest
 from scipy.optimize import brentq
 
 from thetabif import Continuation, ThetaModel
+from thetabif.branch_scan import scan_branch
 
 PI = np.pi
 
@@ -63,9 +64,9 @@ def closed_form_folds(J: float, Delta: float, n: int | None) -> list[float]:
     worst, from rounding) moves r by ~1e-9 / eta'', and eta by the square of that.
     """
     def d(r):
-        return float(eta_of_rate(r * (1 + 1e-5), J, Delta, n)
-                     - eta_of_rate(r * (1 - 1e-5), J, Delta, n))
-    g = np.array([d(r) for r in _RATES])
+        return eta_of_rate(r * (1 + 1e-5), J, Delta, n) - eta_of_rate(r * (1 - 1e-5), J,
+                                                                      Delta, n)
+    g = d(_RATES)
     out = [float(eta_of_rate(brentq(d, _RATES[i], _RATES[i + 1], xtol=1e-15, rtol=1e-15),
                              J, Delta, n))
            for i in np.flatnonzero(np.sign(g[:-1]) * np.sign(g[1:]) < 0)]
@@ -132,3 +133,55 @@ def test_issue_example_both_folds():
     assert "NOTE: Possible special point" not in res.messages  # resolved, not passed on
     assert any(m.startswith("LP at eta = -10.13433951") for m in res.messages)
     assert "detected_by" not in res.point("LP2").extra  # AUTO's own, left as it was
+
+
+# ----------------------------------------------------------------- the sweep
+#: (n, J, Delta, points AUTO 0.9.2 steps over at the default steps). The missed ones
+#: are the upper folds, where the branch turns within one step of DSMAX = 0.02;
+#: (12, 2) has its folds 0.13 apart near the cusp, (5, 1) and (n=2, 15, 1) none.
+SWEEP = [
+    (None, 20.0, 0.3, 1), (None, 30.0, 0.1, 1), (None, 25.0, 0.05, 1),
+    (None, 15.0, 1.0, 0), (None, 40.0, 0.2, 0), (None, 12.0, 2.0, 0),
+    (None, 60.0, 0.5, 0), (None, 5.0, 1.0, 0),
+    (2, -20.0, 0.5, 0), (2, -40.0, 1.0, 1), (2, -35.0, 0.1, 1), (2, -60.0, 0.5, 1),
+    (2, -30.0, 2.0, 0), (2, 20.0, 0.3, 0), (2, 10.0, 0.2, 0), (2, 15.0, 1.0, 0),
+]
+
+
+@pytest.mark.parametrize(("n", "J", "Delta", "missed"), SWEEP)
+def test_sweep_exactly_the_folds_and_hopf_points(n, J, Delta, missed):
+    """Every critical point of eta(r) is an LP, every stability change of the scan an
+    HB, and there is nothing else. The range holds all of them with a margin of 10,
+    so the branch (eta -> -inf as r -> 0, +inf as r -> inf) runs through all."""
+    folds = closed_form_folds(J, Delta, n)
+    hopf = scanned_hopf_points(J, Delta, n)
+    lo, hi = min([*folds, *hopf, 0.0]) - 10, max([*folds, *hopf, 0.0]) + 10
+    res = equilibria(n, J, Delta, lo, hi, 0.5 * (lo + hi))
+    # polished LP: closed form to ~1e-12, the issue's bar 1e-8; HB: the independent
+    # scan's finite differences leave ~1e-8 (scanned_hopf_points), hence 1e-7
+    assert labelled(res, "LP") == pytest.approx(folds, abs=1e-8)
+    assert labelled(res, "HB") == pytest.approx(hopf, abs=1e-7)
+    assert {p.type for p in res.special_points} <= {"LP", "HB"}
+    assert sum("detected_by" in p.extra for p in res.special_points) == missed
+
+
+@pytest.mark.parametrize("stride", [8, 30])
+def test_scan_alone_on_a_coarse_unlabelled_branch(stride):
+    """The scan by itself: AUTO's labels removed and only every ``stride``-th point
+    kept (steps up to 0.6 in arclength, the HB 0.2 from the upper fold), the n = 2
+    branch at J = -40, Delta = 1 still yields exactly its two folds and its Hopf point.
+    """
+    n, J, Delta = 2, -40.0, 1.0
+    res = equilibria(n, J, Delta, -10.0, 30.0, 0.0)
+    model, params = ThetaModel(n=n), res.params
+    found = []
+    for b in res.branches:
+        cols = np.array([b.data[k] for k in ("eta", "x", "y")])[:, ::stride]
+        found += scan_branch(model, params, "equilibria", ("eta",), cols,
+                             [""] * cols.shape[1])
+    got = {t: sorted({round(p.params["eta"], 9) for p in found if p.type == t})
+           for t in ("LP", "HB", "BP")}
+    assert got["LP"] == pytest.approx(closed_form_folds(J, Delta, n), abs=1e-8)
+    assert got["HB"] == pytest.approx(scanned_hopf_points(J, Delta, n), abs=1e-7)
+    assert not got["BP"]
+    assert {p.type for p in found} == {"LP", "HB"}

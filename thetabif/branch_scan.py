@@ -155,7 +155,7 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
         near = [k for k, loc in enumerate(notes) if _inside(np.asarray(loc, float), cols, i, j)]
         note = (min(near, key=lambda k: float(np.max(np.abs(np.asarray(notes[k]) - where))))
                 if near else None)
-        if not any(o.type == pt.type and _close(o, pt) for o in found):
+        if not any(o.type == ptype and _close(o, pt) for o in found):
             found.append(ScannedPoint(ptype, (i, j), pt.state, pt.params, pt.residual,
                                       pt.eigenvalues, pt.l1, note))
     return sorted(found, key=lambda p: p.bracket)
