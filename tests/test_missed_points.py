@@ -185,3 +185,102 @@ def test_scan_alone_on_a_coarse_unlabelled_branch(stride):
     assert got["HB"] == pytest.approx(scanned_hopf_points(J, Delta, n), abs=1e-7)
     assert not got["BP"]
     assert {p.type for p in found} == {"LP", "HB"}
+
+
+# ------------------------------------------------------ two-parameter: fold curve
+def _fold_curve_parts(Delta: float, n: int):
+    """g(r) = a^2 - v^2 and h(r) = p(z(r)) with eta = g - J h on the equilibria, and
+    their first two derivatives by a five-point stencil (step 1e-3 r: truncation
+    ~1e-12, rounding ~1e-10 in the second derivative)."""
+    def h(r):
+        a = PI * r
+        w = a - 1j * Delta / (2 * a)
+        return pulse(n, np.conj((1 - w) / (1 + w)))
+
+    def g(r):
+        return PI**2 * r**2 - Delta**2 / (4 * PI**2 * r**2)
+
+    def derivs(f, r):
+        e = 1e-3 * r
+        v = [f(r + k * e) for k in (-2, -1, 0, 1, 2)]
+        d1 = (v[0] - 8 * v[1] + 8 * v[3] - v[4]) / (12 * e)
+        d2 = (-v[0] + 16 * v[1] - 30 * v[2] + 16 * v[3] - v[4]) / (12 * e * e)
+        return d1, d2
+
+    return g, h, derivs
+
+
+def independent_cusp_and_bt(Delta: float, n: int, r0: float,
+                            box: dict[str, tuple[float, float]]) -> tuple[list, list]:
+    """(eta, J) of the cusps and Bogdanov-Takens points on the fold curve through r0.
+
+    eta = g(r) - J h(r) is linear in J, so the fold at rate r has J = g'/h'; a cusp
+    also has d2 eta / dr2 = 0, i.e. g'' h' - g' h'' = 0; a BT point has the trace of
+    the (a, v) Jacobian (finite differences) zero at the fold. Both are roots in r
+    alone (brentq). The fold curve is r -> (eta, J); the stretch continued from the
+    fold at rate r0 is the r-interval around r0 on which (eta, J) stays in ``box``.
+    """
+    g, h, derivs = _fold_curve_parts(Delta, n)
+
+    def J_of(r):
+        return derivs(g, r)[0] / derivs(h, r)[0]
+
+    def point(r):
+        J = J_of(r)
+        return float(g(r) - J * h(r)), float(J)
+
+    def cusp(r):
+        (g1, g2), (h1, h2) = derivs(g, r), derivs(h, r)
+        return g2 * h1 - g1 * h2
+
+    def trace(r):
+        return float(np.trace(rv_jacobian(r, J_of(r), Delta, n)))
+
+    rates = np.geomspace(1e-3, 5.0, 800)
+    ins = np.array([all(box[k][0] < v < box[k][1] for k, v in zip(("eta", "J"), point(r),
+                                                                   strict=True))
+                    for r in rates])
+    k0 = int(np.argmin(np.abs(rates - r0)))
+    assert ins[k0]
+    out_ = np.flatnonzero(~ins)
+    below, above = out_[out_ < k0], out_[out_ > k0]
+    rates = rates[(below[-1] + 1 if len(below) else 0):(above[0] if len(above) else None)]
+    out = []
+    for f in (cusp, trace):
+        v = np.array([f(r) for r in rates])
+        out.append([point(brentq(f, rates[i], rates[i + 1], xtol=1e-15, rtol=1e-15))
+                    for i in np.flatnonzero(np.sign(v[:-1]) * np.sign(v[1:]) < 0)])
+    return out[0], out[1]
+
+
+def test_fold_curve_cusp_and_bogdanov_takens_n2():
+    """n = 2, Delta = 1: the fold curve's CP and BT against the independent roots, once
+    as reported by curve() and once found by the scan alone on the coarse curve with
+    AUTO's labels removed (and nothing else found there)."""
+    n, Delta = 2, 1.0
+    box = {"eta": (-20.0, 60.0), "J": (-80.0, 20.0)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cont = Continuation(ThetaModel(n=n), {"J": -40.0, "Delta": Delta, "eta": 0.0})
+        lp = cont.equilibria("eta", -10.0, 30.0).special("LP")[0]
+        fold = cont.curve(lp, ("eta", "J"), box)
+    cusps, bts = independent_cusp_and_bt(Delta, n, lp.r, box)
+    assert len(cusps) == 1 and len(bts) == 1  # the test is not empty
+    # the independent roots: finite differences leave ~1e-9 (see above), hence 1e-7
+    for ptype, expected in (("CP", cusps), ("BT", bts)):
+        got = sorted((p.params["eta"], p.params["J"]) for p in fold.special(ptype))
+        assert np.asarray(got) == pytest.approx(np.asarray(expected), abs=1e-7), ptype
+    assert {p.type for p in fold.special_points} == {"CP", "BT"}
+    model = ThetaModel(n=n)
+    for stride in (10, 40):
+        found = []
+        for b in fold.branches:
+            cols = np.array([b.data[k] for k in ("eta", "J", "x", "y")])[:, ::stride]
+            found += scan_branch(model, fold.params, "fold", ("eta", "J"), cols,
+                                 [""] * cols.shape[1])
+        for ptype, expected in (("CP", cusps), ("BT", bts)):
+            got = sorted({(round(p.params["eta"], 9), round(p.params["J"], 9))
+                          for p in found if p.type == ptype})
+            assert np.asarray(got) == pytest.approx(np.asarray(expected), abs=1e-7), \
+                (ptype, stride)
+        assert {p.type for p in found} == {"CP", "BT"}
