@@ -14,11 +14,13 @@ the (a, v) Jacobian (finite differences) along that curve.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from math import factorial
 
 import numpy as np
 import pytest
 from scipy.optimize import brentq
+from test_polish import cusp
 
 from thetabif import Continuation, ThetaModel
 from thetabif.branch_scan import scan_branch
@@ -133,6 +135,33 @@ def test_issue_example_both_folds():
     assert "NOTE: Possible special point" not in res.messages  # resolved, not passed on
     assert any(m.startswith("LP at eta = -10.13433951") for m in res.messages)
     assert "detected_by" not in res.point("LP2").extra  # AUTO's own, left as it was
+
+
+def test_found_points_start_curves_like_auto_labelled_ones():
+    """A fold found by the scan starts a fold curve (its cusp: the closed form), and an
+    HB given the same kind of restart starts the same Hopf curve as AUTO's own HB."""
+    cont = Continuation(ThetaModel(), {"J": 20.0, "Delta": 0.3, "eta": -5.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lp = cont.equilibria("eta", -80.0, 20.0).point("LP1")
+        assert "detected_by" in lp.extra
+        fold = cont.curve(lp, ("eta", "J"), {"eta": (-40.0, 20.0), "J": (-10.0, 40.0)})
+    (cp,) = fold.special("CP")
+    _, J_c, eta_c = cusp(0.3)
+    # polished CP against the closed form: Newton leaves ~1e-12; 1e-9 as elsewhere
+    assert (cp.params["eta"], cp.params["J"]) == pytest.approx((eta_c, J_c), abs=1e-9)
+    n2 = Continuation(ThetaModel(n=2), {"J": -40.0, "Delta": 1.0, "eta": 0.0})
+    hb = n2.equilibria("eta", -10.0, 30.0).point("HB1")
+    assert "detected_by" not in hb.extra
+    state = np.array(list(hb.state.values()))
+    ours = replace(hb, _restart=n2._point_restart("HB", state, hb.params, "eta",
+                                                   hb.extra["frequency"]))
+    box = {"eta": (-20.0, 60.0), "J": (-80.0, 20.0)}
+    (bt_auto,), (bt_ours,) = (n2.curve(p, ("eta", "J"), box).special("BT")
+                              for p in (hb, ours))
+    # the same polished BT from both starts (Newton: ~1e-12)
+    assert bt_ours.params["eta"] == pytest.approx(bt_auto.params["eta"], abs=1e-9)
+    assert bt_ours.params["J"] == pytest.approx(bt_auto.params["J"], abs=1e-9)
 
 
 # ----------------------------------------------------------------- the sweep

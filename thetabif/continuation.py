@@ -712,11 +712,15 @@ class Continuation:
                     extra["auto_note"] = "AUTO: 'Possible special point' (not located)"
                     resolved.add(sc.note)
                 r, az = self._outputs(sc.state, sc.params)
+                restart = (self._point_restart(sc.type, sc.state, sc.params, free[0],
+                                               sc.frequency)
+                           if kind == "equilibria" and sc.type in ("LP", "HB") else None)
                 sp_ = SpecialPoint(
                     type=sc.type, label="", params=dict(sc.params),
                     state=dict(zip(names, map(float, sc.state), strict=True)), r=r,
                     abs_z=az, stable=bool(b.data["stable"][k]), kind=kind, free=free,
-                    auto_params=auto_params, polish_difference=diff, l1=sc.l1, extra=extra)
+                    auto_params=auto_params, polish_difference=diff, l1=sc.l1, extra=extra,
+                    _restart=restart)
                 if not any(_same_point(sp_, o) for o in [*specials, *added]):
                     added.append(sp_)
         if not added:
@@ -729,6 +733,22 @@ class Continuation:
             + (" where AUTO noted a 'Possible special point'" if "auto_note" in p.extra
                else "") for p in added)]
         return [*specials, *added], messages
+
+    def _point_restart(self, ptype: str, state: np.ndarray, params: Mapping[str, float],
+                       free: str, frequency: float | None = None) -> tuple[str, int, int]:
+        """``_restart`` of an LP or HB that AUTO did not label: a ``fort.8`` holding it
+        as AUTO's own (type 2 or 3, label 1), so that :meth:`curve` and :meth:`cycles`
+        start from it alike. An HB carries its period ``2 pi / frequency`` in PAR(11),
+        from which AUTO's Hopf and cycle starts take omega; the tangent is left zero
+        (AUTO computes its own when it switches to two parameters or to cycles)."""
+        itp = {"LP": 2, "HB": 3}[ptype]
+        pv = np.zeros(PERIOD_PAR)
+        pv[:len(self.model.parameter_names)] = self.model.numeric.parameter_vector(params)
+        if ptype == "HB":
+            pv[PERIOD_PAR - 1] = 2 * math.pi / float(frequency)
+        k = self.model.parameter_names.index(free)
+        text = restart_text(state, pv, k + 1, 0.0, np.zeros(len(state)), itp=itp)
+        return text, 1, itp
 
     # -------------------------------------------------------------- public API
     def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
@@ -1103,7 +1123,7 @@ def _fmt(value: float) -> str:
 
 
 def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot: float,
-                 udot: Sequence[float], npar: int = 36) -> str:
+                 udot: Sequence[float], npar: int = 36, *, itp: int = 9) -> str:
     """An AUTO-07p solution file (``fort.3``) holding one equilibrium, label 1.
 
     Parameters
@@ -1118,10 +1138,13 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
         Direction vector (parameter and state components), unit Euclidean norm.
     npar : int
         ``NPAR`` of the constants.
+    itp : int
+        AUTO's point type: 9 (EP), or 2 (LP) / 3 (HB) for a fold or Hopf point that
+        ``ISW=2`` or ``IPS=2`` runs start from (an HB needs its period in PAR(11)).
 
     Notes
     -----
-    The header has AUTO 0.9's 16 integers: IBR, NTOT, ITP (9: EP), LAB, NFPR, ISW,
+    The header has AUTO 0.9's 16 integers: IBR, NTOT, ITP, LAB, NFPR, ISW,
     NTPL, NAR, NROWPR, NTST, NCOL, NPAR, NPARI, NDIM, IPS, IPRIV. Values are written with
     17 significant digits (AUTO's own ``fort.8`` keeps 11).
     """
@@ -1132,7 +1155,7 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
     rows = ["  " + _fmt(0.0) + "".join(_fmt(v) for v in u), f"    {icp}",
             "  " + _fmt(rldot), "  " + "".join(_fmt(v) for v in udot)]
     rows += ["  " + "".join(_fmt(v) for v in par[i:i + 7]) for i in range(0, npar, 7)]
-    head = (f"{1:6d}{1:6d}{9:6d}{1:6d}{1:6d}{1:6d}{1:8d}{ndim + 1:6d}{len(rows):8d}"
+    head = (f"{1:6d}{1:6d}{itp:6d}{1:6d}{1:6d}{1:6d}{1:8d}{ndim + 1:6d}{len(rows):8d}"
             f"{1:5d}{0:5d}{npar:5d}{0:5d}{ndim:5d}{1:5d}{0:5d}")
     return head + "\n" + "\n".join(rows) + "\n"
 
