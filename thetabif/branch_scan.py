@@ -41,12 +41,12 @@ from thetabif.polish import PolishedPoint, PolishError, polish
 
 #: How each type is detected (recorded as the point's ``detected_by``).
 DETECTED_BY = {
-    "LP": "turning point of the free parameter / real eigenvalue through 0 (thetabif)",
+    "LP": "turning point of the free parameter (thetabif)",
     "BP": "real eigenvalue through 0 without a turning point (thetabif)",
     "HB": "complex pair through the imaginary axis (thetabif)",
-    "BT": "second real eigenvalue through 0 along the fold curve (thetabif)",
-    "CP": "fold curve reverses in the parameter plane (thetabif)",
-    "ZH": "zero and imaginary-axis eigenvalues along the curve (thetabif)",
+    "BT": "second real eigenvalue through 0 on the fold curve (thetabif)",
+    "CP": "fold curve reversing in the parameter plane (thetabif)",
+    "ZH": "zero eigenvalue with a pair through the imaginary axis (thetabif)",
 }
 #: A polished point must have an eigenvalue (pair) with |Re| below this (relative to
 #: max(1, |lambda|)) and, for HB/ZH, a frequency above it: the Newton systems are

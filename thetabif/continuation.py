@@ -729,9 +729,9 @@ class Continuation:
             messages = [m for m in messages if "Possible special point" not in m]
         messages = [*messages, *(
             f"{p.type} at " + ", ".join(f"{k} = {p.params[k]:.10g}" for k in free)
-            + f": not labelled by AUTO, found by the branch scan ({p.extra['detected_by']})"
-            + (" where AUTO noted a 'Possible special point'" if "auto_note" in p.extra
-               else "") for p in added)]
+            + f": not labelled by AUTO; detected by {p.extra['detected_by']}, polished by "
+            "Newton" + ("; AUTO's 'Possible special point' there" if "auto_note" in p.extra
+                        else "") for p in added)]
         return [*specials, *added], messages
 
     def _point_restart(self, ptype: str, state: np.ndarray, params: Mapping[str, float],
