@@ -313,3 +313,38 @@ def test_fold_curve_cusp_and_bogdanov_takens_n2():
             assert np.asarray(got) == pytest.approx(np.asarray(expected), abs=1e-7), \
                 (ptype, stride)
         assert {p.type for p in found} == {"CP", "BT"}
+
+
+def test_three_states_fold_and_hopf_curves_nothing_extra():
+    """n = 2 with a first-order synapse (3 states, tau_s = 1, J = -40): the scan alone,
+    on the coarse fold curve with AUTO's labels removed, finds its CP (the n = 2 cusp:
+    equilibria and folds do not depend on the synapse) and its BT where AUTO has it;
+    on the Hopf curve it finds no ZH (a real eigenvalue never passes 0 there); and
+    curve() adds nothing to AUTO's points on either."""
+    model = ThetaModel(n=2, synapse="first-order")
+    box = {"eta": (-20.0, 60.0), "J": (-80.0, 20.0)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        cont = Continuation(model, {"J": -40.0, "Delta": 1.0, "eta": 0.0, "tau_s": 1.0})
+        eq = cont.equilibria("eta", -10.0, 30.0)
+        fold = cont.curve(eq.point("LP1"), ("eta", "J"), box)
+        hopf = cont.curve(eq.point("HB1"), ("eta", "J"), box)
+    for res in (fold, hopf):
+        assert not any("detected_by" in p.extra for p in res.special_points)
+    (bt,) = fold.special("BT")
+    (cp,), _ = independent_cusp_and_bt(1.0, 2, eq.point("LP1").r, box)
+    for kind, res in (("fold", fold), ("hopf", hopf)):
+        found = []
+        for b in res.branches:
+            cols = np.array([b.data[k] for k in ("eta", "J", *model.state_names)])[:, ::10]
+            found += scan_branch(model, res.params, kind, ("eta", "J"), cols,
+                                 [""] * cols.shape[1])
+        if kind == "hopf":
+            assert found == []
+            continue
+        assert sorted(p.type for p in found) == ["BT", "CP"]
+        for p in found:
+            # CP: the independent root (1e-7 as above); BT: AUTO's, polished (1e-9)
+            want, tol = (cp, 1e-7) if p.type == "CP" else (
+                (bt.params["eta"], bt.params["J"]), 1e-9)
+            assert (p.params["eta"], p.params["J"]) == pytest.approx(want, abs=tol)
