@@ -162,10 +162,12 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
 
 
 # ------------------------------------------------------------------ detection
-def _sign_changes(f: np.ndarray) -> list[int]:
-    """i where ``f[i]`` and ``f[i + 1]`` are finite, nonzero and of opposite sign."""
-    s = np.sign(f)
-    return [int(i) for i in np.flatnonzero((s[:-1] * s[1:]) < 0)]
+def _sign_changes(f: np.ndarray) -> list[tuple[int, int]]:
+    """(i, j): consecutive nonzero finite entries ``f[i]``, ``f[j]`` of opposite sign
+    (exact zeros and nan in between are skipped, so no sign change hides there)."""
+    idx = np.flatnonzero(np.isfinite(f) & (f != 0))
+    s = np.sign(f[idx])
+    return [(int(idx[m]), int(idx[m + 1])) for m in np.flatnonzero(s[:-1] * s[1:] < 0)]
 
 
 def _pair_sums(eig: np.ndarray) -> np.ndarray:
@@ -186,29 +188,29 @@ def _equilibrium_brackets(x: np.ndarray, eig: np.ndarray) -> list[tuple[str, tup
     """Candidate LP/BP/HB brackets along an equilibrium branch in the parameter ``x``.
 
     A turning point of ``x`` at point k (its increments change sign there) lies
-    between points k - 1 and k + 1. A sign change of det Df between i and i + 1 is a
-    real eigenvalue through 0: the LP of an overlapping turning bracket (merged with
-    it), else a BP. A sign change of the Hopf test function, or a change in the number
-    of eigenvalues with positive real part that det does not account for, is an HB
-    candidate.
+    between points k - 1 and k + 1. A sign change of det Df between points i and j
+    (the next with det != 0) is a real eigenvalue through 0: the LP of an overlapping
+    turning bracket (merged with it), else a BP. A sign change of the Hopf test
+    function, or a change in the number of eigenvalues with positive real part that
+    det does not account for, is an HB candidate.
     """
-    dx = np.diff(x)
-    turns = [(k, k + 2) for k in _sign_changes(dx)]
+    turns = [(i, j + 1) for i, j in _sign_changes(np.diff(x))]  # increment j: j..j+1
     det = np.prod(eig, axis=1).real
-    unstable = np.sum(eig.real > 0, axis=1)
+    det_changes = _sign_changes(det)
     out: list[tuple[str, tuple[int, int]]] = []
     lp = [list(t) for t in turns]
-    for i in _sign_changes(det):
-        hit = [t for t in lp if t[0] <= i + 1 and i <= t[1]]
+    for i, j in det_changes:
+        hit = [t for t in lp if t[0] <= j and i <= t[1]]
         if hit:
-            hit[0][0], hit[0][1] = min(hit[0][0], i), max(hit[0][1], i + 1)
+            hit[0][0], hit[0][1] = min(hit[0][0], i), max(hit[0][1], j)
         else:
-            out.append(("BP", (i, i + 1)))
+            out.append(("BP", (i, j)))
     out += [("LP", (a, b)) for a, b in lp]
     hb = set(_sign_changes(_pair_sums(eig)))
-    det_change = set(_sign_changes(det))
-    hb |= {int(i) for i in np.flatnonzero(np.diff(unstable) != 0) if i not in det_change}
-    out += [("HB", (i, i + 1)) for i in sorted(hb)]
+    unstable = np.sum(eig.real > 0, axis=1)
+    hb |= {(int(i), int(i) + 1) for i in np.flatnonzero(np.diff(unstable) != 0)
+           if not any(a <= i and i + 1 <= b for a, b in det_changes)}
+    out += [("HB", ij) for ij in sorted(hb)]
     return out
 
 
@@ -234,9 +236,9 @@ def _fold_curve_brackets(p: np.ndarray, eig: np.ndarray
     """
     rest = _without_zero(eig)
     out: list[tuple[str, tuple[int, int]]] = [
-        ("BT", (i, i + 1)) for i in _sign_changes(np.prod(rest, axis=1).real)]
+        ("BT", ij) for ij in _sign_changes(np.prod(rest, axis=1).real)]
     if rest.shape[1] >= 2:
-        out += [("ZH", (i, i + 1)) for i in _sign_changes(_pair_sums(rest))]
+        out += [("ZH", ij) for ij in _sign_changes(_pair_sums(rest))]
     dp = np.diff(p, axis=1)
     dots = np.sum(dp[:, :-1] * dp[:, 1:], axis=0)
     out += [("CP", (int(k), int(k) + 2)) for k in np.flatnonzero(dots < 0)]
@@ -247,7 +249,7 @@ def _hopf_curve_brackets(eig: np.ndarray) -> list[tuple[str, tuple[int, int]]]:
     """Candidate ZH brackets along a Hopf curve: det Df changes sign (>= 3 states)."""
     if eig.shape[1] < 3:
         return []  # det = omega^2 > 0 on the Hopf stretches of a planar model
-    return [("ZH", (i, i + 1)) for i in _sign_changes(np.prod(eig, axis=1).real)]
+    return [("ZH", ij) for ij in _sign_changes(np.prod(eig, axis=1).real)]
 
 
 # ------------------------------------------------------------------ polishing
