@@ -273,25 +273,38 @@ def _polished(model: ThetaModel, params: Mapping[str, float], ptype: str,
         except (PolishError, ValueError, np.linalg.LinAlgError):
             continue
         where = np.concatenate([[pt.params[f] for f in free], pt.state])
-        if _inside(where, cols, i, j) and _is_kind(ptype, pt.eigenvalues):
+        turning = nfree if ptype in ("LP", "CP") else 0
+        if _inside(where, cols, i, j, turning) and _is_kind(ptype, pt.eigenvalues):
             return pt
     return None
 
 
-def _inside(where: np.ndarray, cols: np.ndarray, i: int, j: int) -> bool:
+def _inside(where: np.ndarray, cols: np.ndarray, i: int, j: int, turning: int = 0) -> bool:
     """Whether a point lies in the box of branch points i..j, widened by its width.
 
     The point lies on the arc between points i and j. Coordinates that vary
-    monotonically there stay in the box; one that turns (the free parameter at a
-    fold, both parameters at a cusp) overshoots the sampled extreme by at most
-    about a quarter of its variation over the bracket (quadratic turning of the
-    arc: with the turn between the middle points, the overshoot is ``a h^2 / 4``
-    against a variation of ``2 a h^2``). A full width each side covers that with a
-    margin, yet rejects a Newton solution that converged on a neighbouring special
-    point more than a bracket away. 1e-9 absolute: the polished point's accuracy.
+    monotonically there stay in the box of the end points. The first ``turning``
+    coordinates (the free parameters, at a fold or a cusp) may turn inside: their box
+    is first extended to the extremum of the parabola through the bracket's points
+    as a function of the state coordinate that varies most there (monotone through a
+    fold). The widening by the box's own width each side covers the error of that
+    parabola (third order in the step) and of the chord, yet rejects a Newton
+    solution that converged on a neighbouring special point more than a bracket
+    away. 1e-9 absolute: the polished point's accuracy.
     """
     box = cols[:, i:j + 1]
     lo, hi = box.min(axis=1), box.max(axis=1)
+    if turning and box.shape[1] >= 3:
+        states = box[turning:]
+        xi = states[int(np.argmax(np.ptp(states, axis=1)))]
+        span = float(np.ptp(xi))
+        for m in range(turning if span > 0 else 0):
+            c2, c1, c0 = np.polyfit(xi, box[m], 2)
+            if c2 != 0:
+                xv = -c1 / (2 * c2)
+                if xi.min() - span <= xv <= xi.max() + span:
+                    top = c0 - c1 * c1 / (4 * c2)
+                    lo[m], hi[m] = min(lo[m], top), max(hi[m], top)
     slack = (hi - lo) + 1e-9 * (1 + np.abs(hi) + np.abs(lo))
     return bool(np.all((where >= lo - slack) & (where <= hi + slack)))
 
