@@ -103,11 +103,12 @@ def scanned_hopf_points(J: float, Delta: float, n: int | None) -> list[float]:
     return sorted(out)
 
 
-def equilibria(n: int | None, J: float, Delta: float, lo: float, hi: float, eta0: float):
+def equilibria(n: int | None, J: float, Delta: float, lo: float, hi: float, eta0: float,
+               dsmax: float = 0.02):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # AUTO-vs-Newton differences
         cont = Continuation(ThetaModel(n=n), {"J": J, "Delta": Delta, "eta": eta0})
-        return cont.equilibria("eta", lo, hi)
+        return cont.equilibria("eta", lo, hi, dsmax=dsmax)
 
 
 def labelled(res, ptype: str) -> list[float]:
@@ -165,27 +166,32 @@ def test_found_points_start_curves_like_auto_labelled_ones():
 
 
 # ----------------------------------------------------------------- the sweep
-#: (n, J, Delta, points AUTO 0.9.2 steps over at the default steps). The missed ones
-#: are the upper folds, where the branch turns within one step of DSMAX = 0.02;
-#: (12, 2) has its folds 0.13 apart near the cusp, (5, 1) and (n=2, 15, 1) none.
+#: (n, J, Delta, DSMAX, points AUTO 0.9.2 steps over). At the default DSMAX (0.02) the
+#: missed ones are upper folds, where the branch turns within one step, and, for
+#: (2, -10.5, 0.1), a Hopf point 7e-4 from a fold (near a BT point). (12, 2) has its
+#: folds 0.13 apart near the cusp, (5, 1) and (n=2, 15, 1) none. With larger steps:
+#: (3, -34.17, 0.481) steps unequally across its lower fold, which then lies farther
+#: beyond the samples than they are apart; (2, -10.98, 0.103) has its HB 9e-3 from LP1.
 SWEEP = [
-    (None, 20.0, 0.3, 1), (None, 30.0, 0.1, 1), (None, 25.0, 0.05, 1),
-    (None, 15.0, 1.0, 0), (None, 40.0, 0.2, 0), (None, 12.0, 2.0, 0),
-    (None, 60.0, 0.5, 0), (None, 5.0, 1.0, 0),
-    (2, -20.0, 0.5, 0), (2, -40.0, 1.0, 1), (2, -35.0, 0.1, 1), (2, -60.0, 0.5, 1),
-    (2, -30.0, 2.0, 0), (2, 20.0, 0.3, 0), (2, 10.0, 0.2, 0), (2, 15.0, 1.0, 0),
+    (None, 20.0, 0.3, 0.02, 1), (None, 30.0, 0.1, 0.02, 1), (None, 25.0, 0.05, 0.02, 1),
+    (None, 15.0, 1.0, 0.02, 0), (None, 40.0, 0.2, 0.02, 0), (None, 12.0, 2.0, 0.02, 0),
+    (None, 60.0, 0.5, 0.02, 0), (None, 5.0, 1.0, 0.02, 0),
+    (2, -20.0, 0.5, 0.02, 0), (2, -40.0, 1.0, 0.02, 1), (2, -35.0, 0.1, 0.02, 1),
+    (2, -60.0, 0.5, 0.02, 1), (2, -10.5, 0.1, 0.02, 1), (2, -30.0, 2.0, 0.02, 0),
+    (2, 20.0, 0.3, 0.02, 0), (2, 10.0, 0.2, 0.02, 0), (2, 15.0, 1.0, 0.02, 0),
+    (3, -34.17, 0.481, 1.0, 1), (2, -10.98, 0.103, 0.5, 1),
 ]
 
 
-@pytest.mark.parametrize(("n", "J", "Delta", "missed"), SWEEP)
-def test_sweep_exactly_the_folds_and_hopf_points(n, J, Delta, missed):
+@pytest.mark.parametrize(("n", "J", "Delta", "dsmax", "missed"), SWEEP)
+def test_sweep_exactly_the_folds_and_hopf_points(n, J, Delta, dsmax, missed):
     """Every critical point of eta(r) is an LP, every stability change of the scan an
     HB, and there is nothing else. The range holds all of them with a margin of 10,
     so the branch (eta -> -inf as r -> 0, +inf as r -> inf) runs through all."""
     folds = closed_form_folds(J, Delta, n)
     hopf = scanned_hopf_points(J, Delta, n)
     lo, hi = min([*folds, *hopf, 0.0]) - 10, max([*folds, *hopf, 0.0]) + 10
-    res = equilibria(n, J, Delta, lo, hi, 0.5 * (lo + hi))
+    res = equilibria(n, J, Delta, lo, hi, 0.5 * (lo + hi), dsmax)
     # polished LP: closed form to ~1e-12, the issue's bar 1e-8; HB: the independent
     # scan's finite differences leave ~1e-8 (scanned_hopf_points), hence 1e-7
     assert labelled(res, "LP") == pytest.approx(folds, abs=1e-8)
