@@ -8,7 +8,8 @@ private directory, AUTO's records are converted to
 :class:`Branch` and :class:`SpecialPoint` records, and every special point is polished
 by Newton on its defining system (:mod:`thetabif.polish`). The difference between
 AUTO's location and the polished one is kept, and a warning is issued when it exceeds
-:data:`POLISH_WARN`.
+:data:`POLISH_WARN`. Points AUTO's test functions stepped over are added from a scan
+of each branch (:mod:`thetabif.branch_scan`).
 
 >>> from thetabif import Continuation, ThetaModel     # doctest: +SKIP
 >>> cont = Continuation(ThetaModel(), {"J": 15})       # doctest: +SKIP
