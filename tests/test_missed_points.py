@@ -115,6 +115,13 @@ def labelled(res, ptype: str) -> list[float]:
     return sorted(p.params["eta"] for p in res.special(ptype))
 
 
+def coarse(branch, stride: int) -> dict:
+    """Every ``stride``-th point of a branch's columns, AUTO's labels removed."""
+    data = {k: np.asarray(v)[::stride] for k, v in branch.data.items()}
+    data["type"] = np.full(len(data["type"]), "")
+    return data
+
+
 # ----------------------------------------------------------------- the example
 def test_issue_example_both_folds():
     """The issue's run: AUTO labels the fold at -1.795 and steps over the one at -10.134.
@@ -211,9 +218,7 @@ def test_scan_alone_on_a_coarse_unlabelled_branch(stride):
     model, params = ThetaModel(n=n), res.params
     found = []
     for b in res.branches:
-        cols = np.array([b.data[k] for k in ("eta", "x", "y")])[:, ::stride]
-        found += scan_branch(model, params, "equilibria", ("eta",), cols,
-                             [""] * cols.shape[1])
+        found += scan_branch(model, params, "equilibria", ("eta",), coarse(b, stride))
     got = {t: sorted({round(p.params["eta"], 9) for p in found if p.type == t})
            for t in ("LP", "HB", "BP")}
     assert got["LP"] == pytest.approx(closed_form_folds(J, Delta, n), abs=1e-8)
@@ -310,9 +315,7 @@ def test_fold_curve_cusp_and_bogdanov_takens_n2():
     for stride in (10, 40):
         found = []
         for b in fold.branches:
-            cols = np.array([b.data[k] for k in ("eta", "J", "x", "y")])[:, ::stride]
-            found += scan_branch(model, fold.params, "fold", ("eta", "J"), cols,
-                                 [""] * cols.shape[1])
+            found += scan_branch(model, fold.params, "fold", ("eta", "J"), coarse(b, stride))
         for ptype, expected in (("CP", cusps), ("BT", bts)):
             got = sorted({(round(p.params["eta"], 9), round(p.params["J"], 9))
                           for p in found if p.type == ptype})
@@ -342,9 +345,7 @@ def test_three_states_fold_and_hopf_curves_nothing_extra():
     for kind, res in (("fold", fold), ("hopf", hopf)):
         found = []
         for b in res.branches:
-            cols = np.array([b.data[k] for k in ("eta", "J", *model.state_names)])[:, ::10]
-            found += scan_branch(model, res.params, kind, ("eta", "J"), cols,
-                                 [""] * cols.shape[1])
+            found += scan_branch(model, res.params, kind, ("eta", "J"), coarse(b, 10))
         if kind == "hopf":
             assert found == []
             continue

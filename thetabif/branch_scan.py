@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -101,8 +102,21 @@ class ScannedPoint:
         return float(np.max(np.abs(self.eigenvalues.imag)))
 
 
+def along(model: ThetaModel, params: Mapping[str, float], data: Mapping[str, Any],
+          free: Sequence[str]) -> tuple[np.ndarray, list]:
+    """States ``(ndim, npoints)`` and parameters (free ones as arrays) of a branch.
+
+    ``data`` holds the branch's columns by name (:attr:`thetabif.continuation.Branch.data`);
+    the result is what :meth:`thetabif.codegen.numeric.NumericModel.jacobians` takes.
+    """
+    u = np.array([data[n] for n in model.state_names], dtype=float)
+    pv = [np.asarray(data[k], dtype=float) if k in free else params[k]
+          for k in model.parameter_names]
+    return u, pv
+
+
 def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
-                free: Sequence[str], states: np.ndarray, types: Sequence[str],
+                free: Sequence[str], data: Mapping[str, Any],
                 notes: Sequence[np.ndarray] = ()) -> list[ScannedPoint]:
     """Special points along one branch that AUTO did not label.
 
@@ -116,12 +130,11 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
         ``free``.
     free : sequence of str
         The free parameters.
-    states : ndarray, shape (len(free) + ndim, npoints)
-        The branch's columns: free parameters, then the model's states.
-    types : sequence of str
-        AUTO's point type per point (``""`` where none).
+    data : mapping of str to array
+        The branch's columns: the free parameters and the model's states by name, and
+        ``type``, AUTO's point type per point (``""`` where none).
     notes : sequence of ndarray
-        Locations (free parameters, states) of AUTO's ``Possible special point``
+        Locations (free parameters, then states) of AUTO's ``Possible special point``
         notes; a scanned point takes the index of the nearest one in its bracket.
 
     Returns
@@ -130,14 +143,14 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
         In branch order; at most one per bracket.
     """
     free = tuple(free)
-    cols = np.asarray(states, dtype=float)
-    npts = cols.shape[1]
+    u, pv = along(model, params, data, free)
+    types = np.asarray(data["type"])
+    npts = u.shape[1]
     if npts < 2 or kind not in ("equilibria", "fold", "hopf"):
         return []
     nfree = len(free)
-    names = model.parameter_names
-    pv = [cols[free.index(k)] if k in free else float(params[k]) for k in names]
-    eig = np.linalg.eigvals(model.numeric.jacobians(cols[nfree:], pv))
+    cols = np.vstack([np.asarray(data[k], dtype=float) for k in free] + [u])
+    eig = np.linalg.eigvals(model.numeric.jacobians(u, pv))
     if kind == "equilibria":
         candidates = _equilibrium_brackets(cols[0], eig)
     elif kind == "fold":

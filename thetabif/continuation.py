@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from thetabif.branch_scan import scan_branch
+from thetabif.branch_scan import along, scan_branch
 from thetabif.models import ThetaModel
 
 #: Largest accepted |AUTO - polished| in any coordinate before a warning is issued.
@@ -538,10 +538,7 @@ class Continuation:
 
     def _along(self, data: Mapping[str, Any], free: Sequence[str]) -> tuple[np.ndarray, list]:
         """States ``(ndim, npoints)`` and parameters (free ones as arrays) of a branch."""
-        u = np.array([data[n] for n in self.model.state_names], dtype=float)
-        pv = [np.asarray(data[k], dtype=float) if k in free else self.params[k]
-              for k in self.model.parameter_names]
-        return u, pv
+        return along(self.model, self.params, data, free)
 
     def _append_points(self, data: dict[str, list], pts: Sequence[Any], result: Any,
                        kind: str, free: tuple[str, ...], points: list) -> None:
@@ -693,8 +690,7 @@ class Continuation:
         added: list[SpecialPoint] = []
         for b in branches:
             cols = np.array([b.data[k] for k in (*free, *names)], dtype=float)
-            for sc in scan_branch(self.model, self.params, kind, free, cols, b.data["type"],
-                                  locs):
+            for sc in scan_branch(self.model, self.params, kind, free, b.data, locs):
                 i, j = sc.bracket
                 at = np.concatenate([[sc.params[k] for k in free], sc.state])
                 k = min(range(i, j + 1), key=lambda m: float(np.max(np.abs(cols[:, m] - at))))
