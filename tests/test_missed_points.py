@@ -23,7 +23,7 @@ from scipy.optimize import brentq
 from test_polish import cusp
 
 from thetabif import Continuation, ThetaModel
-from thetabif.branch_scan import scan_branch
+from thetabif.branch_scan import _equilibrium_brackets, _inside, _is_kind, scan_branch
 
 PI = np.pi
 
@@ -89,7 +89,8 @@ def scanned_hopf_points(J: float, Delta: float, n: int | None) -> list[float]:
     """eta where the trace of the (a, v) Jacobian changes sign with det > 0.
 
     The central differences leave the trace wrong by ~1e-10 (rounding / h): the
-    root in r, hence eta, moves by ~1e-10 / |d tr / dr| * |d eta / dr| < 1e-8 here.
+    root in r, hence eta, moves by ~1e-10 / |d tr / dr| * |d eta / dr|, up to 3e-8
+    in the sweep below (J = -60, where eta is steep in r).
     """
     def tr(r):
         return float(np.trace(rv_jacobian(r, J, Delta, n)))
@@ -170,6 +171,38 @@ def test_found_points_start_curves_like_auto_labelled_ones():
     # the same polished BT from both starts (Newton: ~1e-12)
     assert bt_ours.params["eta"] == pytest.approx(bt_auto.params["eta"], abs=1e-9)
     assert bt_ours.params["J"] == pytest.approx(bt_auto.params["J"], abs=1e-9)
+
+
+# ------------------------------------------------------- classification rules
+def test_brackets_are_classified_by_turn_and_spectrum():
+    """On synthetic spectra: a real eigenvalue through 0 at a turn of the parameter is
+    an LP, without a turn a BP; a complex pair through the axis an HB candidate, and
+    so is a neutral saddle (+-mu), which the spectrum check then rejects."""
+    rising = np.array([-3.0, -2.0, -1.0, 0.5, 1.0, 2.0])
+    turning_x = np.array([0.0, 1.0, 2.0, 3.0, 2.5, 2.0])
+    real = np.stack([rising, np.full(6, -5.0)], axis=1).astype(complex)
+    assert _equilibrium_brackets(turning_x, real) == [("LP", (2, 4))]
+    assert _equilibrium_brackets(np.arange(6.0), real) == [("BP", (2, 3))]
+    pair = np.stack([rising + 1j, rising - 1j], axis=1)
+    assert _equilibrium_brackets(np.arange(6.0), pair) == [("HB", (2, 3))]
+    saddle = np.stack([np.full(6, 2.0), rising - 2.0], axis=1).astype(complex)
+    assert _equilibrium_brackets(np.arange(6.0), saddle) == [("HB", (2, 3))]
+    assert _is_kind("HB", np.array([1e-13 + 2j, 1e-13 - 2j]))
+    assert not _is_kind("HB", np.array([2.0, -2.0 + 1e-13]))  # the neutral saddle
+    assert _is_kind("LP", np.array([1e-13, -3.0])) and not _is_kind("LP", np.array([-1, -3]))
+    assert _is_kind("BT", np.array([1e-9j, -1e-9j])) and not _is_kind("BT", np.array([0, -1]))
+
+
+def test_a_fold_may_lie_beyond_its_bracket_by_more_than_its_width():
+    """Unequal steps across a fold: samples at xi = 0, 1, 1.1 of eta = 1 - (xi - 0.55)^2
+    span 0.1 in eta, the fold (eta = 1) lies 0.2 beyond. The parabola through the
+    bracket reaches it; a point a bracket away stays out."""
+    xi = np.array([0.0, 1.0, 1.1])
+    cols = np.stack([1 - (xi - 0.55) ** 2, xi])
+    fold = np.array([1.0, 0.55])
+    assert _inside(fold, cols, 0, 2, turning=1)
+    assert not _inside(fold, cols, 0, 2)
+    assert not _inside(np.array([1.0, 2.5]), cols, 0, 2, turning=1)
 
 
 # ----------------------------------------------------------------- the sweep
