@@ -23,7 +23,14 @@ from scipy.optimize import brentq
 from test_polish import cusp
 
 from thetabif import Continuation, ThetaModel
-from thetabif.branch_scan import _equilibrium_brackets, _inside, _is_kind, scan_branch
+from thetabif.branch_scan import (
+    _branch_point,
+    _equilibrium_brackets,
+    _inside,
+    _is_kind,
+    scan_branch,
+)
+from thetabif.polish import polish
 
 PI = np.pi
 
@@ -191,6 +198,12 @@ def test_brackets_are_classified_by_turn_and_spectrum():
     assert not _is_kind("HB", np.array([2.0, -2.0 + 1e-13]))  # the neutral saddle
     assert _is_kind("LP", np.array([1e-13, -3.0])) and not _is_kind("LP", np.array([-1, -3]))
     assert _is_kind("BT", np.array([1e-9j, -1e-9j])) and not _is_kind("BT", np.array([0, -1]))
+    # a BP bracket whose point turns out to be a fold (f_eta not in the range of Df)
+    # is reported as the LP it is: the upper fold is no branch point
+    fold = polish(ThetaModel(), "LP", ["eta"], [-0.52, -0.005],
+                  {"eta": -10.1, "J": 20.0, "Delta": 0.3})
+    assert fold.params["eta"] == pytest.approx(-10.1343395122, abs=1e-9)
+    assert not _branch_point(ThetaModel(), fold, "eta")
 
 
 def test_a_fold_may_lie_beyond_its_bracket_by_more_than_its_width():

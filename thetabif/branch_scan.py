@@ -164,6 +164,8 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
         pt = _polished(model, params, ptype, free, cols, eig, (i, j))
         if pt is None:
             continue
+        if ptype == "BP" and not _branch_point(model, pt, free[0]):
+            ptype = "LP"  # a fold after all, its turn inside one step
         where = np.concatenate([[pt.params[k] for k in free], pt.state])
         near = [k for k, loc in enumerate(notes) if _inside(np.asarray(loc, float), cols, i, j)]
         note = (min(near, key=lambda k: float(np.max(np.abs(np.asarray(notes[k]) - where))))
@@ -290,6 +292,21 @@ def _polished(model: ThetaModel, params: Mapping[str, float], ptype: str,
         if _inside(where, cols, i, j, turning) and _is_kind(ptype, pt.eigenvalues):
             return pt
     return None
+
+
+def _branch_point(model: ThetaModel, pt: PolishedPoint, free: str) -> bool:
+    """Whether a point with a zero eigenvalue is a branch point, not a fold.
+
+    At a fold, ``f_p`` (the derivative in the free parameter) is not in the range of
+    ``Df``: ``<w, f_p> != 0`` for the left null vector ``w`` (unit norm), and the
+    branch turns; at a branch point it is, and branches cross. ``|<w, f_p>|`` below
+    1e-6 ``|f_p|`` (Newton leaves ~1e-9 at the singular root) counts as zero.
+    """
+    num = model.numeric
+    pv = num.parameter_vector(pt.params)
+    w = np.linalg.svd(num.jacobian(pt.state, pv))[0][:, -1]
+    fp = num.parameter_jacobian(pt.state, pv)[:, model.parameter_names.index(free)]
+    return bool(abs(w @ fp) <= 1e-6 * max(float(np.linalg.norm(fp)), 1e-300))
 
 
 def _inside(where: np.ndarray, cols: np.ndarray, i: int, j: int, turning: int = 0) -> bool:
