@@ -208,14 +208,12 @@ def test_brackets_are_classified_by_turn_and_spectrum():
 
 def test_a_fold_may_lie_beyond_its_bracket_by_more_than_its_width():
     """Unequal steps across a fold: samples at xi = 0, 1, 1.1 of eta = 1 - (xi - 0.55)^2
-    span 0.1 in eta, the fold (eta = 1) lies 0.2 beyond. The parabola through the
-    bracket reaches it; a point a bracket away stays out."""
+    span 0.1 in eta, the fold (eta = 1) lies 0.2 beyond, yet on the arc between them;
+    a point 1.5 brackets away does not."""
     xi = np.array([0.0, 1.0, 1.1])
     cols = np.stack([1 - (xi - 0.55) ** 2, xi])
-    fold = np.array([1.0, 0.55])
-    assert _inside(fold, cols, 0, 2, turning=1)
-    assert not _inside(fold, cols, 0, 2)
-    assert not _inside(np.array([1.0, 2.5]), cols, 0, 2, turning=1)
+    assert _inside(np.array([1.0, 0.55]), cols, 0, 2)
+    assert not _inside(np.array([1.0, 2.8]), cols, 0, 2)
 
 
 # ----------------------------------------------------------------- the sweep
@@ -223,8 +221,10 @@ def test_a_fold_may_lie_beyond_its_bracket_by_more_than_its_width():
 #: missed ones are upper folds, where the branch turns within one step, and, for
 #: (2, -10.5, 0.1), a Hopf point 7e-4 from a fold (near a BT point). (12, 2) has its
 #: folds 0.13 apart near the cusp, (5, 1) and (n=2, 15, 1) none. With larger steps:
-#: (3, -34.17, 0.481) steps unequally across its lower fold, which then lies farther
-#: beyond the samples than they are apart; (2, -10.98, 0.103) has its HB 9e-3 from LP1.
+#: (53.53, 0.174) and (50.67, 0.139) step unequally across folds, which then lie
+#: farther beyond the samples than these are apart; (-26.75, 2.532) has two folds
+#: 0.018 apart, one in each of two consecutive steps, the branch's samples monotone in
+#: eta; (-10.98, 0.103) has its HB 9e-3 from LP1.
 SWEEP = [
     (None, 20.0, 0.3, 0.02, 1), (None, 30.0, 0.1, 0.02, 1), (None, 25.0, 0.05, 0.02, 1),
     (None, 15.0, 1.0, 0.02, 0), (None, 40.0, 0.2, 0.02, 0), (None, 12.0, 2.0, 0.02, 0),
@@ -232,7 +232,8 @@ SWEEP = [
     (2, -20.0, 0.5, 0.02, 0), (2, -40.0, 1.0, 0.02, 1), (2, -35.0, 0.1, 0.02, 1),
     (2, -60.0, 0.5, 0.02, 1), (2, -10.5, 0.1, 0.02, 1), (2, -30.0, 2.0, 0.02, 0),
     (2, 20.0, 0.3, 0.02, 0), (2, 10.0, 0.2, 0.02, 0), (2, 15.0, 1.0, 0.02, 0),
-    (3, -34.17, 0.481, 1.0, 1), (2, -10.98, 0.103, 0.5, 1),
+    (2, 53.53, 0.174, 0.3, 2), (2, 50.67, 0.139, 1.5, 1), (2, -26.75, 2.532, 1.5, 2),
+    (2, -10.98, 0.103, 0.5, 1),
 ]
 
 

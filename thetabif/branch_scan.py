@@ -157,11 +157,14 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
         candidates = _fold_curve_brackets(cols[:nfree], eig)
     else:
         candidates = _hopf_curve_brackets(eig)
+    # Newton from each point of each bracket AUTO left unlabelled; two points a step
+    # apart (two folds) have a bracket each, and Newton from the point between them
+    # may reach either: brackets with fewer solutions choose first
+    solved = [(ptype, (i, j), _polished(model, params, ptype, free, cols, (i, j)))
+              for ptype, (i, j) in candidates if ptype not in types[i:j + 1]]
     found: list[ScannedPoint] = []
-    for ptype, (i, j) in candidates:
-        if ptype in types[i:j + 1]:
-            continue  # AUTO labelled it
-        pt = _polished(model, params, ptype, free, cols, eig, (i, j))
+    for ptype, (i, j), sols in sorted(solved, key=lambda c: len(c[2])):
+        pt = next((q for q in sols if not any(_close(o, q) for o in found)), None)
         if pt is None:
             continue
         if ptype == "BP" and not _branch_point(model, pt, free[0]):
@@ -170,9 +173,8 @@ def scan_branch(model: ThetaModel, params: Mapping[str, float], kind: str,
         near = [k for k, loc in enumerate(notes) if _inside(np.asarray(loc, float), cols, i, j)]
         note = (min(near, key=lambda k: float(np.max(np.abs(np.asarray(notes[k]) - where))))
                 if near else None)
-        if not any(o.type == ptype and _close(o, pt) for o in found):
-            found.append(ScannedPoint(ptype, (i, j), pt.state, pt.params, pt.residual,
-                                      pt.eigenvalues, pt.l1, note))
+        found.append(ScannedPoint(ptype, (i, j), pt.state, pt.params, pt.residual,
+                                  pt.eigenvalues, pt.l1, note))
     return sorted(found, key=lambda p: p.bracket)
 
 
@@ -268,17 +270,22 @@ def _hopf_curve_brackets(eig: np.ndarray) -> list[tuple[str, tuple[int, int]]]:
 
 
 # ------------------------------------------------------------------ polishing
+def _system(ptype: str) -> str:
+    """The defining system a type is polished on (a BP solves the fold system)."""
+    return {"BP": "LP"}.get(ptype, ptype)
+
+
 def _polished(model: ThetaModel, params: Mapping[str, float], ptype: str,
-              free: tuple[str, ...], cols: np.ndarray, eig: np.ndarray,
-              bracket: tuple[int, int]) -> PolishedPoint | None:
-    """Newton from each end of the bracket (nearest to critical first); None if none
-    converges to a point of the right kind inside the bracket."""
+              free: tuple[str, ...], cols: np.ndarray, bracket: tuple[int, int]
+              ) -> list[PolishedPoint]:
+    """Newton from each point of the bracket: the distinct solutions of the right kind
+    inside it, nearest to the bracket's polygon first."""
     i, j = bracket
     nfree = len(free)
-    kind = {"BP": "LP"}.get(ptype, ptype)  # a BP solves the fold system f = 0, det = 0
+    kind = _system(ptype)
     pfree = free[:1] if ptype in ("LP", "BP", "HB") else free
-    crit = np.min(np.abs(eig.real), axis=1)
-    for k in sorted(range(i, j + 1), key=lambda k: crit[k]):
+    out: list[tuple[float, PolishedPoint]] = []
+    for k in range(i, j + 1):
         guess = {**params, **{f: float(cols[m, k]) for m, f in enumerate(free)}}
         try:
             if kind == "ZH":
@@ -288,10 +295,20 @@ def _polished(model: ThetaModel, params: Mapping[str, float], ptype: str,
         except (PolishError, ValueError, np.linalg.LinAlgError):
             continue
         where = np.concatenate([[pt.params[f] for f in free], pt.state])
-        turning = nfree if ptype in ("LP", "CP") else 0
-        if _inside(where, cols, i, j, turning) and _is_kind(ptype, pt.eigenvalues):
-            return pt
-    return None
+        if (_inside(where, cols, i, j) and _is_kind(ptype, pt.eigenvalues)
+                and not any(_close(q, pt) for _, q in out)):
+            out.append((_polygon_distance(where, cols[:, i:j + 1]), pt))
+    return [pt for _, pt in sorted(out, key=lambda t: t[0])]
+
+
+def _polygon_distance(where: np.ndarray, pts: np.ndarray) -> float:
+    """Distance from a point to the polygon through the columns of ``pts``."""
+    best = float(np.linalg.norm(pts[:, 0] - where))
+    for a, b in zip(pts.T[:-1], pts.T[1:], strict=True):
+        d = b - a
+        t = float(np.clip(np.dot(where - a, d) / max(float(np.dot(d, d)), 1e-300), 0, 1))
+        best = min(best, float(np.linalg.norm(a + t * d - where)))
+    return best
 
 
 def _branch_point(model: ThetaModel, pt: PolishedPoint, free: str) -> bool:
@@ -309,34 +326,22 @@ def _branch_point(model: ThetaModel, pt: PolishedPoint, free: str) -> bool:
     return bool(abs(w @ fp) <= 1e-6 * max(float(np.linalg.norm(fp)), 1e-300))
 
 
-def _inside(where: np.ndarray, cols: np.ndarray, i: int, j: int, turning: int = 0) -> bool:
-    """Whether a point lies in the box of branch points i..j, widened by its width.
+def _inside(where: np.ndarray, cols: np.ndarray, i: int, j: int) -> bool:
+    """Whether a point can lie on the branch's arc between points i and j.
 
-    The point lies on the arc between points i and j. Coordinates that vary
-    monotonically there stay in the box of the end points. The first ``turning``
-    coordinates (the free parameters, at a fold or a cusp) may turn inside: their box
-    is first extended to the extremum of the parabola through the bracket's points
-    as a function of the state coordinate that varies most there (monotone through a
-    fold). The widening by the box's own width each side covers the error of that
-    parabola (third order in the step) and of the chord, yet rejects a Newton
-    solution that converged on a neighbouring special point more than a bracket
-    away. 1e-9 absolute: the polished point's accuracy.
+    A point on that arc is within half its length ``L`` of the nearer end, in the
+    coordinates (free parameters, states) in which AUTO measures arclength too. ``L``
+    exceeds the sum ``C`` of the chords between the stored points only by a relative
+    ``O((kappa h)^2)`` (curvature kappa, step h), so a distance to the nearest stored
+    point of the bracket up to ``C`` leaves a factor of two, and no assumption on which
+    coordinates turn inside (at a fold the parameter does, and states may), yet
+    rejects a Newton solution more than a bracket away (e.g. on the neighbouring
+    fold). 1e-9 absolute: the polished point's accuracy.
     """
     box = cols[:, i:j + 1]
-    lo, hi = box.min(axis=1), box.max(axis=1)
-    if turning and box.shape[1] >= 3:
-        states = box[turning:]
-        xi = states[int(np.argmax(np.ptp(states, axis=1)))]
-        span = float(np.ptp(xi))
-        for m in range(turning if span > 0 else 0):
-            c2, c1, c0 = np.polyfit(xi, box[m], 2)
-            if c2 != 0:
-                xv = -c1 / (2 * c2)
-                if xi.min() - span <= xv <= xi.max() + span:
-                    top = c0 - c1 * c1 / (4 * c2)
-                    lo[m], hi[m] = min(lo[m], top), max(hi[m], top)
-    slack = (hi - lo) + 1e-9 * (1 + np.abs(hi) + np.abs(lo))
-    return bool(np.all((where >= lo - slack) & (where <= hi + slack)))
+    chords = float(np.sum(np.linalg.norm(np.diff(box, axis=1), axis=0)))
+    dist = float(np.min(np.linalg.norm(box - np.asarray(where)[:, None], axis=0)))
+    return dist <= chords + 1e-9
 
 
 def _is_kind(ptype: str, eig: np.ndarray) -> bool:
