@@ -340,17 +340,19 @@ def independent_cusp_and_bt(Delta: float, n: int, r0: float,
     return out[0], out[1]
 
 
-def test_fold_curve_cusp_and_bogdanov_takens_n2():
-    """n = 2, Delta = 1: the fold curve's CP and BT against the independent roots, once
-    as reported by curve() and once found by the scan alone on the coarse curve with
-    AUTO's labels removed (and nothing else found there)."""
-    n, Delta = 2, 1.0
+@pytest.mark.parametrize(("Delta", "dsmax", "missed"), [(1.0, 0.05, 0), (0.3, 5.0, 1)])
+def test_fold_curve_cusp_and_bogdanov_takens_n2(Delta, dsmax, missed):
+    """n = 2: the fold curve's CP and BT against the independent roots, once as
+    reported by curve() and once found by the scan alone on the coarse curve with
+    AUTO's labels removed (and nothing else found there). At Delta = 0.3 with
+    DSMAX = 5 AUTO steps over the cusp."""
+    n = 2
     box = {"eta": (-20.0, 60.0), "J": (-80.0, 20.0)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         cont = Continuation(ThetaModel(n=n), {"J": -40.0, "Delta": Delta, "eta": 0.0})
         lp = cont.equilibria("eta", -10.0, 30.0).special("LP")[0]
-        fold = cont.curve(lp, ("eta", "J"), box)
+        fold = cont.curve(lp, ("eta", "J"), box, dsmax=dsmax)
     cusps, bts = independent_cusp_and_bt(Delta, n, lp.r, box)
     assert len(cusps) == 1 and len(bts) == 1  # the test is not empty
     # the independent roots: finite differences leave ~1e-9 (see above), hence 1e-7
@@ -358,6 +360,7 @@ def test_fold_curve_cusp_and_bogdanov_takens_n2():
         got = sorted((p.params["eta"], p.params["J"]) for p in fold.special(ptype))
         assert np.asarray(got) == pytest.approx(np.asarray(expected), abs=1e-7), ptype
     assert {p.type for p in fold.special_points} == {"CP", "BT"}
+    assert sum("detected_by" in p.extra for p in fold.special_points) == missed
     model = ThetaModel(n=n)
     for stride in (10, 40):
         found = []
