@@ -359,9 +359,12 @@ class Continuation:
 
     def __init__(self, model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
                  *, timeout: float = 120.0) -> None:
+        if model is not None and not isinstance(model, ThetaModel):
+            raise TypeError(f"model must be a ThetaModel, got {type(model).__name__}")
         self.model = model or ThetaModel()
         self.params = self.model.validate_params(params)
-        self.timeout = timeout
+        _check_steps(timeout=timeout)
+        self.timeout = float(timeout)
         self._exe: Path | None = None
         self._start_state: np.ndarray | None = None
 
@@ -755,14 +758,19 @@ class Continuation:
             pieces = run if isinstance(run, _Direction) else _Direction([run])
             bs, pts = self._branch_records(pieces, kind, free, direction)
             progress = progress or any(len(b) > 1 for b in bs)
-            outside = 0
+            outside = at_circle = 0
             for b in bs:
-                inside, left_out = _pieces_inside(b, box)
+                inside, n_box, n_circle = _pieces_inside(b, box)
                 branches += inside
-                outside += left_out
+                outside += n_box
+                at_circle += n_circle
             if outside:
                 messages.append(f"outside: {outside} point(s) of the {kind} run ({direction:+d}) "
-                                "outside the range (or at |z| = 1) left out")
+                                "outside the range left out")
+            if at_circle:
+                messages.append(f"unit_circle: the {kind} run ({direction:+d}) reaches |z| = 1, "
+                                f"the edge of the states' domain; {at_circle} point(s) there "
+                                "left out")
             pts = [(pt, res) for pt, res in pts if _inside(pt.parameters, box)]
             messages += [r.message for r in pieces.results if r.message]
             if pieces.closed_at is not None:
@@ -1810,9 +1818,9 @@ def _cycle_stability(ptype: str, stable: bool) -> str:
 
 
 def _check_steps(**values: Any) -> None:
-    """Step controls of a continuation: ``ds``, ``dsmax`` finite and > 0; ``nmx`` an
-    integer >= 1; ``max_points`` an integer >= 2; ``max_period`` finite and > 0;
-    ``ntst`` an integer >= 2. Numpy numbers are accepted.
+    """Controls of a continuation: ``ds``, ``dsmax``, ``max_period``, ``timeout``
+    finite and > 0; ``nmx`` an integer >= 1; ``max_points`` and ``ntst`` integers
+    >= 2. Numpy numbers are accepted.
 
     Raises
     ------
@@ -1874,23 +1882,25 @@ def _inside(values: Mapping[str, float], box: Mapping[str, Sequence[float]]) -> 
 
 
 def _pieces_inside(branch: Branch, box: Mapping[str, Sequence[float]]
-                   ) -> tuple[list[Branch], int]:
-    """The stretches of a branch inside the box (and inside the unit disk, |z| < 1),
-    each a branch of its own; with the number of points left out."""
+                   ) -> tuple[list[Branch], int, int]:
+    """The stretches of a branch inside the box and inside the unit disk (|z| < 1, the
+    states' domain), each a branch of its own; with the numbers of points left out
+    outside the box and at |z| >= 1."""
     n = len(branch)
     keep = np.ones(n, dtype=bool)
     for k, (lo, hi) in box.items():
         x = np.asarray(branch.data[k], dtype=float)
         keep &= (x >= lo - _BOX_SLACK * (hi - lo)) & (x <= hi + _BOX_SLACK * (hi - lo))
+    n_box = int(np.sum(~keep))
     if "abs_z" in branch.data and branch.kind != "cycles":
         keep &= np.asarray(branch.data["abs_z"], dtype=float) < 1.0 - 1e-12
     if keep.all():
-        return [branch], 0
+        return [branch], 0, 0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.view(np.int8), [0]])))
     pieces = [Branch(branch.kind, branch.free,
                      {k: np.asarray(v)[a:b] for k, v in branch.data.items()}, branch.direction)
               for a, b in zip(edges[::2], edges[1::2], strict=True)]
-    return pieces, int(np.sum(~keep))
+    return pieces, n_box, int(np.sum(~keep)) - n_box
 
 
 #: Relative distance in the free parameter within which a cycle branch "stands still"
