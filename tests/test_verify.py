@@ -162,6 +162,36 @@ def test_verify_rejects_bad_input(tutorial):
         verify(ThetaModel(), {"J": 15.0}, diagram=diagram, z0=2.0)
 
 
+def test_phase_not_simulated_is_an_error(tutorial):
+    """A step at or after t_end, or any protocol phase left empty, is a ValueError
+    naming the argument, its value and what is allowed -- never a pass of the phases
+    that remain (issue 16, item 6: --step 20:80:5 with --t-end 10 passed "all phases")."""
+    diagram, _ = tutorial
+    args = (ThetaModel(), {"eta": -5.0, "J": 15.0})
+    for t_end, phase in ((10.0, "during"), (20.0, "during"), (50.0, "after"),
+                         (80.0, "after"), (80.005, "after")):
+        with pytest.raises(ValueError, match=rf"t_end = {t_end:g} leaves protocol phase "
+                           rf"'{phase}' .* t_end must be >= 80.01"):
+            verify(*args, Protocol.step(20, 80, 3), t_end=t_end, diagram=diagram)
+    with pytest.raises(ValueError, match=r"switch time 0 leaves its first phase 'before' "
+                       r".* must be >= dt = 0.01"):
+        verify(*args, Protocol.step(0, 80, 3), diagram=diagram)
+    with pytest.raises(ValueError, match=r"phase 'during' \[20, 20.005\) is 0.005 long, "
+                       r"shorter than dt = 0.01; switch times must be at least dt"):
+        verify(*args, Protocol.step(20, 20.005, 3), diagram=diagram)
+    # the smallest allowed t_end (last switch + dt) simulates and judges every phase
+    res = verify(*args, Protocol.step(20, 80, 3), t_end=80.01, diagram=diagram)
+    assert [p.name for p in res.phases] == ["before", "during", "after"]
+    # the CLI reports it as its one-line usage error (exit status 2), not as a pass
+    out = run_cli("verify", "--set", "eta=-5", "--set", "J=15", "--step", "20:80:3",
+                  "--t-end", "10")
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.strip().splitlines() == [
+        "thetabif: error: t_end = 10 leaves protocol phase 'during' [20, 80) empty; "
+        "t_end must be >= 80.01 (the last switch time 80 + dt) so that every phase is "
+        "simulated"]
+
+
 # ------------------------------------------------------------------- grid check
 ETA = np.linspace(-8.0, 0.0, 9)
 JS = np.linspace(0.0, 20.0, 6)

@@ -645,6 +645,48 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
 
 
 # ---------------------------------------------------------------------- driver
+def check_phases_observed(protocol: Protocol, t_end: float, dt: float) -> None:
+    """Raise unless every phase of ``protocol`` is simulated on ``[0, t_end]``.
+
+    A phase is observed when it lasts at least one output interval ``dt`` inside the
+    simulated time. A step that starts at or after ``t_end`` (or a protocol phase
+    that would otherwise be empty) has no observation to judge, so it must be an
+    error, not a verdict on the phases that remain.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    t_end : float
+        End of the simulation (it starts at ``t = 0``).
+    dt : float
+        Output spacing of the simulation.
+
+    Raises
+    ------
+    ValueError
+        Naming ``t_end`` when it cuts off a phase, the protocol's switch time when
+        the first phase does not start after ``t = 0``, or the phase that is shorter
+        than ``dt``.
+    """
+    last = protocol.breaks[-1] if protocol.breaks else 0.0
+    for ph in protocol.phases(-math.inf, math.inf):
+        a, b = max(ph.start, 0.0), min(ph.stop, t_end)
+        if b - a >= dt:
+            continue
+        span = f"{ph.name!r} [{a:g}, {ph.stop:g})"
+        what = "empty" if b <= a else f"{b - a:g} long, shorter than dt = {dt:g}"
+        if ph.stop > t_end:
+            raise ValueError(f"t_end = {t_end:g} leaves protocol phase {span} {what}; "
+                             f"t_end must be >= {last + dt:g} (the last switch time "
+                             f"{last:g} + dt) so that every phase is simulated")
+        if ph.start < 0.0:
+            raise ValueError(f"protocol switch time {ph.stop:g} leaves its first phase "
+                             f"{span} {what}; the first switch time must be >= dt = "
+                             f"{dt:g} (the simulation starts at t = 0)")
+        raise ValueError(f"protocol phase {span} is {what}; switch times must be at "
+                         f"least dt = {dt:g} apart")
+
+
 def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
            protocol: Protocol | None = None, *, z0: complex = -0.6 - 0.8j,
            s0: float | None = None, t_end: float | None = None, dt: float = 0.01,
@@ -664,7 +706,8 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     z0, s0 : complex, float
         Initial state (as in :func:`thetabif.simulate`).
     t_end : float, optional
-        Simulated time; default: last switch + 20 (100 for the tutorial).
+        Simulated time; default: last switch + 20 (100 for the tutorial). Every
+        phase must last at least ``dt`` before it, so ``t_end >= last switch + dt``.
     dt : float
         Output spacing of the simulation (crossing times are interpolated on it).
     diagram : ContinuationResult, optional
@@ -685,8 +728,9 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     Raises
     ------
     ValueError
-        Invalid model parameters, initial state, times, or a diagram computed at
-        other parameter values.
+        Invalid model parameters, initial state, times, a protocol phase that would
+        not be simulated (see :func:`check_phases_observed`), or a diagram computed
+        at other parameter values.
     """
     from thetabif.simulation import initial_state, simulate
 
@@ -703,6 +747,7 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         raise ValueError(f"t_end must be finite and > 0, got {t_end!r}")
     if not (math.isfinite(dt) and 0 < dt <= 0.05):
         raise ValueError(f"dt must be in (0, 0.05] to resolve oscillations, got {dt!r}")
+    check_phases_observed(protocol, t_end, dt)
     tol = tolerances or Tolerances()
     u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
     phases = protocol.phases(0.0, t_end)
