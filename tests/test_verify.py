@@ -162,6 +162,48 @@ def test_verify_rejects_bad_input(tutorial):
         verify(ThetaModel(), {"J": 15.0}, diagram=diagram, z0=2.0)
 
 
+def test_zero_amplitude_step_sits_on_its_equilibrium(tutorial):
+    """A zero-amplitude step: "during" and "after" start on the equilibrium "before"
+    converged to, so there is no transient whose decay rate could be measured; that
+    is not a failure, r still is judged (issue 16, item 6: both phases failed with "no
+    linear-regime window")."""
+    from thetabif.verification.timecourse import NOISE_FLOOR
+
+    diagram, _ = tutorial
+    eta, J, delta = -5.0, 15.0, 1.0
+    # closed form, independent of thetabif: the Montbrio-Pazo-Roxin equations
+    # r' = Delta/pi + 2 r v, v' = v^2 + eta + J r - pi^2 r^2 have equilibria at the
+    # positive roots of pi^2 r^4 - J r^3 - eta r^2 - Delta^2/(4 pi^2) = 0 with
+    # v = -Delta/(2 pi r), and eigenvalues 2 v +- sqrt(2 r (J - 2 pi^2 r))
+    roots = np.roots([np.pi ** 2, -J, -eta, 0.0, -delta ** 2 / (4 * np.pi ** 2)])
+    r_low = min(x.real for x in roots if abs(x.imag) < 1e-12 and x.real > 0)
+    v_low = -delta / (2 * np.pi * r_low)
+    rate_low = -(2 * v_low + np.sqrt(2 * r_low * (J - 2 * np.pi ** 2 * r_low)))
+    res = verify(ThetaModel(), {"eta": eta, "J": J}, Protocol.step(20, 80, 0.0),
+                 diagram=diagram)
+    assert res.passed, res.table()
+    for p in res.phases:
+        # Newton-polished prediction vs the quartic's root: both ~1e-12 accurate
+        assert p.predicted["r"] == pytest.approx(r_low, abs=1e-9)
+        assert p.predicted["decay_rate"] == pytest.approx(rate_low, rel=1e-9)
+        # the simulation (rtol 1e-10, global error ~1e-9) ends on the closed form
+        assert p.observed["r_end"] == pytest.approx(r_low, abs=1e-8)
+    before, during, after = res.phases
+    # "before" decays from z0: its rate is measured, to the fit's 1 % (see tutorial)
+    assert before.observed["decay_rate"] == pytest.approx(rate_low, rel=0.01)
+    for p in (during, after):
+        assert p.observed["distance_start"] < NOISE_FLOOR
+        assert "decay_rate" not in p.observed
+        assert any("starts" in n and "from its equilibrium" in n
+                   for n in p.observed["notes"])
+    # starting on the *predicted* state is not a free pass: with the folds moved by
+    # 0.3 the predicted low state is off, and "during" (started on the true one) fails
+    wrong = verify(ThetaModel(), {"eta": eta, "J": J}, Protocol.step(20, 80, 0.0),
+                   diagram=_shift_diagram(diagram, 0.3), polish=False)
+    assert not wrong.phases[1].passed
+    assert any("r at the phase end" in f for f in wrong.phases[1].failures)
+
+
 def test_phase_not_simulated_is_an_error(tutorial):
     """A step at or after t_end, or any protocol phase left empty, is a ValueError
     naming the argument, its value and what is allowed -- never a pass of the phases

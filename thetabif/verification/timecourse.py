@@ -51,6 +51,15 @@ if TYPE_CHECKING:
     from thetabif.continuation import Continuation, ContinuationResult
 
 
+#: |u - u*| below which the decay from a phase's start state is linear (fit window top)
+LINEAR_REGIME = 1e-2
+#: |u - u*| below which the simulated state is noise: the dense-output interpolation of
+#: the rtol = 1e-10 solution scatters by 1e-11..3e-9 (measured on the tutorial)
+NOISE_FLOOR = 1e-7
+#: samples a decay-rate fit needs between LINEAR_REGIME and NOISE_FLOOR
+MIN_FIT_SAMPLES = 10
+
+
 @dataclass(frozen=True)
 class Tolerances:
     """Pass criteria of a phase.
@@ -68,8 +77,10 @@ class Tolerances:
         nonlinear first part of the transient.
     rate_rel : float
         Relative tolerance of the measured decay rate. It is fitted on the envelope
-        where ``1e-9 < |u - u*| < 1e-2``: the upper end still carries O(1e-2) nonlinear
-        corrections to the rate, so 5 %.
+        where ``NOISE_FLOOR < |u - u*| < LINEAR_REGIME`` (1e-7 and 1e-2): the upper end
+        still carries O(1e-2) nonlinear corrections to the rate, so 5 %. A phase that
+        starts within the noise floor of its equilibrium has no transient to fit; only
+        its r is judged.
     frequency_rel : float
         Relative tolerance of the frequency of a damped oscillation, measured from
         the spacing of zero crossings of ``r - r*``, which is exact for the linear
@@ -538,14 +549,17 @@ def observe_equilibrium(t: np.ndarray, U: np.ndarray, r: np.ndarray, pred: Mappi
                            "t_start": float(t[0]), "t_end": float(t[-1]),
                            "distance_start": float(d[0]), "distance_end": float(d[-1]),
                            "r_range_last_20pct": float(np.ptp(r[int(0.8 * len(r)):]))}
-    # Linear regime, above the error floor: from the first sample with |u - u*| < 1e-2
-    # up to the first with |u - u*| < 1e-7. Below ~1e-8 the dense-output interpolation
-    # of the rtol = 1e-10 solution is noise (measured: 1e-11..3e-9 on the tutorial).
-    inside = np.flatnonzero(d < 1e-2)
+    # Linear regime, above the error floor: from the first sample with |u - u*| below
+    # LINEAR_REGIME up to the first below NOISE_FLOOR.
+    inside = np.flatnonzero(d < LINEAR_REGIME)
     i0 = int(inside[0]) if len(inside) else len(d)
-    below = np.flatnonzero(d[i0:] < 1e-7)
+    below = np.flatnonzero(d[i0:] < NOISE_FLOOR)
     i1 = i0 + int(below[0]) if len(below) else len(d) - 1
-    if i1 - i0 >= 10:
+    if i0 == 0 and len(below) and i1 < MIN_FIT_SAMPLES:
+        # the phase starts on its equilibrium (a zero-amplitude step, or a phase after
+        # one that converged): no transient above the noise floor to measure
+        obs["starts_at_equilibrium"] = True
+    if i1 - i0 >= MIN_FIT_SAMPLES:
         tw, dw, rw = t[i0:i1 + 1], d[i0:i1 + 1], r[i0:i1 + 1] - pred["r"]
         if pred["type"] == "focus":
             pk = np.flatnonzero((dw[1:-1] >= dw[:-2]) & (dw[1:-1] > dw[2:])) + 1
@@ -609,6 +623,11 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
             # the transient cannot reach the linear window within this phase
             obs_note = "decay rate not measurable: the phase is too short"
             obs.setdefault("notes", []).append(obs_note)
+        elif rate is None and obs.get("starts_at_equilibrium"):
+            obs.setdefault("notes", []).append(
+                f"decay rate not measurable: the phase starts {obs['distance_start']:.2g} "
+                f"from its equilibrium, and no transient rises above the noise floor "
+                f"{NOISE_FLOOR:g}")
         elif rate is None:
             fails.append("no linear-regime window to measure the decay rate in")
         elif abs(rate - pred["decay_rate"]) > tol.rate_rel * pred["decay_rate"]:
