@@ -162,6 +162,52 @@ def test_verify_rejects_bad_input(tutorial):
         verify(ThetaModel(), {"J": 15.0}, diagram=diagram, z0=2.0)
 
 
+def test_diagram_window_reaches_the_hopf_point_of_the_cycle():
+    """`verify --n 2 --synapse first-order --set Delta=0.2 --set tau_s=0.2 --set J=-11.5
+    --set eta=0 --step 20:80:5 --z0=0`: "during" (eta + I_ext = 5) failed because the
+    diagram window, eta + I_ext +- 10, missed HB2, where the cycle there is born
+    (issue 16, item 6)."""
+    from thetabif.equilibrium import find_equilibria
+
+    model = ThetaModel(n=2, synapse="first-order")
+    params = {"Delta": 0.2, "tau_s": 0.2, "J": -11.5, "eta": 0.0}
+    step = Protocol.step(20, 80, 5)
+    # Newton, independent of AUTO: at eta + I_ext = 5 the one equilibrium is a focus
+    # with an unstable complex pair, which regains stability between eta = 68.17 and
+    # 68.27 (Re of the pair +1.6e-5 and -1.6e-5): a Hopf point 63 beyond the phase
+    (focus,) = find_equilibria(model, {**params, "eta": 5.0})
+    assert not focus.stable and np.max(focus.eigenvalues.real) > 0.2
+    pair = [np.max(find_equilibria(model, {**params, "eta": e})[-1].eigenvalues.real)
+            for e in (68.17, 68.27)]
+    assert pair[0] > 0 > pair[1]
+    res = verify(model, params, step, z0=0.0)
+    assert res.passed, res.table()
+    cyc = res.phases[1].predicted
+    assert cyc["kind"] == "cycle" and cyc["eta_eff"] == 5.0
+    assert 68.17 < cyc["hopf_eta"] < 68.27 and cyc["l1"] < 0
+    assert "unstable_focus_open_at" not in cyc
+    # the simulation, independent of the diagram, runs on the predicted orbit (the
+    # tolerances of Tolerances: period 1e-3, range 5e-3 of the amplitude)
+    obs = res.phases[1].observed
+    assert obs["period"] == pytest.approx(cyc["period"], rel=1e-3)
+    amp = cyc["r_max"] - cyc["r_min"]
+    assert abs(obs["r_max"] - cyc["r_max"]) < 5e-3 * amp
+    assert abs(obs["r_min"] - cyc["r_min"]) < 5e-3 * amp
+    # a diagram given with the old window is not silently short: the failure says
+    # the unstable focus runs out of it; one that misses the phase is an error
+    cont = Continuation(model, {**params, "I_ext": 0.0})
+    narrow = cont.equilibria("eta", -10.0, 15.0)
+    short = verify(model, params, step, z0=0.0, diagram=narrow, continuation=cont)
+    during = short.phases[1]
+    assert not during.passed
+    assert during.predicted["unstable_focus_open_at"] == [pytest.approx(15.0)]
+    assert "still unstable where the diagram ends (eta = 15)" in during.failures[0]
+    with pytest.raises(ValueError, match=r"the diagram covers eta in \[-10, 15\], phase "
+                       r"'during' sits at eta \+ I_ext = 30"):
+        verify(model, params, Protocol.step(20, 80, 30), z0=0.0, diagram=narrow,
+               continuation=cont)
+
+
 def test_zero_amplitude_step_sits_on_its_equilibrium(tutorial):
     """A zero-amplitude step: "during" and "after" start on the equilibrium "before"
     converged to, so there is no transient whose decay rate could be measured; that
