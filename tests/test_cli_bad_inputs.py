@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -411,6 +412,23 @@ def test_json_output_is_strict_and_alone_on_stdout(capsys, tmp_path):
     assert doc["kind"] == "cycles"
     assert f"wrote {out}" in stderr and out.exists()
     assert "null" in stdout  # the NaN are there, as null
+
+
+def test_warnings_go_to_stderr_as_one_line_with_json(capsys, monkeypatch):
+    real = thetabif.continuation.Continuation.equilibria
+
+    def warn_then_run(self, *args, **kwargs):
+        warnings.warn("AUTO was restarted\nat the end of the range", RuntimeWarning,
+                      stacklevel=1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(thetabif.continuation.Continuation, "equilibria", warn_then_run)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        assert main(["equilibria", "--range=-10:5", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out, parse_constant=_no_constant)["kind"] == "equilibria"
+    assert "thetabif: warning: AUTO was restarted at the end of the range\n" in err
 
 
 def test_jsonable_turns_nan_and_numpy_into_strict_json(capsys):

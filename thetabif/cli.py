@@ -535,9 +535,10 @@ def _quiet_stdout() -> None:
         pass
 
 
-def _warning_line(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, line: str | None = None) -> str:
-    return f"thetabif: warning: {_one_line(str(message))}\n"
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Warnings during a command: one line on stderr, ``thetabif: warning: ...``."""
+    print(f"thetabif: warning: {_one_line(str(message))}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -548,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     status (see the module docstring); ``THETABIF_DEBUG=1`` re-raises unexpected
     exceptions with their traceback.
     """
-    warnings.formatwarning = _warning_line
+    showwarning, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         parser = build_parser()
         try:
@@ -576,6 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         raise SystemExit(BROKEN_PIPE) from None
+    finally:
+        warnings.showwarning = showwarning
 
 
 if __name__ == "__main__":  # pragma: no cover
