@@ -517,6 +517,8 @@ def _failure(exc: Exception) -> tuple[int, str]:
         return FAILED, f"simulation failed: {exc}"
     if isinstance(exc, ContinuationFailed):
         return FAILED, f"continuation failed: {exc}"
+    if isinstance(exc, FileExistsError):  # an output appeared while the command ran
+        return BAD_INPUT, f"{exc}"
     if isinstance(exc, MemoryError):
         return FAILED, "out of memory; reduce the sizes of the run"
     if isinstance(exc, OSError):
