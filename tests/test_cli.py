@@ -58,7 +58,7 @@ def test_simulate_variant_and_csv(tmp_path, capsys):
     (["--synapse", "slow"], "invalid choice: 'slow'"),
     (["--step", "20:80"], "--step must be START:STOP:AMPLITUDE"),
     (["--step", "80:20:3"], "step start must be < stop"),
-    (["--out", "x.txt"], "--out must end in .nc or .csv"),
+    (["--out", "x.txt"], "the file name must end in .nc, .csv"),
     (["--z0", "2"], "z0 must lie in the closed unit disk"),
 ])
 def test_simulate_errors(args, needle):

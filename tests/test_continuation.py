@@ -231,7 +231,9 @@ def test_cli_json_contract():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert [m[:10] for m in doc["messages"]] == ["step_limit"]
+    # the branch from the start is cut, and so is the one seeded at eta = 5 (which the
+    # cut branch did not reach)
+    assert {m[:10] for m in doc["messages"]} == {"step_limit"}
     assert "step_limit" in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "thetabif", "equilibria", "--max-points",
                            "1"], capture_output=True, text=True, timeout=300)
@@ -353,17 +355,19 @@ def test_syn_cycles_end_at_homoclinic_with_bistability(syn_run):
     start = cyc.branches[0].data
     assert start["period"][0] == pytest.approx(2 * np.pi / hb.extra["frequency"], rel=1e-7)
     # AUTO labels LPs there, all at eta_h with periods from ~20 to ~1e8: artefacts of
-    # the homoclinic approach, flagged as such
-    lps = cyc.special("LP")
-    assert lps and all(p.extra.get("near_homoclinic") for p in lps)
-    long = [o for o in cyc.orbits if o["period"] > 100]
-    eta_h = long[0]["eta"]
-    # AUTO's near-homoclinic orbits all sit at one eta (to its 11 printed digits)
-    assert max(abs(o["eta"] - eta_h) for o in long) < 1e-6
+    # the homoclinic approach. The branch ends where it arrives at eta_h; nothing on the
+    # approach is labelled, and eta_h is reported as the estimate of the homoclinic point
+    assert not cyc.special("LP")
+    assert any("AUTO labelled on the approach" in m for m in cyc.messages)
+    hom = cyc.homoclinic
+    eta_h = hom["eta"]
+    assert hom["period"] > 1e6  # AUTO's last orbits: periods ~1e7 at eta_h
+    end = cyc.branches[-1].data
+    # the branch ends at its first orbit past the cut period, within 1e-6 of eta_h
+    assert abs(end["eta"][-1] - eta_h) < 1e-6 * eta_h
+    assert end["period"][-1] > hom["cut_period"] > end["period"][-2]
     ref = max(cyc.orbits, key=lambda o: o["period"] if o["period"] < 50 else 0)
-    lp_state = cyc.special_points[0].state if cyc.special_points else None
-    z0 = complex(lp_state["x"], lp_state["y"]) if lp_state else complex(-0.36, -0.75)
-    s0 = lp_state["s"] if lp_state else -17.1
+    z0, s0 = complex(-0.36, -0.75), -17.1
     above = simulate(model, {**SYN, "eta": eta_h + 0.05}, t_end=400.0, dt=0.01, z0=z0, s0=s0)
     r = above.r.to_numpy()[above.time.to_numpy() > 300.0]
     assert r.max() - r.min() > 0.5  # oscillating, r between ~0.1 and ~0.73
@@ -771,9 +775,11 @@ def test_step_limit_is_reported_not_silent():
     with pytest.warns(RuntimeWarning, match="step_limit"):
         eq = cont.equilibria("eta", -10.0, 5.0, max_points=300)
     # downwards the branch leaves the range within 300 points; upwards, through both
-    # folds, it does not, and says so
-    (msg,) = eq.messages
-    up, down = sorted(eq.branches, key=lambda b: -b.direction)
+    # folds, it does not, and says so (and so does the branch seeded at eta = 5)
+    msg = eq.messages[0]
+    assert all(m.startswith("step_limit") for m in eq.messages)
+    up, down = eq.branches[:2]  # from the start: upwards first
+    assert (up.direction, down.direction) == (1, -1)
     assert msg.startswith("step_limit") and f"eta={up.data['eta'][-1]:.6g}" in msg
     assert len(up) == 300 and up.data["type"][-1] == "EP" and -10 < up.data["eta"][-1] < 5
     assert down.data["type"][-1] == "UZ" and down.data["eta"][-1] == pytest.approx(-10.0)

@@ -297,8 +297,10 @@ def test_pd_labelled_with_default_steps(default_run):
     assert pd.period == pytest.approx(3.01521, abs=1e-4)
     assert any(m.startswith("PD at eta = 3.88841") and "stepped over" in m
                for m in cyc.messages)
-    # labels stay consistent: the LP points keep theirs, sorted in eta
-    assert [p.label for p in cyc.special_points] == ["LP1", "PD1", "LP2"]
+    # labels stay consistent, sorted in eta: the fold of cycles LP1 at 3.98; AUTO's LP at
+    # the homoclinic limit (eta 3.8131350, period > 10) is an artefact and left out
+    assert [p.label for p in cyc.special_points] == ["PD1", "LP1"]
+    assert cyc.homoclinic["eta"] == pytest.approx(3.8131350, abs=1e-6)
 
 
 def test_missed_pd_agrees_with_shooting(default_run):

@@ -221,10 +221,10 @@ def test_a_fold_may_lie_beyond_its_bracket_by_more_than_its_width():
 #: missed ones are upper folds, where the branch turns within one step, and, for
 #: (2, -10.5, 0.1), a Hopf point 7e-4 from a fold (near a BT point). (12, 2) has its
 #: folds 0.13 apart near the cusp, (5, 1) and (n=2, 15, 1) none. With larger steps:
-#: (53.53, 0.174) and (50.67, 0.139) step unequally across folds, which then lie
+#: (53.53, 0.174) and (46.52, 1.287) step unequally across folds, which then lie
 #: farther beyond the samples than these are apart; (-26.75, 2.532) has two folds
 #: 0.018 apart, one in each of two consecutive steps, the branch's samples monotone in
-#: eta; (-10.98, 0.103) has its HB 9e-3 from LP1.
+#: eta; (-11.57, 0.05) has its HB 6e-4 from LP1.
 SWEEP = [
     (None, 20.0, 0.3, 0.02, 1), (None, 30.0, 0.1, 0.02, 1), (None, 25.0, 0.05, 0.02, 1),
     (None, 15.0, 1.0, 0.02, 0), (None, 40.0, 0.2, 0.02, 0), (None, 12.0, 2.0, 0.02, 0),
@@ -232,8 +232,8 @@ SWEEP = [
     (2, -20.0, 0.5, 0.02, 0), (2, -40.0, 1.0, 0.02, 1), (2, -35.0, 0.1, 0.02, 1),
     (2, -60.0, 0.5, 0.02, 1), (2, -10.5, 0.1, 0.02, 1), (2, -30.0, 2.0, 0.02, 0),
     (2, 20.0, 0.3, 0.02, 0), (2, 10.0, 0.2, 0.02, 0), (2, 15.0, 1.0, 0.02, 0),
-    (2, 53.53, 0.174, 0.3, 2), (2, 50.67, 0.139, 1.5, 1), (2, -26.75, 2.532, 1.5, 2),
-    (2, -10.98, 0.103, 0.5, 1),
+    (2, 53.53, 0.174, 0.3, 2), (2, 46.52, 1.287, 0.7, 2), (2, -26.75, 2.532, 1.5, 2),
+    (2, -11.57, 0.05, 1.0, 1),
 ]
 
 

@@ -162,6 +162,124 @@ def test_verify_rejects_bad_input(tutorial):
         verify(ThetaModel(), {"J": 15.0}, diagram=diagram, z0=2.0)
 
 
+def test_diagram_window_reaches_the_hopf_point_of_the_cycle():
+    """`verify --n 2 --synapse first-order --set Delta=0.2 --set tau_s=0.2 --set J=-11.5
+    --set eta=0 --step 20:80:5 --z0=0`: "during" (eta + I_ext = 5) failed because the
+    diagram window, eta + I_ext +- 10, missed HB2, where the cycle there is born
+    (issue 16, item 6)."""
+    from thetabif.equilibrium import find_equilibria
+
+    model = ThetaModel(n=2, synapse="first-order")
+    params = {"Delta": 0.2, "tau_s": 0.2, "J": -11.5, "eta": 0.0}
+    step = Protocol.step(20, 80, 5)
+    # Newton, independent of AUTO: at eta + I_ext = 5 the one equilibrium is a focus
+    # with an unstable complex pair, which regains stability between eta = 68.17 and
+    # 68.27 (Re of the pair +1.6e-5 and -1.6e-5): a Hopf point 63 beyond the phase
+    (focus,) = find_equilibria(model, {**params, "eta": 5.0})
+    assert not focus.stable and np.max(focus.eigenvalues.real) > 0.2
+    pair = [np.max(find_equilibria(model, {**params, "eta": e})[-1].eigenvalues.real)
+            for e in (68.17, 68.27)]
+    assert pair[0] > 0 > pair[1]
+    res = verify(model, params, step, z0=0.0)
+    assert res.passed, res.table()
+    cyc = res.phases[1].predicted
+    assert cyc["kind"] == "cycle" and cyc["eta_eff"] == 5.0
+    assert 68.17 < cyc["hopf_eta"] < 68.27 and cyc["l1"] < 0
+    assert "unstable_focus_open_at" not in cyc
+    # the simulation, independent of the diagram, runs on the predicted orbit (the
+    # tolerances of Tolerances: period 1e-3, range 5e-3 of the amplitude)
+    obs = res.phases[1].observed
+    assert obs["period"] == pytest.approx(cyc["period"], rel=1e-3)
+    amp = cyc["r_max"] - cyc["r_min"]
+    assert abs(obs["r_max"] - cyc["r_max"]) < 5e-3 * amp
+    assert abs(obs["r_min"] - cyc["r_min"]) < 5e-3 * amp
+    # a diagram given with the old window is not silently short: the failure says
+    # the unstable focus runs out of it; one that misses the phase is an error
+    cont = Continuation(model, {**params, "I_ext": 0.0})
+    narrow = cont.equilibria("eta", -10.0, 15.0)
+    short = verify(model, params, step, z0=0.0, diagram=narrow, continuation=cont)
+    during = short.phases[1]
+    assert not during.passed
+    assert during.predicted["unstable_focus_open_at"] == [pytest.approx(15.0)]
+    assert "still unstable where the diagram ends (eta = 15)" in during.failures[0]
+    with pytest.raises(ValueError, match=r"the diagram covers eta in \[-10, 15\], phase "
+                       r"'during' sits at eta \+ I_ext = 30"):
+        verify(model, params, Protocol.step(20, 80, 30), z0=0.0, diagram=narrow,
+               continuation=cont)
+
+
+def test_zero_amplitude_step_sits_on_its_equilibrium(tutorial):
+    """A zero-amplitude step: "during" and "after" start on the equilibrium "before"
+    converged to, so there is no transient whose decay rate could be measured; that
+    is not a failure, r still is judged (issue 16, item 6: both phases failed with "no
+    linear-regime window")."""
+    from thetabif.verification.timecourse import NOISE_FLOOR
+
+    diagram, _ = tutorial
+    eta, J, delta = -5.0, 15.0, 1.0
+    # closed form, independent of thetabif: the Montbrio-Pazo-Roxin equations
+    # r' = Delta/pi + 2 r v, v' = v^2 + eta + J r - pi^2 r^2 have equilibria at the
+    # positive roots of pi^2 r^4 - J r^3 - eta r^2 - Delta^2/(4 pi^2) = 0 with
+    # v = -Delta/(2 pi r), and eigenvalues 2 v +- sqrt(2 r (J - 2 pi^2 r))
+    roots = np.roots([np.pi ** 2, -J, -eta, 0.0, -delta ** 2 / (4 * np.pi ** 2)])
+    r_low = min(x.real for x in roots if abs(x.imag) < 1e-12 and x.real > 0)
+    v_low = -delta / (2 * np.pi * r_low)
+    rate_low = -(2 * v_low + np.sqrt(2 * r_low * (J - 2 * np.pi ** 2 * r_low)))
+    res = verify(ThetaModel(), {"eta": eta, "J": J}, Protocol.step(20, 80, 0.0),
+                 diagram=diagram)
+    assert res.passed, res.table()
+    for p in res.phases:
+        # Newton-polished prediction vs the quartic's root: both ~1e-12 accurate
+        assert p.predicted["r"] == pytest.approx(r_low, abs=1e-9)
+        assert p.predicted["decay_rate"] == pytest.approx(rate_low, rel=1e-9)
+        # the simulation (rtol 1e-10, global error ~1e-9) ends on the closed form
+        assert p.observed["r_end"] == pytest.approx(r_low, abs=1e-8)
+    before, during, after = res.phases
+    # "before" decays from z0: its rate is measured, to the fit's 1 % (see tutorial)
+    assert before.observed["decay_rate"] == pytest.approx(rate_low, rel=0.01)
+    for p in (during, after):
+        assert p.observed["distance_start"] < NOISE_FLOOR
+        assert "decay_rate" not in p.observed
+        assert any("starts" in n and "from its equilibrium" in n
+                   for n in p.observed["notes"])
+    # starting on the *predicted* state is not a free pass: with the folds moved by
+    # 0.3 the predicted low state is off, and "during" (started on the true one) fails
+    wrong = verify(ThetaModel(), {"eta": eta, "J": J}, Protocol.step(20, 80, 0.0),
+                   diagram=_shift_diagram(diagram, 0.3), polish=False)
+    assert not wrong.phases[1].passed
+    assert any("r at the phase end" in f for f in wrong.phases[1].failures)
+
+
+def test_phase_not_simulated_is_an_error(tutorial):
+    """A step at or after t_end, or any protocol phase left empty, is a ValueError
+    naming the argument, its value and what is allowed -- never a pass of the phases
+    that remain (issue 16, item 6: --step 20:80:5 with --t-end 10 passed "all phases")."""
+    diagram, _ = tutorial
+    args = (ThetaModel(), {"eta": -5.0, "J": 15.0})
+    for t_end, phase in ((10.0, "during"), (20.0, "during"), (50.0, "after"),
+                         (80.0, "after"), (80.005, "after")):
+        with pytest.raises(ValueError, match=rf"t_end = {t_end:g} leaves protocol phase "
+                           rf"'{phase}' .* t_end must be >= 80.01"):
+            verify(*args, Protocol.step(20, 80, 3), t_end=t_end, diagram=diagram)
+    with pytest.raises(ValueError, match=r"switch time 0 leaves its first phase 'before' "
+                       r".* must be >= dt = 0.01"):
+        verify(*args, Protocol.step(0, 80, 3), diagram=diagram)
+    with pytest.raises(ValueError, match=r"phase 'during' \[20, 20.005\) is 0.005 long, "
+                       r"shorter than dt = 0.01; switch times must be at least dt"):
+        verify(*args, Protocol.step(20, 20.005, 3), diagram=diagram)
+    # the smallest allowed t_end (last switch + dt) simulates and judges every phase
+    res = verify(*args, Protocol.step(20, 80, 3), t_end=80.01, diagram=diagram)
+    assert [p.name for p in res.phases] == ["before", "during", "after"]
+    # the CLI reports it as its one-line usage error (exit status 2), not as a pass
+    out = run_cli("verify", "--set", "eta=-5", "--set", "J=15", "--step", "20:80:3",
+                  "--t-end", "10")
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.strip().splitlines() == [
+        "thetabif: error: t_end = 10 leaves protocol phase 'during' [20, 80) empty; "
+        "t_end must be >= 80.01 (the last switch time 80 + dt) so that every phase is "
+        "simulated"]
+
+
 # ------------------------------------------------------------------- grid check
 ETA = np.linspace(-8.0, 0.0, 9)
 JS = np.linspace(0.0, 20.0, 6)

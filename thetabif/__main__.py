@@ -2,6 +2,10 @@
 
 import sys
 
-from thetabif.cli import main
+try:
+    from thetabif.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the command line is still being imported
+    print("thetabif: interrupted", file=sys.stderr)
+    sys.exit(130)  # thetabif.cli.INTERRUPTED, not importable here
 
 sys.exit(main())

@@ -8,10 +8,26 @@ options (``--eq-free``, ``--eq-range``), then start from the special point named
 from __future__ import annotations
 
 import argparse
-import json
-import sys
+import re
+from pathlib import Path
 
-from thetabif.cli import CLIError, add_model_options, model_from_args
+from thetabif.cli import (
+    FAILED,
+    CLIError,
+    add_force_option,
+    add_model_options,
+    check_out,
+    json_text,
+    model_from_args,
+    note,
+    print_json,
+    require_auto,
+    write_file,
+)
+
+#: What ``--out`` writes, by extension: the netCDF record, the ``--json`` document,
+#: or the branch points as one table (column ``branch``).
+OUT_FORMATS = (".nc", ".json", ".csv")
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -50,8 +66,12 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_model_options(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--out", default=None, help="also save the result as netCDF (.nc)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document on stdout (notes go to stderr)")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="also save the result: .nc (netCDF, the full record), .json (the "
+                        "--json document) or .csv (the branch points)")
+    add_force_option(p)
     p.add_argument("--max-points", type=_positive_int, default=None,
                    help="points per direction at most (AUTO is restarted until a branch "
                         "leaves the range; default 50000, cycles 4000)")
@@ -68,33 +88,60 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
     _common(p)
-    p.add_argument("--from", dest="start", required=True, help="LP1, LP2, HB1, ...")
-    p.add_argument("--free", default="eta,J", help="two parameters, e.g. eta,J")
+    p.add_argument("--from", dest="start", required=True,
+                   help="special point of the equilibrium run to start from: LP1, LP2, HB1, ...")
+    p.add_argument("--free", default="eta,J",
+                   help="the two continuation parameters (default eta,J)")
     p.add_argument("--range", dest="ranges", type=_named_range, action="append", default=[],
                    metavar="NAME=START:STOP", help="box for the curve (repeatable)")
-    p.add_argument("--eq-free", default="eta", help="parameter of the equilibrium run")
-    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP")
+    p.add_argument("--eq-free", default="eta",
+                   help="parameter of the equilibrium run (default eta)")
+    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP",
+                   help="range of the equilibrium run (default -20:20)")
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
     _common(p)
-    p.add_argument("--from", dest="start", required=True, help="HB1, HB2, ...")
-    p.add_argument("--free", default="eta")
+    p.add_argument("--from", dest="start", required=True,
+                   help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
+    p.add_argument("--free", default="eta",
+                   help="continuation parameter of the equilibria and cycles (default eta)")
     p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
-                   metavar="START:STOP")
-    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP")
+                   metavar="START:STOP", help="parameter range of the cycles (default -20:20)")
+    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP",
+                   help="range of the equilibrium run (default -20:20)")
     p.set_defaults(func=cmd_cycles)
 
 
-def _emit(args: argparse.Namespace, result) -> int:
+def _check_label(label: str, types: str, what: str) -> None:
+    if not re.fullmatch(rf"(?:{types})[1-9][0-9]*", label):
+        raise CLIError(f"--from must name {what}, got {label!r}")
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Before the work: the output path and AUTO-07p with gfortran."""
     if args.out:
-        try:
-            result.save(args.out)
-        except FileExistsError as exc:
-            raise CLIError(str(exc)) from None
+        check_out(args.out, args.force, suffixes=OUT_FORMATS)
+    require_auto()
+
+
+def _save(result, path: Path) -> None:
+    if path.suffix == ".nc":
+        result.save(path, overwrite=True)
+    elif path.suffix == ".json":
+        path.write_text(json_text(result.to_json_dict()) + "\n")
+    else:
+        result.to_dataframe().to_csv(path, index=False)
+
+
+def _emit(args: argparse.Namespace, result) -> int:
+    wrote = ""
+    if args.out:
+        wrote = f"wrote {write_file(args.out, lambda tmp: _save(result, tmp))}"
     if args.json:
-        json.dump(result.to_json_dict(), sys.stdout)
-        sys.stdout.write("\n")
+        if wrote:
+            note(wrote)
+        print_json(result.to_json_dict())
         return 0
     print(f"{result.kind} of {result.model}, free: {', '.join(result.free)}; "
           f"{len(result.branches)} branch(es), "
@@ -115,6 +162,8 @@ def _emit(args: argparse.Namespace, result) -> int:
         print(f"{p.label:<6} " + " ".join(f"{v:>16.10g}" for v in vals) + "  " + ", ".join(notes))
     for m in result.messages:
         print("note: " + m.splitlines()[0])
+    if wrote:
+        print(wrote)
     return 0
 
 
@@ -133,12 +182,13 @@ def _run(fn, *a, **kw):
     except (ValueError, KeyError) as exc:
         raise CLIError(str(exc).strip("'\"")) from None
     except ContinuationFailed as exc:
-        print(f"thetabif: continuation failed: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+        raise CLIError(f"continuation failed: {exc}", FAILED) from None
 
 
 def cmd_equilibria(args: argparse.Namespace) -> int:
     cont = _continuation(args)
+    _run(cont._check_free, (args.free,))
+    _check(args)
     result = _run(cont.equilibria, args.free, *args.range_, **_limits(args))
     return _emit(args, result)
 
@@ -146,6 +196,17 @@ def cmd_equilibria(args: argparse.Namespace) -> int:
 def cmd_curve(args: argparse.Namespace) -> int:
     cont = _continuation(args)
     free = tuple(s.strip() for s in args.free.split(","))
+    if len(free) != 2:
+        raise CLIError(f"--free: a curve needs two parameters such as eta,J, got "
+                       f"{args.free!r}")
+    _check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
+    _run(cont._check_free, free)
+    _run(cont._check_free, (args.eq_free,))
+    extra = [name for name, _ in args.ranges if name not in free]
+    if extra:
+        raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
+                       f"parameters {', '.join(free)}")
+    _check(args)
     eq = _run(cont.equilibria, args.eq_free, *args.eq_range)
     point = _run(eq.point, args.start)
     result = _run(cont.curve, point, free, dict(args.ranges) or None, **_limits(args))
@@ -154,6 +215,9 @@ def cmd_curve(args: argparse.Namespace) -> int:
 
 def cmd_cycles(args: argparse.Namespace) -> int:
     cont = _continuation(args)
+    _check_label(args.start, "HB", "a Hopf point such as HB1")
+    _run(cont._check_free, (args.free,))
+    _check(args)
     eq = _run(cont.equilibria, args.free, *args.eq_range)
     point = _run(eq.point, args.start)
     result = _run(cont.cycles, point, args.free, *args.range_, **_limits(args))

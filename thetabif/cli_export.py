@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from thetabif.cli import CLIError, add_model_options, model_from_args
+from thetabif.cli import CLIError, add_force_option, add_model_options, check_out, model_from_args
 
 
 def add_export_command(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +19,9 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
                     "AUTO-07p. STPNT starts on the lowest-rate stable equilibrium at the "
                     "chosen parameters. Run the result with `auto NAME.auto` in --out.")
     add_model_options(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, created if missing")
+    add_force_option(p, "existing files")
     p.set_defaults(func=cmd_export)
 
     s = sub.add_parser(
@@ -28,16 +29,17 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
         description="Write the AUTO-07p export of the standard models (theta, theta_n2, "
                     "theta_syn, theta_cond_syn), as kept in the repository's auto_files/.")
     s.add_argument("--out", default="auto_files", metavar="DIR",
-                   help="output folder (default: auto_files)")
-    s.add_argument("--force", action="store_true", help="overwrite existing files")
+                   help="output folder, created if missing (default: auto_files)")
+    add_force_option(s, "existing files")
     s.set_defaults(func=cmd_export_standard)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Run ``thetabif export``."""
-    from thetabif.export import export_model
+    from thetabif.export import export_filenames, export_model
 
     model, params = model_from_args(args)
+    check_out(args.out, args.force, files=export_filenames(model))
     try:
         paths = export_model(model, params, args.out, force=args.force)
     except (FileExistsError, NotADirectoryError, ValueError) as exc:
@@ -49,8 +51,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_export_standard(args: argparse.Namespace) -> int:
     """Run ``thetabif export-standard``."""
-    from thetabif.export import export_standard
+    from thetabif.export import export_filenames, export_standard, standard_models
 
+    names = [n for model, _ in standard_models() for n in export_filenames(model)]
+    check_out(args.out, args.force, files=names)
     try:
         paths = export_standard(args.out, force=args.force)
     except (FileExistsError, NotADirectoryError, ValueError) as exc:

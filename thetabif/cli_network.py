@@ -8,15 +8,21 @@ Registered in :data:`thetabif.cli.COMMANDS` through :func:`add_network_command`:
 from __future__ import annotations
 
 import argparse
-import json
 
 from thetabif.cli import (
     CLIError,
-    _check_out,
     _complex,
+    add_force_option,
     add_model_options,
+    check_out,
     model_from_args,
+    nonnegative_int,
+    note,
+    positive_float,
+    positive_int,
+    print_json,
     protocol_from_args,
+    write_file,
 )
 
 
@@ -28,38 +34,55 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
                     "the mean field under the same protocol, reporting their agreement.")
     add_model_options(p)
     g = p.add_argument_group("network")
-    g.add_argument("--N", type=int, default=10_000, help="number of neurons (default 10000)")
-    g.add_argument("--t-end", type=float, default=100.0, help="end time (default 100)")
-    g.add_argument("--dt", type=float, default=1e-3, help="step of the exact scheme (1e-3)")
-    g.add_argument("--dt-out", type=float, default=0.01, help="output spacing (default 0.01)")
+    g.add_argument("--N", type=int, default=10_000,
+                   help="number of neurons, >= 1 (default 10000)")
+    g.add_argument("--t-end", type=positive_float, default=100.0, help="end time (default 100)")
+    g.add_argument("--dt", type=positive_float, default=1e-3,
+                   help="step of the exact scheme (default 1e-3)")
+    g.add_argument("--dt-out", type=positive_float, default=0.01,
+                   help="output spacing, a multiple of --dt and <= --t-end (default 0.01)")
     g.add_argument("--step", metavar="START:STOP:AMPLITUDE", default=None,
-                   help="I_ext = AMPLITUDE on [START, STOP), else the I_ext parameter")
+                   help="add AMPLITUDE to the I_ext parameter on [START, STOP) "
+                        "(default: I_ext alone)")
     g.add_argument("--z0", type=_complex, default=complex(-0.6, -0.8),
                    help="initial order parameter (default -0.6-0.8j); use --z0=-0.6-0.8j")
     g.add_argument("--sampling", choices=("quantiles", "random"), default="quantiles",
                    help="excitabilities: deterministic Lorentzian quantiles or random draws")
-    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    g.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
-    g.add_argument("--raster", type=int, default=0, metavar="K",
+    g.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (default 0)")
+    g.add_argument("--threads", type=positive_int, default=None,
+                   help="numba threads (default: all for N >= 50000, else 1)")
+    g.add_argument("--raster", type=nonnegative_int, default=0, metavar="K",
                    help="record the spikes of K neurons (default 0)")
     g.add_argument("--compare", action="store_true",
                    help="also integrate the mean field and report the errors")
-    g.add_argument("--json", action="store_true", help="print the report as JSON")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--json", action="store_true",
+                   help="print the report as one JSON document on stdout")
+    g.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (on stderr; default: for long runs)")
     g.add_argument("--out", default=None, metavar="FILE", help="write the network's .nc or .csv")
-    g.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    add_force_option(g)
     p.set_defaults(func=cmd_network)
 
 
 def cmd_network(args: argparse.Namespace) -> int:
     """Run the ``network`` command."""
-    from thetabif.network import compare_network, simulate_network
-    from thetabif.simulation import save_dataset
+    from thetabif.network import check_network_size, compare_network, simulate_network
+    from thetabif.simulation import output_samples, save_dataset, simulation_memory
 
     model, params = model_from_args(args)
     protocol = protocol_from_args(args.step, params)
     if args.out:
-        _check_out(args.out, args.force)
+        check_out(args.out, args.force, suffixes=(".nc", ".csv"))
+    try:  # the sizes of both runs, before the network starts
+        if args.compare:
+            n_out = output_samples(args.t_end, args.dt_out, dt_name="dt_out")
+            check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster,
+                               extra=simulation_memory(model, n_out),
+                               extra_what="and the mean field")
+        else:
+            check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
     opts = dict(N=args.N, t_end=args.t_end, dt=args.dt, dt_out=args.dt_out, z0=args.z0,
                 sampling=args.sampling, seed=args.seed, threads=args.threads,
                 raster=args.raster, progress=False if args.no_progress else None)
@@ -81,7 +104,7 @@ def cmd_network(args: argparse.Namespace) -> int:
                           "final_z": [float(last.z.real), float(last.z.imag)],
                           "final_r": float(last.r),
                           "total_spikes": int(ds.spike_count.sum())}
-        print(json.dumps(out, indent=2))
+        print_json(out, indent=2)
     else:
         print(f"model: {model.name} ({model.description}), network of N={args.N} neurons")
         print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
@@ -104,8 +127,11 @@ def cmd_network(args: argparse.Namespace) -> int:
     if args.out:
         if args.out.endswith(".csv"):  # one table on the output grid
             ds = ds.drop_dims([d for d in ("step_time", "spike") if d in ds.dims])
-        path = save_dataset(ds, args.out, overwrite=args.force)
-        print(f"wrote {path}")
+        path = write_file(args.out, lambda tmp: save_dataset(ds, tmp, overwrite=True))
+        if args.json:
+            note(f"wrote {path}")
+        else:
+            print(f"wrote {path}")
     return 0
 
 

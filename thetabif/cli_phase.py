@@ -8,6 +8,25 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from thetabif.cli import (
+    FAILED,
+    CLIError,
+    add_force_option,
+    add_model_options,
+    check_out,
+    model_from_args,
+    require_auto,
+)
+
+#: The figures ``phase-diagram`` draws; each is written as PNG and SVG.
+FIGURES = ("phase", "eta", "J")
+
+
+def output_files(stem: str) -> list[str]:
+    """The files ``phase-diagram`` writes into ``--out`` for a model named ``stem``."""
+    return [f"{stem}_{k}{s}" for k in FIGURES for s in (".png", ".svg")] + [
+        f"{stem}.nc", f"{stem}.json"]
+
 
 def _range(text: str) -> tuple[float, float]:
     try:
@@ -31,8 +50,6 @@ def _shape(text: str) -> tuple[int, int]:
 
 def add_phase_commands(sub: argparse._SubParsersAction) -> None:
     """Add ``phase-diagram`` to the ``thetabif`` command line."""
-    from thetabif.cli import add_model_options
-
     p = sub.add_parser(
         "phase-diagram", help="(eta, J) phase diagram: curves, codim-2 points, regions",
         description="Continue equilibria, folds, Hopf points and cycles of a model, classify "
@@ -41,8 +58,9 @@ def add_phase_commands(sub: argparse._SubParsersAction) -> None:
                     "one-parameter diagrams (default: eta=-5, J=15 for the delta-pulse "
                     "model, eta=10, J=-40 otherwise).")
     add_model_options(p)
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, created if missing")
+    add_force_option(p, "existing outputs")
     p.add_argument("--eta-range", type=_range, default=None, metavar="LO:HI",
                    help="eta range of the diagram, e.g. --eta-range=-14:2 (default depends "
                         "on the model)")
@@ -55,9 +73,6 @@ def add_phase_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_phase_diagram(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from thetabif.cli import CLIError, model_from_args
     from thetabif.continuation import ContinuationFailed
     from thetabif.phase_diagram import compute, default_box, default_params
 
@@ -71,18 +86,15 @@ def cmd_phase_diagram(args: argparse.Namespace) -> int:
         box["eta"] = args.eta_range
     if args.J_range:
         box["J"] = args.J_range
-    out = Path(args.out)
     stem = model.name
-    if not args.force:
-        clash = [p for p in out.glob(f"{stem}*") if p.suffix in (".png", ".svg", ".nc", ".json")
-                 and p.stem in {stem, f"{stem}_eta", f"{stem}_J", f"{stem}_phase"}]
-        if clash:
-            raise CLIError(f"{', '.join(map(str, sorted(clash)))} exist(s); use --force to "
-                           "overwrite")
+    out = check_out(args.out, args.force, files=output_files(stem))
+    require_auto()
     try:
         pdg = compute(model, full, box=box, grid_shape=args.grid, cycles=not args.no_cycles)
-    except (ValueError, ContinuationFailed) as exc:
+    except ValueError as exc:
         raise CLIError(str(exc)) from None
+    except ContinuationFailed as exc:
+        raise CLIError(f"continuation failed: {exc}", FAILED) from None
     try:
         paths = pdg.write(out, force=args.force, stem=stem)
     except FileExistsError as exc:  # a file appeared while the diagram was computed

@@ -9,16 +9,30 @@ its table, summary, diagram and figure to ``--out``.
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
 from thetabif.cli import (
     CLIError,
     _complex,
+    add_force_option,
     add_model_options,
+    check_out,
     model_from_args,
+    nonnegative_int,
+    note,
+    positive_float,
+    positive_int,
+    print_json,
     protocol_from_args,
+    require_auto,
+    write_file,
 )
+
+#: Figure formats of ``verify --figure``.
+FIGURE_FORMATS = (".png", ".pdf", ".svg")
+#: What ``verify-grid`` writes into ``--out``.
+GRID_FILES = ("cells.csv", "summary.json", "diagram.json", "grid.png")
+#: Output spacing of the simulations of ``verify`` and ``verify-grid`` (their defaults).
+VERIFY_DT, GRID_DT = 0.01, 0.05
 
 
 def _grid_axis(text: str) -> tuple[float, float, int]:
@@ -47,12 +61,13 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                    "(default 20:80:3)")
     p.add_argument("--z0", type=_complex, default=complex(-0.6, -0.8),
                    help="initial z (default -0.6-0.8j); use --z0=-0.6-0.8j")
-    p.add_argument("--t-end", type=float, default=None,
+    p.add_argument("--t-end", type=positive_float, default=None,
                    help="simulated time (default: STOP + 20)")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document on stdout")
     p.add_argument("--figure", default=None, metavar="FILE",
-                   help="save the time course with predicted levels (png, pdf, svg)")
-    p.add_argument("--force", action="store_true", help="overwrite --figure if it exists")
+                   help="save the time course with predicted levels (.png, .pdf or .svg)")
+    add_force_option(p, "--figure")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("verify-grid", help="brute-force check of the (eta, J) phase diagram",
@@ -65,63 +80,84 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                    "when A is negative")
     p.add_argument("--J", dest="J", type=_grid_axis, required=True, metavar="A:B:N",
                    help="N evenly spaced J values (--J=-40:-10:4 when A is negative)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--random", type=int, default=3, help="random initial conditions per "
-                   "cell (default 3)")
-    p.add_argument("--t-end", type=float, default=200.0, help="time per simulation")
-    p.add_argument("--near", type=float, default=1.0,
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, created if missing: " + ", ".join(GRID_FILES))
+    p.add_argument("--random", type=nonnegative_int, default=3, help="random initial "
+                   "conditions per cell (default 3)")
+    p.add_argument("--t-end", type=positive_float, default=200.0,
+                   help="time per simulation, >= 60 (default 200)")
+    p.add_argument("--near", type=positive_float, default=1.0,
                    help="grid steps from a curve that explain a mismatch (default 1)")
-    p.add_argument("--workers", type=int, default=None, help="local processes "
+    p.add_argument("--workers", type=positive_int, default=None, help="local processes "
                    "(default: all cores)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask.distributed scheduler address (instead of local processes)")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument("--json", action="store_true",
+                   help="print the summary as one JSON document on stdout")
+    add_force_option(p, "existing outputs")
     p.set_defaults(func=cmd_verify_grid)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from thetabif.simulation import check_simulation_size
     from thetabif.verification import verify
 
     model, params = model_from_args(args)
     prot = protocol_from_args(args.step, params)
     if prot is None:
         raise CLIError("--step START:STOP:AMPLITUDE is required")
-    if args.figure and Path(args.figure).exists() and not args.force:
-        raise CLIError(f"{args.figure} exists; pass --force to overwrite it")
+    if args.figure:
+        check_out(args.figure, args.force, option="--figure", suffixes=FIGURE_FORMATS)
+    t_end = args.t_end if args.t_end is not None else prot.breaks[-1] + 20.0
+    try:
+        check_simulation_size(model, t_end, VERIFY_DT, remedy="reduce --t-end")
+    except ValueError as exc:
+        raise CLIError(f"--t-end: {exc}") from None
+    require_auto()
     try:
         res = verify(model, params, prot, z0=args.z0, t_end=args.t_end)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
     if args.json:
-        print(res.to_json())
+        print_json(res.to_dict())
     else:
         print(res.table())
     if args.figure:
-        res.figure().savefig(args.figure, dpi=120)
-        if not args.json:
-            print(f"wrote {args.figure}")
+        fig = res.figure()
+        path = write_file(args.figure, lambda tmp: fig.savefig(tmp, dpi=120))
+        if args.json:
+            note(f"wrote {path}")
+        else:
+            print(f"wrote {path}")
     return 0 if res.passed else 1
 
 
 def cmd_verify_grid(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from thetabif.simulation import check_simulation_size
     from thetabif.verification import verify_grid
 
     model, params = model_from_args(args)
-    out = Path(args.out)
-    names = ("cells.csv", "summary.json", "diagram.json", "grid.png")
-    clash = [out / n for n in names if (out / n).exists()]
-    if clash and not args.force:
-        raise CLIError(f"{clash[0]} exists; pass --force to overwrite it")
+    out = check_out(args.out, args.force, files=GRID_FILES)
+    if args.t_end < 60:
+        raise CLIError(f"--t-end must be >= 60 (the last 40 time units classify a cell), "
+                       f"got {args.t_end:g}")
+    try:
+        check_simulation_size(model, args.t_end, GRID_DT, remedy="reduce --t-end")
+    except ValueError as exc:
+        raise CLIError(f"--t-end: {exc}") from None
+    require_auto()
     eta = np.linspace(*args.eta[:2], args.eta[2])
     J = np.linspace(*args.J[:2], args.J[2])
     client = None
     if args.scheduler:
         from distributed import Client
 
-        client = Client(args.scheduler)
+        try:
+            client = Client(args.scheduler, timeout=10)
+        except OSError as exc:
+            raise CLIError(f"--scheduler {args.scheduler!r}: cannot connect ({exc})") from None
     try:
         res = verify_grid(model, params, eta, J, n_random=args.random, t_end=args.t_end,
                           near=args.near, client=client, max_workers=args.workers)
@@ -133,7 +169,8 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
     paths = res.save(out, force=args.force)
     s = res.summary()
     if args.json:
-        print(json.dumps(s))
+        print_json(s)
+        note("wrote: " + ", ".join(str(p) for p in paths))
     else:
         print(f"{s['cells']} cells: {s['matches']} match, {s['mismatches']} mismatch "
               f"({s['unexplained']} farther than {args.near:g} grid steps from a curve)")

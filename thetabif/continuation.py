@@ -66,7 +66,9 @@ class SpecialPoint:
     r, abs_z : float
         Firing rate and |z| (cycles: their maxima along the orbit).
     stable : bool
-        AUTO's stability flag at the point.
+        Whether the point is linearly stable: all eigenvalues with negative real part
+        (cycles: AUTO's Floquet flag). False at a bifurcation point itself, where the
+        linearisation is critical (see ``stability``).
     kind : str
         Run it belongs to: ``equilibria``, ``fold``, ``hopf`` or ``cycles``.
     free : tuple of str
@@ -89,6 +91,15 @@ class SpecialPoint:
         where a stable large cycle surrounds the unstable small one; ``l2 > 0``: into
         the supercritical (``l1 < 0``) side, an unstable large cycle around the stable
         small one.
+    stability : str
+        What the linearisation at the point says, in words: ``stable``, ``unstable
+        (k eigenvalues with Re > 0)`` or, at a bifurcation point, ``critical: ...``
+        naming the eigenvalue(s) or multiplier on the stability boundary and how the
+        rest are.
+    model : str
+        Name of the model of the run the point belongs to (set by
+        :class:`ContinuationResult`); a point restarts only a continuation of that model
+        at the same parameters (:meth:`Continuation.curve`, :meth:`Continuation.cycles`).
     """
 
     type: str
@@ -106,6 +117,8 @@ class SpecialPoint:
     period: float | None = None
     extra: dict = field(default_factory=dict)
     l2: float | None = None
+    stability: str = ""
+    model: str = ""
     # where to restart AUTO from this point (not part of the public record)
     _restart: tuple[str, int, int] | None = field(default=None, repr=False, compare=False)
 
@@ -127,6 +140,8 @@ class SpecialPoint:
         out["r"] = float(self.r)
         out["abs_z"] = float(self.abs_z)
         out["stable"] = bool(self.stable)
+        if self.stability:
+            out["stability"] = self.stability
         out["kind"] = self.kind
         out["auto"] = {k: float(v) for k, v in self.auto_params.items()}
         if self.polish_difference is not None:
@@ -199,6 +214,16 @@ class ContinuationResult:
     messages: tuple[str, ...] = ()
     #: cycles only: every stored orbit with its period, r and |z| range, stability
     orbits: tuple[dict, ...] = ()
+    #: cycles only, when the branch approaches a homoclinic orbit: the free parameter's
+    #: value it tends to (the estimate of the homoclinic point), the largest period
+    #: computed there and the period at which the branch was ended
+    homoclinic: dict | None = None
+
+    def __post_init__(self) -> None:
+        # every point names the model of the run it belongs to
+        object.__setattr__(self, "special_points", tuple(
+            p if p.model == self.model else replace(p, model=self.model)
+            for p in self.special_points))
 
     def special(self, type: str) -> list[SpecialPoint]:
         """Special points of one type, in label order."""
@@ -221,6 +246,7 @@ class ContinuationResult:
             "branches": [b.to_dict() for b in self.branches],
             "messages": list(self.messages),
             "orbits": list(self.orbits),
+            "homoclinic": self.homoclinic,
         }
 
     def to_dataframe(self):
@@ -295,13 +321,16 @@ class ContinuationResult:
             l1 = p.pop("l1", None)
             p.pop("criticality", None)
             l2 = p.pop("l2", None)
+            stability = p.pop("stability", "")
             period = p.pop("period", None)
             params = {k: p.pop(k) for k in list(p) if k in d["params"]}
             specials.append(SpecialPoint(core["type"], core["label"], params, state, core["r"],
                                          core["abs_z"], core["stable"], core["kind"],
-                                         tuple(d["free"]), auto, pd_, l1, period, p, l2=l2))
+                                         tuple(d["free"]), auto, pd_, l1, period, p, l2=l2,
+                                         stability=stability))
         return cls(d["kind"], d["model"], tuple(d["free"]), d["params"], tuple(branches),
-                   tuple(specials), tuple(d.get("messages", ())), tuple(d.get("orbits", ())))
+                   tuple(specials), tuple(d.get("messages", ())), tuple(d.get("orbits", ())),
+                   d.get("homoclinic"))
 
 
 def _render_constants(c: Mapping[str, Any]) -> str:
@@ -332,9 +361,12 @@ class Continuation:
 
     def __init__(self, model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
                  *, timeout: float = 120.0) -> None:
+        if model is not None and not isinstance(model, ThetaModel):
+            raise TypeError(f"model must be a ThetaModel, got {type(model).__name__}")
         self.model = model or ThetaModel()
         self.params = self.model.validate_params(params)
-        self.timeout = timeout
+        _check_steps(timeout=timeout)
+        self.timeout = float(timeout)
         self._exe: Path | None = None
         self._start_state: np.ndarray | None = None
 
@@ -350,15 +382,18 @@ class Continuation:
             self._start_state = _start_equilibrium(self.model, self.params)
         return self._start_state
 
-    def _restart_text(self, free: str) -> str:
-        """A ``fort.3`` holding the starting equilibrium, its parameters and the tangent.
+    def _restart_text(self, free: str, state: np.ndarray | None = None,
+                      params: Mapping[str, float] | None = None) -> str:
+        """A ``fort.3`` holding an equilibrium, its parameters and the tangent.
 
-        The engine's executable depends on the model only (its ``STPNT`` is never
-        used); every equilibrium run starts from this restart file with ``IRS=1``.
+        Default: the starting equilibrium at :attr:`params`. The engine's executable
+        depends on the model only (its ``STPNT`` is never used); every equilibrium run
+        starts from such a restart file with ``IRS=1``. The tangent's parameter
+        component is positive: ``DS > 0`` increases ``free``.
         """
         num = self.model.numeric
-        p = num.parameter_vector(self.params)
-        u = self._start()
+        p = num.parameter_vector(self.params if params is None else params)
+        u = self._start() if state is None else np.asarray(state, dtype=float)
         k = self.model.parameter_names.index(free)
         jac = num.jacobian(u, p)
         try:
@@ -418,9 +453,7 @@ class Continuation:
         that it cannot pass for a complete branch) or, on cycle branches, a period
         above ``period_limit`` (a homoclinic orbit is near: nothing to restart for).
         """
-        if (isinstance(max_points, bool) or not isinstance(max_points, (int, np.integer))
-                or max_points < 2):
-            raise ValueError(f"max_points must be an integer >= 2, got {max_points!r}")
+        _check_steps(max_points=max_points)
         cyc = period_limit is not None
         constants = {**constants, "NMX": min(int(constants["NMX"]), max_points)}
         direction = _Direction([self._run(constants, restart, allow_mx)])
@@ -464,13 +497,77 @@ class Continuation:
     def _bounds(self, free: Sequence[str], bounds: Mapping[str, tuple[float, float]]
                 ) -> dict[str, list[float]]:
         out = {}
+        domain = {p.name: p for p in self.model.parameters}
         for name in free:
             lo, hi = bounds[name]
             if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
                 raise ValueError(f"range of {name!r} must be finite with start < stop, "
                                  f"got {lo}:{hi}")
+            if domain[name].positive and lo <= 0:
+                raise ValueError(f"range of {name!r} must lie in its domain ({name} > 0: "
+                                 f"{domain[name].description}), got {lo:g}:{hi:g}")
             out[name] = [float(lo), float(hi)]
         return out
+
+    def _widened(self, box: Mapping[str, Sequence[float]], margin: float
+                 ) -> dict[str, list[float]]:
+        """``box`` grown by ``margin`` times its width on each side, inside the domain."""
+        domain = {p.name: p for p in self.model.parameters}
+        out = {}
+        for name, (lo, hi) in box.items():
+            w = margin * (hi - lo)
+            out[name] = [max(lo - w, 0.5 * lo) if domain[name].positive else lo - w, hi + w]
+        return out
+
+    def _own_point(self, point: SpecialPoint, types: Sequence[str], use: str
+                   ) -> SpecialPoint:
+        """``point`` if it can restart a run of this continuation; a loaded point
+        (no AUTO restart data) is found again by a short equilibrium run.
+
+        Raises
+        ------
+        ValueError
+            The point is of another type, another model, or was found at other values
+            of the parameters that are not free on its run.
+        ContinuationFailed
+            A loaded point could not be found again.
+        """
+        if point.type not in types or point.kind != "equilibria":
+            raise ValueError(f"{use}() starts from an {' or '.join(types)} point of an "
+                             f"equilibrium run, got {point.type} {point.label!r} "
+                             f"({point.kind})")
+        if point.model and point.model != self.model.name:
+            raise ValueError(f"{point.label} belongs to a run of model {point.model!r}, not "
+                             f"{self.model.name!r}: start from a point of this continuation")
+        other = [f"{k}={point.params.get(k, math.nan):g} (here {self.params[k]:g})"
+                 for k in self.model.parameter_names if k not in point.free
+                 and not math.isclose(point.params.get(k, math.nan), self.params[k],
+                                      rel_tol=1e-12, abs_tol=1e-12)]
+        if other:
+            raise ValueError(f"{point.label} was found at other parameters: "
+                             f"{', '.join(other)}; continue it with a Continuation at its "
+                             "parameters")
+        if point._restart is not None:
+            return point
+        (free,) = point.free
+        x = point.params[free]
+        half = max(0.5, 0.05 * abs(x))
+        lo = max(x - half, 0.5 * x) if self._is_positive(free) else x - half
+        # started away from the point: AUTO detects no fold it starts on
+        near = Continuation(self.model, {**self.params, free: x - 0.4 * (x - lo)},
+                            timeout=self.timeout)
+        found = [p for p in near.equilibria(free, lo, x + half).special_points
+                 if p.type == point.type and all(
+                     abs(p.params[k] - point.params[k]) <= 1e-6 * max(1.0, abs(point.params[k]))
+                     for k in point.params)]
+        if not found:
+            raise ContinuationFailed(f"{point.label} (loaded, {free} = {x:.10g}) was not found "
+                                     f"again by an equilibrium run in {lo:g}:{x + half:g}, so "
+                                     "AUTO has no solution to restart from")
+        return found[0]
+
+    def _is_positive(self, name: str) -> bool:
+        return next(p.positive for p in self.model.parameters if p.name == name)
 
     def _check_free(self, free: Sequence[str]) -> tuple[str, ...]:
         free = tuple(free)
@@ -629,23 +726,51 @@ class Continuation:
             if pt.eigenvalues is not None:
                 extra["eigenvalues"] = [[float(e.real), float(e.imag)] for e in pt.eigenvalues]
             r, az = self._outputs(state, params)
+        stability = (_cycle_stability(ptype, bool(pt.stable)) if kind == "cycles"
+                     else self._stability(state, params, ptype))
         return SpecialPoint(
             type=ptype, label="", params=dict(params),
             state=dict(zip(self.model.state_names, map(float, state), strict=True)),
-            r=float(r), abs_z=float(az), stable=bool(pt.stable), kind=kind, free=free,
+            r=float(r), abs_z=float(az), stable=stability == "stable", kind=kind, free=free,
             auto_params=auto_params, polish_difference=diff, l1=l1, period=period,
-            extra=extra, l2=l2, _restart=(result.fort8, pt.label, pt.type_number),
+            extra=extra, l2=l2, stability=stability,
+            _restart=(result.fort8, pt.label, pt.type_number),
         )
 
-    def _finish(self, kind: str, free: tuple[str, ...], runs: Sequence[tuple[Any, int]]
-                ) -> ContinuationResult:
+    def _stability(self, state: np.ndarray, params: Mapping[str, float], ptype: str) -> str:
+        """:attr:`SpecialPoint.stability` of an equilibrium-type point, from its Jacobian."""
+        num = self.model.numeric
+        jac = num.jacobian(np.asarray(state, dtype=float), num.parameter_vector(params))
+        return _linear_stability(np.linalg.eigvals(jac), _CRITICAL_EIGENVALUES.get(ptype, 0))
+
+    def _finish(self, kind: str, free: tuple[str, ...], runs: Sequence[tuple[Any, int]],
+                *, box: Mapping[str, Sequence[float]] | None = None,
+                notes: Sequence[str] = ()) -> ContinuationResult:
+        """Records of the runs: branches cut to ``box`` (and to |z| < 1), special points
+        inside it only, polished."""
         branches: list[Branch] = []
         specials: list[SpecialPoint] = []
-        messages: list[str] = []
+        messages: list[str] = list(notes)
+        box = box or {}
+        progress = False
         for run, direction in runs:
             pieces = run if isinstance(run, _Direction) else _Direction([run])
             bs, pts = self._branch_records(pieces, kind, free, direction)
-            branches += bs
+            progress = progress or any(len(b) > 1 for b in bs)
+            outside = at_circle = 0
+            for b in bs:
+                inside, n_box, n_circle = _pieces_inside(b, box)
+                branches += inside
+                outside += n_box
+                at_circle += n_circle
+            if outside:
+                messages.append(f"outside: {outside} point(s) of the {kind} run ({direction:+d}) "
+                                "outside the range left out")
+            if at_circle:
+                messages.append(f"unit_circle: the {kind} run ({direction:+d}) reaches |z| = 1, "
+                                f"the edge of the states' domain; {at_circle} point(s) there "
+                                "left out")
+            pts = [(pt, res) for pt, res in pts if _inside(pt.parameters, box)]
             messages += [r.message for r in pieces.results if r.message]
             if pieces.closed_at is not None:
                 messages.append(f"closed: the {kind} curve returns to its start after "
@@ -656,31 +781,32 @@ class Continuation:
                               stacklevel=3)
             for pt, res in pts:
                 sp = self._special(pt, res, kind, free)
-                if not any(_same_point(sp, o) for o in specials):
+                if _inside(sp.params, box) and not any(_same_point(sp, o) for o in specials):
                     specials.append(sp)
-        if not any(len(b) > 1 for b in branches):
+        if not progress:
             raise ContinuationFailed(f"the {kind} branch never left its start point")
         if kind != "cycles":
             results = [r for run, _ in runs
                        for r in (run.results if isinstance(run, _Direction) else [run])]
             specials, messages = self._with_scanned_points(kind, free, branches, results,
-                                                           specials, messages)
+                                                           specials, messages, box)
         return ContinuationResult(kind, self.model.name, free, dict(self.params),
                                   tuple(branches), _labelled(specials, free),
                                   tuple(messages))
 
     def _with_scanned_points(self, kind: str, free: tuple[str, ...],
                              branches: Sequence[Branch], results: Sequence[Any],
-                             specials: list[SpecialPoint], messages: list[str]
+                             specials: list[SpecialPoint], messages: list[str],
+                             box: Mapping[str, Sequence[float]]
                              ) -> tuple[list[SpecialPoint], list[str]]:
         """Add the special points AUTO's test functions stepped over.
 
         Each branch is scanned (:func:`thetabif.branch_scan.scan_branch`); a point found
         there becomes a :class:`SpecialPoint` with ``extra["detected_by"]``, unless it
-        coincides with one AUTO labelled. Where AUTO printed ``Possible special point``
-        in its bracket, that estimate is kept as ``auto_params`` (with the distance to
-        the polished point) and, once every such note is accounted for, AUTO's raw note
-        is replaced by a message per point.
+        coincides with one AUTO labelled or lies outside ``box``. Where AUTO printed
+        ``Possible special point`` in its bracket, that estimate is kept as
+        ``auto_params`` (with the distance to the polished point) and, once every such
+        note is accounted for, AUTO's raw note is replaced by a message per point.
         """
         names = self.model.state_names
         notes = _possible_points(results)
@@ -708,16 +834,19 @@ class Continuation:
                     diff = float(np.max(np.abs(locs[sc.note] - at)))
                     extra["auto_note"] = "AUTO: 'Possible special point' (not located)"
                     resolved.add(sc.note)
+                if not _inside(sc.params, box):
+                    continue
                 r, az = self._outputs(sc.state, sc.params)
+                stability = self._stability(sc.state, sc.params, sc.type)
                 restart = (self._point_restart(sc.type, sc.state, sc.params, free[0],
                                                sc.frequency)
                            if kind == "equilibria" and sc.type in ("LP", "HB") else None)
                 sp_ = SpecialPoint(
                     type=sc.type, label="", params=dict(sc.params),
                     state=dict(zip(names, map(float, sc.state), strict=True)), r=r,
-                    abs_z=az, stable=bool(b.data["stable"][k]), kind=kind, free=free,
+                    abs_z=az, stable=stability == "stable", kind=kind, free=free,
                     auto_params=auto_params, polish_difference=diff, l1=sc.l1, extra=extra,
-                    _restart=restart)
+                    stability=stability, _restart=restart)
                 if not any(_same_point(sp_, o) for o in [*specials, *added]):
                     added.append(sp_)
         if not added:
@@ -751,38 +880,85 @@ class Continuation:
     def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
                    ds: float = 0.01, dsmax: float = 0.02, nmx: int = 5000,
                    max_points: int = 50_000) -> ContinuationResult:
-        """Equilibria in one parameter, from the starting equilibrium in both directions.
+        """Every piece of the equilibrium curve in one parameter inside a range.
+
+        The branches are seeded from every equilibrium at the starting parameters
+        (when the start lies in the range) and from every equilibrium at both ends
+        of the range, and followed in both directions (inwards from an end) until they
+        leave the range. A seed that lies on a branch already followed starts nothing,
+        so an S-shaped curve through the start gives two branches (one per direction
+        from the lowest-rate stable equilibrium), and a piece of the curve that
+        re-enters the range past a fold outside it comes out as a branch of its own.
+        Nothing outside ``[start, stop]`` is reported.
 
         Parameters
         ----------
         free : str
             The continuation parameter.
         start, stop : float
-            The parameter range (runs stop at its ends).
+            The parameter range (runs stop at its ends). It must lie in the
+            parameter's domain (``> 0`` for ``Delta``, ``tau``, ``tau_s``).
         ds, dsmax : float
-            First and largest step (arclength). ``dsmax`` above ~0.05 lets AUTO step
-            over the upper theta fold without detecting it.
+            First and largest step (arclength), > 0. ``dsmax`` above ~0.05 lets AUTO
+            step over the upper theta fold without detecting it.
         nmx : int
-            Steps per AUTO run. A run that ends after ``nmx`` steps inside the range is
-            restarted from its end point in the same direction.
+            Steps per AUTO run, >= 1. A run that ends after ``nmx`` steps inside the
+            range is restarted from its end point in the same direction.
         max_points : int
             Points per direction at most. A branch that has not left the range by then
             is returned with a ``step_limit`` message and a RuntimeWarning.
+
+        Raises
+        ------
+        ValueError
+            Bad arguments, or no equilibrium at the start nor at either end.
+        ContinuationFailed
+            AUTO could not follow any branch.
         """
         (free,) = self._check_free([free])
+        _check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
         bounds = self._bounds([free], {free: (start, stop)})
+        lo, hi = bounds[free]
+        edge_tol = 1e-9 * (hi - lo)
+        p0 = self.params[free]
+        notes: list[str] = []
+        # (state, parameters, directions): the start, then both ends (inwards only)
+        seeds: list[tuple[np.ndarray, dict[str, float], tuple[int, ...]]] = []
+        if lo + edge_tol < p0 < hi - edge_tol:
+            seeds += [(u, self.params, (1, -1))
+                      for u in _equilibria_at(self.model, self.params)]
+        elif not lo - edge_tol <= p0 <= hi + edge_tol:
+            notes.append(f"start: {free} = {p0:.10g} lies outside the range {lo:g}:{hi:g}; "
+                         "the branches start from the equilibria at the range's ends")
+        for edge, sign in ((lo, 1), (hi, -1)):
+            at = {**self.params, free: edge}
+            try:
+                seeds += [(u, at, (sign,)) for u in _equilibria_at(self.model, at)]
+            except ValueError:  # none at this end
+                continue
+        if not seeds:
+            raise ValueError(f"no equilibrium of {self.model.name} at {free} = {p0:g}, "
+                             f"{lo:g} or {hi:g}: nothing to continue in {lo:g}:{hi:g}")
+        names = self.model.state_names
+        followed: list[np.ndarray] = []
         runs = []
-        for sign in (1, -1):
-            c = self._constants(IRS=1, ICP=[free, "r", "v"], DS=sign * ds, DSMAX=dsmax,
-                                NMX=nmx, UZSTOP=bounds)
-            runs.append((self._follow(c, self._restart_text(free), (free,),
-                                      max_points=max_points), sign))
-        return self._finish("equilibria", (free,), runs)
+        for u, at, signs in seeds:
+            if any(_on_branch(coords, at[free], u) for coords in followed):
+                continue
+            for sign in signs:
+                c = self._constants(IRS=1, ICP=[free, "r", "v"], DS=sign * ds, DSMAX=dsmax,
+                                    NMX=nmx, UZSTOP=bounds)
+                run = self._follow(c, self._restart_text(free, u, at), (free,),
+                                   max_points=max_points)
+                runs.append((run, sign))
+                followed.append(_direction_coords(run.results, (free,), names))
+        return self._finish("equilibria", (free,), runs, box=bounds, notes=notes)
 
     def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
               bounds: Mapping[str, tuple[float, float]] | None = None, *,
               ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000,
-              max_points: int = 50_000, bautin: bool = True) -> ContinuationResult:
+              max_points: int = 50_000, bautin: bool = True,
+              margin: float = 0.5) -> ContinuationResult:
         """Follow a fold (LP) or Hopf (HB) point in two parameters, both directions.
 
         The curve is followed until it leaves ``bounds`` (default eta in [-20, 20],
@@ -795,35 +971,62 @@ class Continuation:
         ``bautin=True`` also looks for sign changes of the first Lyapunov coefficient
         and adds the GH points found that way (``extra["detected_by"]``), polished by
         Newton on the GH system, to those AUTO labels.
+
+        Only what lies inside ``bounds`` is reported. The curve is followed ``margin``
+        times the box's width beyond each side (inside the parameters' domain), so a
+        curve that leaves the box and comes back within that margin gives each of its
+        pieces inside the box as a branch of its own.
+
+        Raises
+        ------
+        ValueError
+            The point is not an LP/HB of an equilibrium run of this model at these
+            parameters, lies outside ``bounds``, or a range is given for a parameter
+            that is not free.
         """
-        if point.type not in ("LP", "HB") or point._restart is None:
-            raise ValueError(f"curve() starts from an LP or HB point of an equilibrium run, "
-                             f"got {point.type} {point.label!r}")
+        point = self._own_point(point, ("LP", "HB"), "curve")
         free = self._check_free(free)
         if len(free) != 2:
             raise ValueError(f"a curve needs two free parameters, got {list(free)}")
+        _check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
+        if not (math.isfinite(margin) and margin >= 0):
+            raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+        extra_names = sorted(set(bounds or {}) - set(free))
+        if extra_names:
+            raise ValueError(f"a range is given for {', '.join(map(repr, extra_names))}, "
+                             f"which is not free on this curve (free: {', '.join(free)})")
         default = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
         given = {**default, **(bounds or {})}
         for name in free:
             if name not in given:
                 raise ValueError(f"give a range for {name!r} in bounds")
         box = self._bounds(free, given)
+        if not _inside(point.params, box):
+            raise ValueError(f"{point.label} lies outside the box: "
+                             + ", ".join(f"{k} = {point.params[k]:.10g} (range {lo:g}:{hi:g})"
+                                         for k, (lo, hi) in box.items()))
+        follow_box = self._widened(box, margin)
         fort8, label, _ = point._restart
         kind = "fold" if point.type == "LP" else "hopf"
         runs: list[tuple[_Direction, int]] = []
         for sign in (1, -1):
+            # UZR: a point exactly where the curve crosses the box's sides
             c = self._constants(IRS=label, ISW=2, ICP=[*free, "r", "v"], DS=sign * ds,
-                                DSMAX=dsmax, NMX=nmx, UZSTOP=box)
+                                DSMAX=dsmax, NMX=nmx, UZSTOP=follow_box, UZR=box)
             runs.append((self._follow(c, fort8, free, max_points=max_points, closes=True),
                          sign))
             if runs[-1][0].closed_at is not None:
                 break  # the other direction is the same closed curve
-        res = self._finish(kind, free, runs)
+        res = self._finish(kind, free, runs, box=box)
         if kind == "hopf":
             res = self._hopf_part(res)
         if kind == "hopf" and bautin:
             res = self._with_bautin_points(res, free,
                                            [r for d, _ in runs for r in d.results])
+        # points added from the branch (BT ends, GH by l1) are polished: keep those inside
+        kept = tuple(p for p in res.special_points if _inside(p.params, box))
+        if len(kept) < len(res.special_points):
+            res = replace(res, special_points=_labelled(kept, free))
         return res
 
     def _hopf_part(self, res: ContinuationResult) -> ContinuationResult:
@@ -923,7 +1126,8 @@ class Continuation:
                 type="BT", label="", params=dict(pp.params),
                 state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
                 stable=False, kind="hopf", free=free, auto_params=auto_params,
-                polish_difference=diff if seed is not None else None, extra=extra))
+                polish_difference=diff if seed is not None else None, extra=extra,
+                stability=self._stability(pp.state, pp.params, "BT")))
         kept = [p for p in specials if p.type not in ("GH", "ZH") or omega_at(p) > 0]
         if len(kept) < len(specials):
             messages.append(f"{len(specials) - len(kept)} GH/ZH label(s) of AUTO on the "
@@ -998,7 +1202,8 @@ class Continuation:
                     type="GH", label="", params=dict(pp.params),
                     state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
                     stable=False, kind="hopf", free=free, auto_params=auto_params,
-                    polish_difference=diff, l1=0.0, extra=extra, l2=pp.l2)
+                    polish_difference=diff, l1=0.0, extra=extra, l2=pp.l2,
+                    stability=self._stability(pp.state, pp.params, "GH"))
                 known = [*res.special("GH"), *found]
                 if not any(max(abs(o.params[k] - sp_.params[k]) for k in free) < 1e-6
                            for o in known):
@@ -1030,11 +1235,15 @@ class Continuation:
         none, it is placed by interpolation, ``extra["located_by"]``). Without such a
         crossing nothing is re-run.
         """
-        if point.type != "HB" or point._restart is None:
-            raise ValueError(f"cycles() starts from an HB point of an equilibrium run, got "
-                             f"{point.type} {point.label!r}")
+        point = self._own_point(point, ("HB",), "cycles")
         (free,) = self._check_free([free])
+        _check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points,
+                     max_period=max_period, ntst=ntst)
         box = self._bounds([free], {free: (start, stop)})
+        if not _inside(point.params, box):
+            lo, hi = box[free]
+            raise ValueError(f"{point.label} lies outside the range: {free} = "
+                             f"{point.params[free]:.10g}, range {lo:g}:{hi:g}")
         fort8, label, _ = point._restart
         c = self._constants(IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=ntst, NPR=10,
                             EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
@@ -1046,31 +1255,41 @@ class Continuation:
         direction = self._follow(c, fort8, (free,), max_points=max_points, allow_mx=True,
                                  period_limit=limit)
         result = direction.results[-1]
-        res = self._finish("cycles", (free,), [(direction, 1)])
+        res = self._finish("cycles", (free,), [(direction, 1)], box=box)
         period = np.concatenate([b.data["period"] for b in res.branches])
         msgs = list(res.messages)
         p0 = 2 * np.pi / omega if omega else float(period[0])
-        growing = len(period) > 3 and np.nanmax(period) > max(5 * p0, 0.2 * max_period)
+        t_hom = max(5 * p0, 0.2 * max_period)
+        growing = len(period) > 3 and np.nanmax(period) > t_hom
         specials = res.special_points
+        branches = res.branches
+        homoclinic = None
         if growing:
-            msgs.append(f"homoclinic_approach: the period grew from {p0:.4g} to "
-                        f"{np.nanmax(period):.4g}")
             # Close to a homoclinic orbit the branch creeps along one parameter value
-            # and AUTO's fold/PD/TR test functions (Floquet multipliers, inaccurate for
-            # long periods) change sign repeatedly: such points are flagged, not trusted.
-            flagged = tuple(
-                replace(sp_, extra={**sp_.extra, "near_homoclinic": True})
-                if sp_.period is not None and sp_.period > 5 * p0 else sp_
-                for sp_ in specials)
-            n_flag = sum(f is not s_ for f, s_ in zip(flagged, specials, strict=True))
-            if n_flag:
-                msgs.append(f"{n_flag} cycle bifurcation point(s) with period > 5 T_Hopf "
-                            "flagged near_homoclinic (test functions unreliable there)")
-            specials = flagged
+            # while the period grows without bound, and AUTO's fold/PD/TR/BP test
+            # functions (Floquet multipliers, meaningless at periods ~1e8) change sign
+            # at random: the branch ends at the approach, and nothing past it is labelled.
+            branches, homoclinic = _end_at_homoclinic_approach(branches, free, t_hom)
+            # AUTO's own MX (no convergence) there is the approach itself
+            msgs = [m for m in msgs if not m.startswith("MX at")]
+            msgs.append(f"homoclinic_approach: the period grows from {p0:.4g} to "
+                        f"{np.nanmax(period):.4g} while {free} tends to "
+                        f"{homoclinic[free]:.10g} (estimate of the homoclinic point), "
+                        f"where it arrives at period {homoclinic['approach_period']:.4g}; "
+                        f"the branch ends at period {t_hom:.4g}")
         elif not result.ok:
             raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
         specials, found = _refine_cycle_crossings(self, direction, c, free, p0, specials)
         msgs += found
+        if homoclinic is not None:
+            past = [p for p in specials if _on_homoclinic_approach(
+                p.params[free], p.period, free, homoclinic, "approach_period")]
+            if past:
+                msgs.append(f"{len(past)} point(s) AUTO labelled on the approach to the "
+                            "homoclinic orbit (test functions meaningless there) left out: "
+                            + ", ".join(f"{p.type} at {free} = {p.params[free]:.8g}"
+                                        for p in past))
+                specials = _labelled([p for p in specials if p not in past], (free,))
         num = self.model.numeric
         nstate = len(self.model.state_names)
         orbits = []
@@ -1084,6 +1303,9 @@ class Continuation:
             prof = np.asarray(sol.u)[:, :nstate].T
             p = num.parameter_vector(params)
             r_prof, az_prof = num.output("r", prof, p), num.output("abs_z", prof, p)
+            if homoclinic is not None and _on_homoclinic_approach(
+                    float(sol.parameters[free]), sol.period, free, homoclinic, "cut_period"):
+                continue
             orbits.append({free: params[free], "period": float(sol.period or np.nan),
                            "r_min": float(r_prof.min()), "r_max": float(r_prof.max()),
                            "abs_z_min": float(az_prof.min()),
@@ -1091,8 +1313,8 @@ class Continuation:
                            "stable": bool(stable.get(sol.label, False)),
                            "type": "" if (k, sol.label) in joins and sol.type == "EP"
                            else sol.type})
-        return ContinuationResult(res.kind, res.model, res.free, res.params, res.branches,
-                                  specials, tuple(msgs), tuple(orbits))
+        return ContinuationResult(res.kind, res.model, res.free, res.params, branches,
+                                  specials, tuple(msgs), tuple(orbits), homoclinic)
 
 
 # ------------------------------------------------------------------ engine helpers
@@ -1157,10 +1379,10 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
     return head + "\n" + "\n".join(rows) + "\n"
 
 
-def _start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.ndarray:
-    """The lowest-rate stable equilibrium (else the lowest-rate one), by Newton.
+def _equilibria_at(model: ThetaModel, params: Mapping[str, float]) -> list[np.ndarray]:
+    """Every equilibrium found at ``params``: stable ones first, each group by rate.
 
-    The same seeds and choice as :func:`thetabif.export.starting_equilibrium` (closed-form
+    The same seeds as :func:`thetabif.export.starting_equilibrium` (closed-form
     delta-pulse equilibria, then a polar grid), with plain Newton steps instead of
     scipy's ``root``, so the warm path of a continuation does not import scipy. Falls
     back to :func:`thetabif.equilibrium.find_equilibria` when plain Newton finds nothing.
@@ -1214,7 +1436,7 @@ def _start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.nda
                 f"no equilibrium of {model.name} found at "
                 + ", ".join(f"{k}={v:g}" for k, v in params.items())
                 + "; AUTO needs one to start from: choose other parameters")
-        return ([e for e in eqs if e.stable] or eqs)[0].state
+        return [e.state for e in sorted(eqs, key=lambda e: (not e.stable, e.r))]
     cands = []
     for u in found:
         if model.synapse == "first-order":
@@ -1222,7 +1444,18 @@ def _start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.nda
         stable = bool(np.all(np.linalg.eigvals(num.jacobian(u, p)).real < 0))
         cands.append((not stable, float(num.output("r", u, p)), u))
     cands.sort(key=lambda c: (c[0], c[1]))
-    return _newton_equilibrium(model, full, cands[0][2])
+    return [_newton_equilibrium(model, full, c[2]) for c in cands]
+
+
+def _start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.ndarray:
+    """The lowest-rate stable equilibrium at ``params`` (else the lowest-rate one).
+
+    Raises
+    ------
+    ValueError
+        No equilibrium at ``params``.
+    """
+    return _equilibria_at(model, params)[0]
 
 
 def _newton_equilibrium(model: ThetaModel, params: Mapping[str, float],
@@ -1626,6 +1859,7 @@ def _interpolated_crossing(cont: Continuation, kind: str, free: str, pa: Any, pb
         type=kind, label="", params={**cont.params, free: x},
         state={n: lerp(pa.state[n], pb.state[n]) for n in pa.state},
         r=math.nan, abs_z=math.nan, stable=False, kind="cycles", free=(free,),
+        stability=_cycle_stability(kind, False),
         auto_params={free: x}, period=lerp(pa.parameters["period"], pb.parameters["period"]),
         extra={**info, "located_by": "linear interpolation of |mu| - 1",
                "test_bracket": [float(fa), float(fb)], "multipliers_bracket": mult,
@@ -1647,6 +1881,169 @@ def _possible_points(results: Sequence[Any]) -> list[Any]:
         notes += [pt for b in result.branches for pt in b.points
                   if (abs(pt.branch), abs(pt.index)) in flagged]
     return notes
+
+
+#: Eigenvalues on the imaginary axis at each type of equilibrium bifurcation point.
+_CRITICAL_EIGENVALUES = {"LP": 1, "BP": 1, "CP": 1, "HB": 2, "GH": 2, "BT": 2, "ZH": 3}
+#: The Floquet multiplier on the unit circle at each type of cycle bifurcation point.
+_CRITICAL_MULTIPLIER = {"LP": "+1", "BP": "+1", "PD": "-1", "TR": "a complex pair"}
+
+
+def _linear_stability(eig: np.ndarray, critical: int) -> str:
+    """Stability in words from the eigenvalues; ``critical`` of them (those of least
+    |Re|) are taken as on the imaginary axis, as at a bifurcation point of that type
+    (a near-zero eigenvalue of an unpolished point is no evidence either way)."""
+    order = np.argsort(np.abs(eig.real))
+    crit, rest = eig[order[:critical]], eig[order[critical:]]
+    n_up = int(np.sum(rest.real > 0))
+    if not critical:
+        return "stable" if n_up == 0 else f"unstable ({n_up} eigenvalue(s) with Re > 0)"
+    scale = max(1.0, float(np.max(np.abs(eig))))
+    zero = int(np.sum(np.abs(crit.imag) <= 1e-6 * scale))
+    what = ([f"{zero} zero eigenvalue(s)"] if zero else []) + [
+        f"a pair +-{abs(e.imag):.6g}i" for e in crit if e.imag > 1e-6 * scale]
+    others = ("the others with Re < 0" if n_up == 0 else
+              f"{n_up} other eigenvalue(s) with Re > 0")
+    return f"critical: {' and '.join(what)} on the imaginary axis, {others}"
+
+
+def _cycle_stability(ptype: str, stable: bool) -> str:
+    """Stability of a point on a cycle branch, in words (AUTO's flag off bifurcations)."""
+    if ptype in _CRITICAL_MULTIPLIER:
+        return f"critical: Floquet multiplier {_CRITICAL_MULTIPLIER[ptype]} on the unit circle"
+    return "stable" if stable else "unstable"
+
+
+def _check_steps(**values: Any) -> None:
+    """Controls of a continuation: ``ds``, ``dsmax``, ``max_period``, ``timeout``
+    finite and > 0; ``nmx`` an integer >= 1; ``max_points`` and ``ntst`` integers
+    >= 2. Numpy numbers are accepted.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the value and what is allowed.
+    """
+    least = {"nmx": 1, "max_points": 2, "ntst": 2}
+    for name, value in values.items():
+        if name in least:
+            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                    or value < least[name]):
+                raise ValueError(f"{name} must be an integer >= {least[name]}, got {value!r}")
+            continue
+        try:
+            ok = not isinstance(value, bool) and math.isfinite(value) and value > 0
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def _on_branch(coords: np.ndarray, x0: float, u0: np.ndarray, tol: float = 1e-4) -> bool:
+    """Whether the equilibrium ``u0`` at parameter ``x0`` lies on a followed branch.
+
+    ``coords``: rows (parameter, states...) of the branch. The branch is interpolated
+    linearly at ``x0`` on every segment that reaches it (a fold's segments too); the
+    chord of a step of at most DSMAX = 0.02 departs from the curve by ~curvature *
+    DSMAX^2 / 8, far below ``tol``, while distinct equilibria at one parameter value lie
+    further apart than ``tol`` except within ~tol^2 of a fold.
+    """
+    if len(coords) == 0:
+        return False
+    x, u = coords[:, 0], coords[:, 1:]
+    slack = 1e-6 * max(1.0, abs(x0))  # AUTO ends a run ~1e-8 from a range's end
+    if len(coords) == 1:
+        return bool(abs(x[0] - x0) <= slack and np.max(np.abs(u[0] - u0)) <= tol)
+    xa, xb = x[:-1], x[1:]
+    hit = np.flatnonzero((np.minimum(xa, xb) - slack <= x0) & (x0 <= np.maximum(xa, xb) + slack))
+    if not len(hit):
+        return False
+    dx = xb[hit] - xa[hit]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(dx != 0, (x0 - xa[hit]) / dx, 0.0)
+    t = np.clip(t, 0.0, 1.0)[:, None]
+    at = u[hit] + t * (u[hit + 1] - u[hit])
+    return bool(np.min(np.max(np.abs(at - u0), axis=1)) <= tol * max(1.0, np.max(np.abs(u0))))
+
+
+#: Relative slack (of a range's width) within which a point counts as inside it.
+_BOX_SLACK = 1e-7
+
+
+def _inside(values: Mapping[str, float], box: Mapping[str, Sequence[float]]) -> bool:
+    """Whether every boxed parameter lies in its range, to :data:`_BOX_SLACK` of the
+    range's width (AUTO places the UZ point that ends a run at a range's end to
+    ~1e-9 relative)."""
+    return all(lo - _BOX_SLACK * (hi - lo) <= values[k] <= hi + _BOX_SLACK * (hi - lo)
+               for k, (lo, hi) in box.items())
+
+
+def _pieces_inside(branch: Branch, box: Mapping[str, Sequence[float]]
+                   ) -> tuple[list[Branch], int, int]:
+    """The stretches of a branch inside the box and inside the unit disk (|z| < 1, the
+    states' domain), each a branch of its own; with the numbers of points left out
+    outside the box and at |z| >= 1."""
+    n = len(branch)
+    keep = np.ones(n, dtype=bool)
+    for k, (lo, hi) in box.items():
+        x = np.asarray(branch.data[k], dtype=float)
+        keep &= (x >= lo - _BOX_SLACK * (hi - lo)) & (x <= hi + _BOX_SLACK * (hi - lo))
+    n_box = int(np.sum(~keep))
+    if "abs_z" in branch.data and branch.kind != "cycles":
+        keep &= np.asarray(branch.data["abs_z"], dtype=float) < 1.0 - 1e-12
+    if keep.all():
+        return [branch], 0, 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.view(np.int8), [0]])))
+    pieces = [Branch(branch.kind, branch.free,
+                     {k: np.asarray(v)[a:b] for k, v in branch.data.items()}, branch.direction)
+              for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    return pieces, n_box, int(np.sum(~keep)) - n_box
+
+
+#: Relative distance in the free parameter within which a cycle branch "stands still"
+#: at its homoclinic limit (AUTO converges orbits to EPSL = 1e-7 there).
+_HOMOCLINIC_STILL = 1e-6
+
+
+def _end_at_homoclinic_approach(branches: Sequence[Branch], free: str, t_hom: float
+                                ) -> tuple[tuple[Branch, ...], dict[str, float]]:
+    """A cycle branch ended at its approach to a homoclinic orbit.
+
+    The limit (the estimate of the homoclinic point) is the parameter of the orbit of
+    largest period. The approach is the final stretch up to that orbit along which the
+    parameter stays within :data:`_HOMOCLINIC_STILL` (relative) of the limit while the
+    period grows: no test function is trusted there. The branch is kept up to its first
+    orbit with period above ``t_hom`` (orbits up to there are accurate). Returned with
+    ``{free: limit, "period": largest period, "approach_period": period where the
+    approach starts, "cut_period": t_hom}``.
+    """
+    x = np.concatenate([np.asarray(b.data[free], dtype=float) for b in branches])
+    period = np.concatenate([np.asarray(b.data["period"], dtype=float) for b in branches])
+    k = int(np.nanargmax(period))
+    still = np.abs(x - x[k]) <= _HOMOCLINIC_STILL * max(1.0, abs(x[k]))
+    i = k
+    while i > 0 and still[i - 1]:
+        i -= 1
+    estimate = {free: float(x[k]), "period": float(period[k]),
+                "approach_period": float(period[i]), "cut_period": float(t_hom)}
+    kept: list[Branch] = []
+    for b in branches:
+        above = np.flatnonzero(np.asarray(b.data["period"], dtype=float) > t_hom)
+        if not len(above):
+            kept.append(b)
+            continue
+        end = int(above[0]) + 1
+        kept.append(replace(b, data={k_: np.asarray(v)[:end] for k_, v in b.data.items()}))
+        break
+    return tuple(kept), estimate
+
+
+def _on_homoclinic_approach(x: float, period: float | None, free: str,
+                            homoclinic: Mapping[str, float], key: str) -> bool:
+    """Whether a cycle point lies at the homoclinic limit with a period past
+    ``homoclinic[key]`` (``approach_period`` for labels, ``cut_period`` for orbits)."""
+    return (abs(x - homoclinic[free]) <= _HOMOCLINIC_STILL * max(1.0, abs(homoclinic[free]))
+            and not (period is not None and period < homoclinic[key]))
 
 
 def _same_point(a: SpecialPoint, b: SpecialPoint) -> bool:

@@ -47,7 +47,7 @@ OUTPUTS = (
 def _sp_table(pdg) -> list[str]:
     rows = ["| diagram | point | eta | J | r | note |", "|---|---|---|---|---|---|"]
     for sp in pdg.summary()["special_points"]:
-        note = sp.get("criticality", "stable" if sp["stable"] else "")
+        note = sp.get("criticality", sp.get("stability", ""))
         rows.append(f"| {sp['diagram']} | {sp['label']} | {sp['eta']:.6g} | {sp['J']:.6g} | "
                     f"{sp['r']:.4g} | {note} |")
     for cp in pdg.summary()["codim2"]:

@@ -59,7 +59,15 @@ import xarray as xr
 from numba import njit, prange
 
 from thetabif.models import ThetaModel, pulse_coefficients
-from thetabif.simulation import InputSpec, _as_protocol, initial_state, simulate
+from thetabif.simulation import (
+    InputSpec,
+    _as_protocol,
+    check_memory,
+    initial_state,
+    output_samples,
+    simulate,
+    simulation_memory,
+)
 
 SAMPLINGS = ("quantiles", "random")
 
@@ -228,6 +236,54 @@ def _check_pos(name: str, value: Any) -> float:
     return x
 
 
+def network_memory(N: int, n_steps: int, n_out: int, raster: int = 0) -> float:
+    """Estimated peak memory of :func:`simulate_network`, in bytes.
+
+    Per step 48 bytes (midpoint time, input, spike count, drive, cumulative count and
+    a temporary), per output sample 128 (``Z``, the rates, ``v``, ``|Z|``, ``I_ext``,
+    ``s``, window indices), per neuron 64 (excitability, voltage, their sampling and
+    reordering); with ``raster``, 4 bytes per recorded neuron and step of the buffer
+    (spikes themselves are not counted). Measured: 544 MB for 1e7 steps and 1e6
+    samples, estimated 608 MB.
+    """
+    rows = min(n_steps, max(1, int(2e8 / max(N, 1)))) if raster else 0
+    return 48.0 * n_steps + 128.0 * n_out + 64.0 * N + 4.0 * rows * raster
+
+
+def check_network_size(N: int, t_end: float, dt: float, dt_out: float, *,
+                       raster: int = 0, extra: float = 0.0, extra_what: str = ""
+                       ) -> tuple[int, int]:
+    """Refuse a network run that integrates nothing or would not fit in memory.
+
+    ``extra`` bytes (``extra_what``, e.g. the mean field run alongside) are added to
+    the network's estimate.
+
+    Returns
+    -------
+    (int, int)
+        Output samples and steps.
+
+    Raises
+    ------
+    ValueError
+        ``N``, ``t_end``, ``dt`` or ``dt_out`` invalid; ``dt_out > t_end``; or the run
+        would need more than :func:`thetabif.simulation.memory_limit` bytes (the
+        message names ``t_end``, ``dt``, ``dt_out``, ``N`` and the memory).
+    """
+    N = _check_n(N)
+    t_end, dt, dt_out = (_check_pos(k, v) for k, v in
+                         (("t_end", t_end), ("dt", dt), ("dt_out", dt_out)))
+    n_out = output_samples(t_end, dt_out, dt_name="dt_out")
+    every = max(1, int(round(dt_out / dt)))
+    n_steps = (n_out - 1) * every
+    what = " " + extra_what if extra_what else ""
+    check_memory(network_memory(N, n_steps, n_out, raster) + extra,
+                 f"t_end={t_end:g} with dt={dt:g} and dt_out={dt_out:g} gives "
+                 f"{n_steps:.3g} steps and {n_out:.3g} output samples for N={N}{what}",
+                 "increase dt and dt_out, or reduce t_end or N")
+    return n_out, n_steps
+
+
 def _w_of_z(z: np.ndarray | complex) -> np.ndarray | complex:
     zc = np.conj(z)
     return (1 - zc) / (1 + zc)
@@ -350,7 +406,10 @@ def simulate_network(
     Raises
     ------
     ValueError
-        Invalid model parameters, ``N``, times, sampling, seed, raster or threads.
+        Invalid model parameters, ``N``, times, sampling, seed, raster or threads;
+        ``dt_out > t_end`` (nothing to integrate); a run that would need more memory
+        than :func:`thetabif.simulation.memory_limit` allows (the message names the
+        sizes and the memory).
     """
     model = model or ThetaModel()
     full = model.validate_params(params)
@@ -378,11 +437,10 @@ def simulate_network(
                                 or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS):
         raise ValueError(f"threads must be an integer in [1, "
                          f"{numba.config.NUMBA_NUM_THREADS}], got {threads!r}")
+    n_out, n_steps = check_network_size(N, t_end, dt, dt_out, raster=int(raster))
     protocol = _as_protocol(inputs, full["I_ext"])
     u0 = initial_state(model, full, z0, s0)  # validates z0 and s0
     z0 = complex(u0[0], u0[1])
-    n_out = int(math.floor(t_end / dt_out * (1 + 1e-12))) + 1
-    n_steps = (n_out - 1) * every
     tau = full["tau"]
 
     rng = np.random.default_rng(seed)
@@ -576,6 +634,13 @@ def compare_network(
     full = model.validate_params(params)
     if not (math.isfinite(skip) and skip >= 0):
         raise ValueError(f"skip must be finite and >= 0, got {skip!r}")
+    # both runs are checked before the network starts (the mean field runs second)
+    raster = network_options.get("raster", 0)
+    raster = raster if isinstance(raster, int) and not isinstance(raster, bool) else 0
+    n_out = output_samples(_check_pos("t_end", t_end), _check_pos("dt_out", dt_out),
+                           dt_name="dt_out")
+    check_network_size(N, t_end, dt, dt_out, raster=raster,
+                       extra=simulation_memory(model, n_out), extra_what="and the mean field")
     prot = _as_protocol(protocol, full["I_ext"])
     net = simulate_network(model, full, N=N, t_end=t_end, dt=dt, dt_out=dt_out,
                            inputs=prot, z0=z0, s0=s0, sampling=sampling, seed=seed,
@@ -615,5 +680,5 @@ def compare_network(
     return NetworkComparison(net, mf, errors, phases, summary)
 
 
-__all__ = ["SAMPLINGS", "NetworkComparison", "compare_network", "lorentzian_quantiles",
-           "simulate_network"]
+__all__ = ["SAMPLINGS", "NetworkComparison", "check_network_size", "compare_network",
+           "lorentzian_quantiles", "network_memory", "simulate_network"]

@@ -142,7 +142,7 @@ class PhaseDiagram:
             for p in res.special_points:
                 d = {"diagram": res.free[0], "type": p.type, "label": p.label,
                      "eta": p.params["eta"], "J": p.params["J"], "r": p.r,
-                     "stable": p.stable}
+                     "stable": p.stable, "stability": p.stability}
                 if p.l1 is not None:
                     d["l1"] = p.l1
                 if p.criticality is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,115 @@ class SimulationError(RuntimeError):
 
 
 InputSpec = float | Protocol | tuple[Sequence[float], float] | None
+
+#: Memory a single simulation may plan for, in bytes, unless the environment variable
+#: ``THETABIF_MEMORY_LIMIT`` (in GiB, e.g. ``16``) says otherwise. 2 GiB hold about
+#: 1.6e7 output samples of :func:`simulate` (``t_end = 1.6e5`` at ``dt = 0.01``).
+MEMORY_LIMIT = 2 * 2**30
+
+
+def memory_limit() -> int:
+    """Bytes a simulation may plan for: ``THETABIF_MEMORY_LIMIT`` GiB, else :data:`MEMORY_LIMIT`.
+
+    Raises
+    ------
+    ValueError
+        ``THETABIF_MEMORY_LIMIT`` is set but not a positive number.
+    """
+    text = os.environ.get("THETABIF_MEMORY_LIMIT", "").strip()
+    if not text:
+        return MEMORY_LIMIT
+    try:
+        gib = float(text)
+    except ValueError:
+        gib = math.nan
+    if not (math.isfinite(gib) and gib > 0):
+        raise ValueError(f"THETABIF_MEMORY_LIMIT must be a positive number of GiB, got {text!r}")
+    return int(gib * 2**30)
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:.3g} GiB" if n_bytes >= 2**28 else f"{n_bytes / 2**20:.3g} MiB"
+
+
+def output_samples(t_end: float, dt: float, *, dt_name: str = "dt") -> int:
+    """Number of points of the output grid ``0, dt, 2 dt, ..., <= t_end``.
+
+    Raises
+    ------
+    ValueError
+        ``dt > t_end``: the grid would hold ``t = 0`` only and nothing be integrated.
+    """
+    if dt > t_end * (1 + 1e-12):
+        raise ValueError(f"{dt_name} (output spacing) = {dt!r} is larger than t_end = "
+                         f"{t_end!r}: nothing would be integrated; choose {dt_name} <= t_end")
+    # t_end / dt can overflow (1e300 / 1e-300); capped, it still fails the memory check
+    ratio = min(t_end / dt * (1 + 1e-12), 1e300)
+    return int(math.floor(ratio)) + 1
+
+
+def check_memory(n_bytes: float, what: str, remedy: str) -> None:
+    """Refuse a simulation whose arrays would need more than :func:`memory_limit` bytes.
+
+    Parameters
+    ----------
+    n_bytes : float
+        Estimated memory of the run.
+    what : str
+        The sizes that lead to it, e.g. ``"t_end=1e+07 with dt=0.01 gives 1e+09 output
+        samples"``.
+    remedy : str
+        What to change, e.g. ``"increase dt or reduce t_end"``.
+
+    Raises
+    ------
+    ValueError
+        Naming the sizes, the memory needed, the limit and the remedy.
+    """
+    limit = memory_limit()
+    if n_bytes > limit:
+        raise ValueError(f"{what}, which needs about {_gib(n_bytes)} of memory, more than "
+                         f"the limit of {_gib(limit)}: {remedy} (or raise the limit with "
+                         "the environment variable THETABIF_MEMORY_LIMIT, in GiB)")
+
+
+def simulation_memory(model: ThetaModel, n_out: int) -> float:
+    """Estimated peak memory of :func:`simulate` with ``n_out`` output samples, in bytes.
+
+    Per sample: the time, the state (``ndim``), its copy in the Dataset (``z`` complex
+    and ``s``), the outputs ``r``, ``v``, ``abs_z``, ``I_ext``, the parameter table
+    behind them and two temporaries, 8 bytes each (measured: 117 bytes per sample
+    for the delta-pulse model, estimated 128).
+    """
+    per_sample = 8 * (1 + 2 * len(model.state_names) + 6 + len(model.parameter_names))
+    return float(per_sample) * n_out
+
+
+def check_simulation_size(model: ThetaModel, t_end: float, dt: float, *,
+                          remedy: str = "increase dt (the output spacing) or reduce t_end"
+                          ) -> int:
+    """Refuse a :func:`simulate` run that integrates nothing or would not fit in memory.
+
+    ``remedy`` ends the memory message (callers that fix ``dt`` say so).
+
+    Returns
+    -------
+    int
+        The number of output samples.
+
+    Raises
+    ------
+    ValueError
+        ``t_end`` or ``dt`` not finite and > 0; ``dt > t_end``; or the output would
+        need more than :func:`memory_limit` bytes (the message names ``t_end``,
+        ``dt``, the samples and the memory).
+    """
+    t_end = _check_positive("t_end", t_end)
+    dt = _check_positive("dt", dt)
+    n_out = output_samples(t_end, dt)
+    check_memory(simulation_memory(model, n_out),
+                 f"t_end={t_end:g} with dt={dt:g} gives {n_out:.3g} output samples", remedy)
+    return n_out
 
 
 def _as_protocol(inputs: InputSpec, default: float) -> Protocol:
@@ -145,7 +255,10 @@ def simulate(
     Raises
     ------
     ValueError
-        Invalid parameters, times, tolerances or initial state.
+        Invalid parameters, times, tolerances or initial state; ``dt > t_end``
+        (nothing to integrate); an output grid that would need more memory than
+        :func:`memory_limit` allows (the message names ``t_end``, ``dt`` and the
+        memory).
     SimulationError
         The trajectory left the unit disk, reached ``z = -1`` (infinite rate),
         became non-finite, or the solver failed.
@@ -182,13 +295,13 @@ def solve(
     atol = _check_positive("atol", atol)
     if method not in SOLVERS:
         raise ValueError(f"method must be one of {', '.join(SOLVERS)}, got {method!r}")
+    n_out = check_simulation_size(model, t_end, dt)
     protocol = _as_protocol(inputs, full["I_ext"])
     u0 = initial_state(model, full, z0, s0)
 
     num = model.numeric
     i_ext = model.parameter_names.index("I_ext")
     p = num.parameter_vector(full)
-    n_out = int(math.floor(t_end / dt * (1 + 1e-12))) + 1
     times = dt * np.arange(n_out)
     states = np.empty((len(u0), n_out))
     u = u0

@@ -7,7 +7,8 @@ version, flags, the AUTO installation and its object files), so a model is
 compiled once per machine, not once per run.
 
 Cache directory: ``$THETABIF_CACHE_DIR`` if set, else ``~/.cache/thetabif/auto``
-(``$XDG_CACHE_HOME/thetabif/auto`` when ``XDG_CACHE_HOME`` is set).
+(``$XDG_CACHE_HOME/thetabif/auto`` when ``XDG_CACHE_HOME`` is set); a temporary one,
+with a warning, when that cannot be written.
 
 Concurrency: every build happens in a private temporary directory inside the
 cache directory and is published with :func:`os.replace`, which is atomic on
@@ -17,12 +18,14 @@ and readers only ever see complete executables.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from pathlib import Path
 
 from .locate import find_auto, find_compiler
@@ -33,6 +36,7 @@ __all__ = [
     "CompileError",
     "cache_dir",
     "compile_equations",
+    "configured_cache_dir",
 ]
 
 #: Flags for compiling the user's equation file (free-form Fortran 90, double
@@ -78,8 +82,8 @@ class CompileError(RuntimeError):
         )
 
 
-def cache_dir() -> Path:
-    """Return (and create) the directory that holds compiled executables.
+def configured_cache_dir() -> Path:
+    """The configured build cache directory (not created, not checked).
 
     Returns
     -------
@@ -89,11 +93,47 @@ def cache_dir() -> Path:
     """
     env = os.environ.get("THETABIF_CACHE_DIR")
     if env:
-        path = Path(env).expanduser()
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        path = Path(base).expanduser() / "thetabif" / "auto"
-    path.mkdir(parents=True, exist_ok=True)
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "thetabif" / "auto"
+
+
+#: The temporary build cache used when the configured one cannot be written, by value
+#: of :func:`configured_cache_dir` (removed when the process exits).
+_fallback: dict[Path, Path] = {}
+
+
+def cache_dir() -> Path:
+    """Return (and create) the directory that holds compiled executables.
+
+    When the configured directory (:func:`configured_cache_dir`) cannot be created or
+    written, a temporary directory is used for the rest of the process, with a
+    :class:`RuntimeWarning` that names both and the remedy.
+
+    Returns
+    -------
+    Path
+        ``$THETABIF_CACHE_DIR``, else ``$XDG_CACHE_HOME/thetabif/auto``, else
+        ``~/.cache/thetabif/auto``; or the temporary fallback.
+    """
+    path = configured_cache_dir()
+    if path in _fallback:
+        return _fallback[path]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        tmp = Path(tempfile.mkdtemp(prefix="thetabif-auto-cache-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+        _fallback[path] = tmp
+        warnings.warn(
+            f"the AUTO build cache {path} cannot be written ({exc.strerror or exc}); "
+            f"using the temporary directory {tmp} for this session, so models are "
+            "compiled again next time. Set THETABIF_CACHE_DIR to a writable directory.",
+            RuntimeWarning, stacklevel=2)
+        return tmp
     return path
 
 

@@ -195,7 +195,7 @@ def find_compiler() -> Compiler:
         return cached
 
     name = fc_env or "gfortran"
-    where = f"FC={fc_env!r} (from the environment variable FC)" if fc_env else "'gfortran' on PATH"
+    where = f"FC={fc_env!r} (environment variable)" if fc_env else "'gfortran' on PATH"
     hint = (
         "Install it with `apt-get install gfortran` (Debian/Ubuntu), or set the "
         "environment variable FC to the path of a Fortran compiler compatible with "
@@ -215,9 +215,10 @@ def find_compiler() -> Compiler:
             f"Fortran compiler {found} (from {where}) cannot be run: {exc}. " + hint
         ) from exc
     if proc.returncode != 0:
+        said = " ".join(proc.stderr.split())
         raise CompilerNotFoundError(
             f"Fortran compiler {found} (from {where}) failed on --version "
-            f"(exit code {proc.returncode}): {proc.stderr.strip()}. " + hint
+            f"(exit code {proc.returncode}{': ' + said if said else ''}). " + hint
         )
     lines = proc.stdout.strip().splitlines()
     comp = Compiler(path=Path(found).resolve(), version=lines[0] if lines else "")

@@ -11,6 +11,10 @@ attractor the system reaches, without simulating:
   ``-max Re(lambda)`` and the frequency ``Im(lambda)`` of the slowest mode;
 * stable limit cycles there come from continuing the cycles of each Hopf point up to
   ``eta_eff`` exactly (AUTO stops on the bound), giving their period and range of r.
+  Every Hopf point that can give such a cycle lies on the stretch of unstable
+  equilibria through the focus the cycle surrounds, so the default diagram
+  (:func:`protocol_diagram`) is widened until that stretch ends inside it; a stretch
+  that still runs out of a diagram is noted in the prediction.
 
 **Hysteresis rule.** The attractor of a phase is the one whose basin contains the
 state at the phase start: ``z0`` for the first phase, the previous phase's predicted
@@ -34,21 +38,37 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import root
 
+from thetabif.continuation import Continuation, ContinuationFailed, ContinuationResult
+from thetabif.equilibrium import find_equilibria
 from thetabif.models import ThetaModel
-from thetabif.protocols import Protocol
+from thetabif.protocols import Phase, Protocol
+from thetabif.simulation import initial_state, simulate
 
 if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-    from thetabif.continuation import Continuation, ContinuationResult
+
+#: eta margin of :func:`protocol_diagram` around the phases' eta + I_ext
+DIAGRAM_MARGIN = 10.0
+#: factor by which a side of that window grows while an unstable focus runs out of it
+DIAGRAM_GROWTH = 4.0
+#: the largest margin it grows to (two growths: 10, 40, 160)
+DIAGRAM_MAX_MARGIN = 160.0
+#: |u - u*| below which the decay from a phase's start state is linear (fit window top)
+LINEAR_REGIME = 1e-2
+#: |u - u*| below which the simulated state is noise: the dense-output interpolation of
+#: the rtol = 1e-10 solution scatters by 1e-11..3e-9 (measured on the tutorial)
+NOISE_FLOOR = 1e-7
+#: samples a decay-rate fit needs between LINEAR_REGIME and NOISE_FLOOR
+MIN_FIT_SAMPLES = 10
 
 
 @dataclass(frozen=True)
@@ -68,8 +88,10 @@ class Tolerances:
         nonlinear first part of the transient.
     rate_rel : float
         Relative tolerance of the measured decay rate. It is fitted on the envelope
-        where ``1e-9 < |u - u*| < 1e-2``: the upper end still carries O(1e-2) nonlinear
-        corrections to the rate, so 5 %.
+        where ``NOISE_FLOOR < |u - u*| < LINEAR_REGIME`` (1e-7 and 1e-2): the upper end
+        still carries O(1e-2) nonlinear corrections to the rate, so 5 %. A phase that
+        starts within the noise floor of its equilibrium has no transient to fit; only
+        its r is judged.
     frequency_rel : float
         Relative tolerance of the frequency of a damped oscillation, measured from
         the spacing of zero crossings of ``r - r*``, which is exact for the linear
@@ -313,6 +335,111 @@ def _newton(model: ThetaModel, params: Mapping[str, float], u0: np.ndarray
     return u
 
 
+@dataclass(frozen=True)
+class _Path:
+    """Points of the diagram in order along a branch: eta, states (one row each), flags."""
+
+    eta: np.ndarray
+    states: np.ndarray
+    stable: np.ndarray
+
+
+def _branch_paths(diagram: ContinuationResult, model: ThetaModel) -> list[_Path]:
+    """The diagram's branches as paths; the two directions of one continuation, which
+    leave the same start point, are joined into one path through it."""
+    rows = [_Path(np.asarray(b.data["eta"], dtype=float),
+                  np.array([np.asarray(b.data[n], dtype=float) for n in model.state_names]),
+                  np.asarray(b.data["stable"], dtype=bool))
+            for b in diagram.branches if len(b)]
+    paths: list[_Path] = []
+    while rows:
+        a = rows.pop(0)
+        for k, b in enumerate(rows):
+            if (a.eta[0] == b.eta[0]
+                    and np.max(np.abs(a.states[:, 0] - b.states[:, 0])) < 1e-12):
+                rows.pop(k)
+                a = _Path(np.concatenate([b.eta[::-1], a.eta[1:]]),
+                          np.hstack([b.states[:, ::-1], a.states[:, 1:]]),
+                          np.concatenate([b.stable[::-1], a.stable[1:]]))
+                break
+        paths.append(a)
+    return paths
+
+
+def _diagram_crossings(paths: list[_Path], eta_eff: float
+                       ) -> list[tuple[_Path, int, np.ndarray]]:
+    """``(path, i, u)`` for every segment ``[i, i+1]`` of a path that crosses
+    ``eta_eff``, with the state ``u`` interpolated linearly at ``eta_eff``."""
+    out = []
+    for path in paths:
+        e, U = path.eta, path.states
+        for i in range(len(e) - 1):
+            a, c = e[i] - eta_eff, e[i + 1] - eta_eff
+            if a == c or a * c > 0:
+                continue
+            w = a / (a - c)
+            out.append((path, i, (1 - w) * U[:, i] + w * U[:, i + 1]))
+    return out
+
+
+def _at_bound(eta: float, bound: float) -> bool:
+    """Whether AUTO's last point ``eta`` is the range end ``bound``.
+
+    AUTO stops at a range end to its tolerances (EPSL = EPSS-scale, 1e-7):
+    14.999999899 was seen for a bound of 15, so match to 1e-6 relative.
+    """
+    return abs(eta - bound) < 1e-6 * max(1.0, abs(bound))
+
+
+def _unstable_pair(eigenvalues: np.ndarray) -> bool:
+    """A complex pair with positive real part: what a limit cycle can surround."""
+    return bool(np.any((eigenvalues.real > 0) & (np.abs(eigenvalues.imag) > 1e-12)))
+
+
+def unstable_focus_ends(model: ThetaModel, params: Mapping[str, float],
+                        diagram: ContinuationResult, eta_eff: float) -> list[float]:
+    """Ends of the diagram at which an unstable focus at ``eta_eff`` is still unstable.
+
+    A stable cycle around an unstable focus comes from a Hopf point of the focus's
+    branch: a supercritical one where the branch regains stability, or a subcritical
+    one (its cycle turned stable at a fold of cycles) there or inside. All of them lie
+    on the stretch of unstable equilibria through the focus, so the diagram must
+    contain all of it. (Cycles born only in global bifurcations are beyond this rule.)
+    For every equilibrium of the diagram at ``eta_eff`` with an unstable complex pair,
+    its path is followed both ways while AUTO flags the points unstable; where that
+    reaches the path's end, the eta there is returned.
+
+    Parameters
+    ----------
+    model : ThetaModel
+    params : mapping
+        The phase's parameters (as for :func:`diagram_equilibria`).
+    diagram : ContinuationResult
+        Equilibria continued in ``eta``.
+    eta_eff : float
+        The phase's position on the diagram's ``eta`` axis.
+
+    Returns
+    -------
+    list of float
+        The eta of every path end reached while unstable (empty: every stretch of
+        unstable foci through ``eta_eff`` ends inside the diagram).
+    """
+    num = model.numeric
+    p = num.parameter_vector(params)
+    ends = []
+    for path, i, u in _diagram_crossings(_branch_paths(diagram, model), eta_eff):
+        if not _unstable_pair(np.linalg.eigvals(num.jacobian(u, p))):
+            continue
+        up = i + 1 + int(np.argmax(np.append(path.stable[i + 1:], True)))
+        down = i - int(np.argmax(np.append(path.stable[i::-1], True)))
+        if up == len(path.eta):
+            ends.append(float(path.eta[-1]))
+        if down < 0:
+            ends.append(float(path.eta[0]))
+    return sorted(set(ends))  # eta_eff on a point of the path: two segments, one end
+
+
 def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
                        diagram: ContinuationResult, eta_eff: float, *, polish: bool = True
                        ) -> list[dict[str, Any]]:
@@ -322,32 +449,22 @@ def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
     interpolated linearly and, with ``polish``, refined by Newton at ``params``. A
     point whose Newton solve fails is kept unpolished with ``source`` saying so.
     """
-    names = model.state_names
     found: list[np.ndarray] = []
     sources: list[str] = []
     flags: list[bool] = []
-    for b in diagram.branches:
-        st = np.asarray(b.data["stable"], dtype=bool)
-        e = np.asarray(b.data["eta"], dtype=float)
-        U = np.array([np.asarray(b.data[n], dtype=float) for n in names])
-        for i in range(len(e) - 1):
-            a, c = e[i] - eta_eff, e[i + 1] - eta_eff
-            if a == c or a * c > 0:
-                continue
-            w = a / (a - c)
-            u = (1 - w) * U[:, i] + w * U[:, i + 1]
-            src = "continuation"
-            if polish:
-                un = _newton(model, params, u)
-                if un is not None:
-                    u, src = un, "continuation+newton"
-                else:
-                    src = "continuation (newton failed)"
-            if any(np.max(np.abs(u - f)) < 1e-6 for f in found):
-                continue
-            found.append(u)
-            sources.append(src)
-            flags.append(bool(st[i] and st[i + 1]))
+    for path, i, u in _diagram_crossings(_branch_paths(diagram, model), eta_eff):
+        src = "continuation"
+        if polish:
+            un = _newton(model, params, u)
+            if un is not None:
+                u, src = un, "continuation+newton"
+            else:
+                src = "continuation (newton failed)"
+        if any(np.max(np.abs(u - f)) < 1e-6 for f in found):
+            continue
+        found.append(u)
+        sources.append(src)
+        flags.append(bool(path.stable[i] and path.stable[i + 1]))
     recs = []
     for u, src, flag in zip(found, sources, flags, strict=True):
         rec = _eq_record(model, params, u, src)
@@ -366,8 +483,6 @@ def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
 def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
               span: float = 40.0) -> tuple[list[dict[str, Any]], list[str]]:
     """Stable cycles at ``eta_eff`` from each Hopf point, by continuing up to it."""
-    from thetabif.continuation import ContinuationFailed
-
     out, notes = [], []
     for hb in diagram.special("HB"):
         e_hb = hb.params["eta"]
@@ -380,9 +495,7 @@ def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
             notes.append(f"cycles from {hb.label} failed: {exc}")
             continue
         for o in cyc.orbits:
-            # AUTO stops at the range end to its cycle tolerances (EPSL = EPSS-scale,
-            # 1e-7): 14.999999899 was seen for eta_eff = 15, so match to 1e-6
-            if abs(o["eta"] - eta_eff) < 1e-6 * max(1.0, abs(eta_eff)) and o["stable"]:
+            if _at_bound(o["eta"], eta_eff) and o["stable"]:
                 out.append({"kind": "cycle", "type": "limit cycle", "stable": True,
                             "period": o["period"], "r_min": o["r_min"], "r_max": o["r_max"],
                             "abs_z_min": o["abs_z_min"], "abs_z_max": o["abs_z_max"],
@@ -397,7 +510,7 @@ def _cycle_centre(eqs: list[dict[str, Any]], cycle: Mapping[str, Any]) -> np.nda
     foci = []
     for e in eqs:
         lam = np.array([complex(a, b) for a, b in e["eigenvalues"]])
-        if not e["stable"] and np.any((lam.real > 0) & (np.abs(lam.imag) > 1e-12)):
+        if not e["stable"] and _unstable_pair(lam):
             mid = 0.5 * (cycle["r_min"] + cycle["r_max"])
             inside = cycle["r_min"] <= e["r"] <= cycle["r_max"]
             foci.append((not inside, abs(e["r"] - mid), e))
@@ -442,6 +555,81 @@ def _separatrix_choice(eqs: list[dict[str, Any]], cycles: list[dict[str, Any]],
     return None, "separatrix undecided"
 
 
+def _on_diagram(params: Mapping[str, float], phases: Sequence[Phase],
+                diagram_params: Mapping[str, float]
+                ) -> list[tuple[Phase, dict[str, float], float]]:
+    """``(phase, its parameters, its eta on the diagram)`` of every phase.
+
+    ``I_ext`` enters every model only as ``eta + I_ext``: the phase with input ``I``
+    sits at ``eta + I`` minus the diagram's own ``I_ext`` on the diagram's eta axis.
+    """
+    base = diagram_params.get("I_ext", 0.0)
+    return [(ph, {**params, "I_ext": ph.value}, params["eta"] + ph.value - base)
+            for ph in phases]
+
+
+def protocol_diagram(model: ThetaModel, params: Mapping[str, float],
+                     phases: Sequence[Phase], continuation: Continuation | None = None
+                     ) -> tuple[ContinuationResult, Continuation]:
+    """The equilibrium diagram in eta that :func:`verify` predicts the phases from.
+
+    It covers every phase's ``eta + I_ext`` with :data:`DIAGRAM_MARGIN` on each side.
+    Where an unstable focus at one of them is still unstable at an end of that window
+    (:func:`unstable_focus_ends`), a Hopf point beyond may give the phase's cycle, so
+    that side's margin grows by :data:`DIAGRAM_GROWTH` until the stretch ends inside
+    or the margin reaches :data:`DIAGRAM_MAX_MARGIN`; then (or when AUTO fails on the
+    wider window) the last diagram is returned, and :func:`predict_phases` notes the
+    open end in every prediction it concerns.
+
+    Parameters
+    ----------
+    model : ThetaModel
+    params : mapping
+        Full parameters (``eta`` without the protocol's input).
+    phases : sequence of Phase
+        The protocol's phases.
+    continuation : Continuation, optional
+        The engine to run; by default one started at ``eta`` with ``I_ext = 0``, or --
+        when no stable equilibrium exists there (e.g. on a limit cycle) -- low in the
+        range, where the quiescent state is stable.
+
+    Returns
+    -------
+    (ContinuationResult, Continuation)
+        The diagram and the engine that computed it (for the cycles at its Hopf points).
+    """
+    at = _on_diagram(params, phases, continuation.params if continuation else {})
+    etas = [e for _, _, e in at]
+    below = above = DIAGRAM_MARGIN
+    lo, hi = min(etas) - below, max(etas) + above
+    if continuation is not None:
+        diagram = continuation.equilibria("eta", lo, hi)
+    else:
+        for start in (params["eta"], lo + 5.0):
+            try:
+                continuation = Continuation(model, {**params, "eta": start, "I_ext": 0.0})
+                diagram = continuation.equilibria("eta", lo, hi)
+                break
+            except (ValueError, ContinuationFailed):
+                if start != params["eta"]:
+                    raise
+    while True:
+        ends = [x for _, pp, e in at for x in unstable_focus_ends(model, pp, diagram, e)]
+        grow_lo = below < DIAGRAM_MAX_MARGIN and any(_at_bound(x, lo) for x in ends)
+        grow_hi = above < DIAGRAM_MAX_MARGIN and any(_at_bound(x, hi) for x in ends)
+        if not (grow_lo or grow_hi):
+            return diagram, continuation
+        if grow_lo:
+            below = min(below * DIAGRAM_GROWTH, DIAGRAM_MAX_MARGIN)
+        if grow_hi:
+            above = min(above * DIAGRAM_GROWTH, DIAGRAM_MAX_MARGIN)
+        lo, hi = min(etas) - below, max(etas) + above
+        try:
+            diagram = continuation.equilibria("eta", lo, hi)
+        except ContinuationFailed:
+            return diagram, continuation
+
+
 def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Protocol,
                    u0: np.ndarray, t_end: float, *, diagram: ContinuationResult,
                    continuation: Continuation | None = None, polish: bool = True
@@ -456,19 +644,28 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
         if k not in ("eta", "I_ext") and abs(base.get(k, v) - v) > 1e-12:
             raise ValueError(f"the diagram was computed at {k} = {base[k]}, the "
                              f"verification asks for {k} = {v}")
+    etas = np.concatenate([p.eta for p in _branch_paths(diagram, model)])
+    lo, hi = float(etas.min()), float(etas.max())
     out = []
     u_start = np.asarray(u0, dtype=float)
     prev_kind = "start"
-    for ph in protocol.phases(0.0, t_end):
-        eta_eff = params["eta"] + ph.value - base.get("I_ext", 0.0)
-        pp = {**params, "I_ext": ph.value}
+    for ph, pp, eta_eff in _on_diagram(params, protocol.phases(0.0, t_end), base):
+        if not (lo <= eta_eff <= hi or _at_bound(lo, eta_eff) or _at_bound(hi, eta_eff)):
+            raise ValueError(f"the diagram covers eta in [{lo:g}, {hi:g}], phase "
+                             f"{ph.name!r} sits at eta + I_ext = {eta_eff:g}; pass a "
+                             f"diagram that covers every phase, or none to have one "
+                             f"computed")
         eqs = diagram_equilibria(model, pp, diagram, eta_eff, polish=polish)
         stable = [e for e in eqs if e["stable"]]
         cycles, notes = ([], [])
         if continuation is not None and diagram.special("HB"):
             cycles, notes = _cycle_at(continuation, diagram, eta_eff)
-        from thetabif.equilibrium import find_equilibria
-
+        open_ends = unstable_focus_ends(model, pp, diagram, eta_eff)
+        if open_ends:
+            notes.append(f"an unstable focus at eta + I_ext = {eta_eff:g} is still unstable "
+                         f"where the diagram ends (eta = "
+                         f"{', '.join(f'{x:g}' for x in open_ends)}): a Hopf point beyond, if "
+                         f"any, and the cycles born there are not on it")
         newton_n = len(find_equilibria(model, pp))
         if prev_kind == "cycle" and cycles:
             pred, rule = cycles[0], "cycle persists: the previous phase ended on a cycle"
@@ -491,6 +688,8 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
                     newton_equilibria=newton_n, newton_agrees=newton_n == len(eqs))
         if notes:
             pred["notes"] = notes
+        if open_ends:
+            pred["unstable_focus_open_at"] = open_ends
         if pred["kind"] == "equilibrium":
             u_start = np.array(pred["state"])
         elif pred["kind"] == "cycle":
@@ -538,14 +737,17 @@ def observe_equilibrium(t: np.ndarray, U: np.ndarray, r: np.ndarray, pred: Mappi
                            "t_start": float(t[0]), "t_end": float(t[-1]),
                            "distance_start": float(d[0]), "distance_end": float(d[-1]),
                            "r_range_last_20pct": float(np.ptp(r[int(0.8 * len(r)):]))}
-    # Linear regime, above the error floor: from the first sample with |u - u*| < 1e-2
-    # up to the first with |u - u*| < 1e-7. Below ~1e-8 the dense-output interpolation
-    # of the rtol = 1e-10 solution is noise (measured: 1e-11..3e-9 on the tutorial).
-    inside = np.flatnonzero(d < 1e-2)
+    # Linear regime, above the error floor: from the first sample with |u - u*| below
+    # LINEAR_REGIME up to the first below NOISE_FLOOR.
+    inside = np.flatnonzero(d < LINEAR_REGIME)
     i0 = int(inside[0]) if len(inside) else len(d)
-    below = np.flatnonzero(d[i0:] < 1e-7)
+    below = np.flatnonzero(d[i0:] < NOISE_FLOOR)
     i1 = i0 + int(below[0]) if len(below) else len(d) - 1
-    if i1 - i0 >= 10:
+    if i0 == 0 and len(below) and i1 < MIN_FIT_SAMPLES:
+        # the phase starts on its equilibrium (a zero-amplitude step, or a phase after
+        # one that converged): no transient above the noise floor to measure
+        obs["starts_at_equilibrium"] = True
+    if i1 - i0 >= MIN_FIT_SAMPLES:
         tw, dw, rw = t[i0:i1 + 1], d[i0:i1 + 1], r[i0:i1 + 1] - pred["r"]
         if pred["type"] == "focus":
             pk = np.flatnonzero((dw[1:-1] >= dw[:-2]) & (dw[1:-1] > dw[2:])) + 1
@@ -609,6 +811,11 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
             # the transient cannot reach the linear window within this phase
             obs_note = "decay rate not measurable: the phase is too short"
             obs.setdefault("notes", []).append(obs_note)
+        elif rate is None and obs.get("starts_at_equilibrium"):
+            obs.setdefault("notes", []).append(
+                f"decay rate not measurable: the phase starts {obs['distance_start']:.2g} "
+                f"from its equilibrium, and no transient rises above the noise floor "
+                f"{NOISE_FLOOR:g}")
         elif rate is None:
             fails.append("no linear-regime window to measure the decay rate in")
         elif abs(rate - pred["decay_rate"]) > tol.rate_rel * pred["decay_rate"]:
@@ -640,11 +847,55 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
             if fails and hint:
                 fails[-1] += hint
     else:
-        fails.append("the diagram predicts no stable attractor for this phase")
+        why = "; ".join(pred.get("notes", ()))
+        fails.append("the diagram predicts no stable attractor for this phase"
+                     + (f" ({why})" if why else ""))
     return fails
 
 
 # ---------------------------------------------------------------------- driver
+def check_phases_observed(protocol: Protocol, t_end: float, dt: float) -> None:
+    """Raise unless every phase of ``protocol`` is simulated on ``[0, t_end]``.
+
+    A phase is observed when it lasts at least one output interval ``dt`` inside the
+    simulated time. A step that starts at or after ``t_end`` (or a protocol phase
+    that would otherwise be empty) has no observation to judge, so it must be an
+    error, not a verdict on the phases that remain.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    t_end : float
+        End of the simulation (it starts at ``t = 0``).
+    dt : float
+        Output spacing of the simulation.
+
+    Raises
+    ------
+    ValueError
+        Naming ``t_end`` when it cuts off a phase, the protocol's switch time when
+        the first phase does not start after ``t = 0``, or the phase that is shorter
+        than ``dt``.
+    """
+    last = protocol.breaks[-1] if protocol.breaks else 0.0
+    for ph in protocol.phases(-math.inf, math.inf):
+        a, b = max(ph.start, 0.0), min(ph.stop, t_end)
+        if b - a >= dt:
+            continue
+        span = f"{ph.name!r} [{a:g}, {ph.stop:g})"
+        what = "empty" if b <= a else f"{b - a:g} long, shorter than dt = {dt:g}"
+        if ph.stop > t_end:
+            raise ValueError(f"t_end = {t_end:g} leaves protocol phase {span} {what}; "
+                             f"t_end must be >= {last + dt:g} (the last switch time "
+                             f"{last:g} + dt) so that every phase is simulated")
+        if ph.start < 0.0:
+            raise ValueError(f"protocol switch time {ph.stop:g} leaves its first phase "
+                             f"{span} {what}; the first switch time must be >= dt = "
+                             f"{dt:g} (the simulation starts at t = 0)")
+        raise ValueError(f"protocol phase {span} is {what}; switch times must be at "
+                         f"least dt = {dt:g} apart")
+
+
 def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
            protocol: Protocol | None = None, *, z0: complex = -0.6 - 0.8j,
            s0: float | None = None, t_end: float | None = None, dt: float = 0.01,
@@ -664,12 +915,16 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     z0, s0 : complex, float
         Initial state (as in :func:`thetabif.simulate`).
     t_end : float, optional
-        Simulated time; default: last switch + 20 (100 for the tutorial).
+        Simulated time; default: last switch + 20 (100 for the tutorial). Every
+        phase must last at least ``dt`` before it, so ``t_end >= last switch + dt``.
     dt : float
         Output spacing of the simulation (crossing times are interpolated on it).
     diagram : ContinuationResult, optional
-        An equilibrium continuation in ``eta`` of the same model and parameters. By
-        default it is computed on AUTO-07p over every phase's ``eta + I_ext`` +- 10.
+        An equilibrium continuation in ``eta`` of the same model and parameters,
+        covering every phase's ``eta + I_ext``. By default :func:`protocol_diagram`
+        computes it on AUTO-07p: +- 10 around them, wider where an unstable focus
+        there stays unstable beyond (so that the Hopf points its cycles come from are
+        on it).
     continuation : Continuation, optional
         The engine used for limit cycles at Hopf points of the diagram (default: the
         one that computed the default diagram; no cycles if a diagram is given alone).
@@ -685,11 +940,10 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     Raises
     ------
     ValueError
-        Invalid model parameters, initial state, times, or a diagram computed at
-        other parameter values.
+        Invalid model parameters, initial state, times, a protocol phase that would
+        not be simulated (see :func:`check_phases_observed`), or a diagram computed
+        at other parameter values.
     """
-    from thetabif.simulation import initial_state, simulate
-
     model = model or ThetaModel()
     if not isinstance(model, ThetaModel):
         raise ValueError(f"model must be a ThetaModel, got {type(model).__name__}")
@@ -703,27 +957,12 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         raise ValueError(f"t_end must be finite and > 0, got {t_end!r}")
     if not (math.isfinite(dt) and 0 < dt <= 0.05):
         raise ValueError(f"dt must be in (0, 0.05] to resolve oscillations, got {dt!r}")
+    check_phases_observed(protocol, t_end, dt)
     tol = tolerances or Tolerances()
     u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
-    phases = protocol.phases(0.0, t_end)
     if diagram is None:
-        from thetabif.continuation import Continuation, ContinuationFailed
-
-        etas = [full["eta"] + ph.value for ph in phases]
-        lo, hi = min(etas) - 10.0, max(etas) + 10.0
-        if continuation is not None:
-            diagram = continuation.equilibria("eta", lo, hi)
-        else:
-            # start at eta, or -- when no stable equilibrium exists there (e.g. on a
-            # limit cycle) -- low in the range, where the quiescent state is stable
-            for start in (full["eta"], lo + 5.0):
-                try:
-                    continuation = Continuation(model, {**full, "eta": start, "I_ext": 0.0})
-                    diagram = continuation.equilibria("eta", lo, hi)
-                    break
-                except (ValueError, ContinuationFailed):
-                    if start != full["eta"]:
-                        raise
+        diagram, continuation = protocol_diagram(model, full, protocol.phases(0.0, t_end),
+                                                 continuation)
     preds = predict_phases(model, full, protocol, u0, t_end, diagram=diagram,
                            continuation=continuation, polish=polish)
 
