@@ -96,10 +96,12 @@ class ScannedPoint:
 
     @property
     def frequency(self) -> float | None:
-        """The critical pair's imaginary part (HB, ZH)."""
-        if self.type not in ("HB", "ZH"):
+        """The critical pair's imaginary part (HB, ZH): of the complex eigenvalue
+        nearest the imaginary axis."""
+        pairs = self.eigenvalues[np.abs(self.eigenvalues.imag) > 0]
+        if self.type not in ("HB", "ZH") or not len(pairs):
             return None
-        return float(np.max(np.abs(self.eigenvalues.imag)))
+        return float(abs(pairs[np.argmin(np.abs(pairs.real))].imag))
 
 
 def along(model: ThetaModel, params: Mapping[str, float], data: Mapping[str, Any],
@@ -375,6 +377,10 @@ def zero_hopf(model: ThetaModel, free: Sequence[str], state: Sequence[float],
     is 0 at a ZH point (0, +-i omega). The fold is polished by Newton in ``free[0]``
     at fixed ``free[1]`` (:func:`thetabif.polish.polish`, ``LP``); the secant method
     on ``free[1]`` then zeroes the trace of the polished folds.
+
+    No such point exists in the family's current-coupled variants: there the trace is
+    ``-2 Delta / (pi tau r) / tau`` (the (r, v) block) ``- 1 / tau_s`` < 0 at every
+    equilibrium; only conductance coupling with a negative drive ``s`` can have one.
 
     Raises
     ------
