@@ -277,3 +277,15 @@ def test_cycles_end_at_the_homoclinic_approach():
     last = cyc.branches[-1].data["eta"][-1]
     assert abs(last - hom["eta"]) < 0.05
     assert 7.0 < hom["eta"] < 7.1
+
+
+def test_auto_notes_are_accounted_for():
+    """AUTO's raw 'Possible special point' note gives way to what became of it."""
+    res = Continuation(ThetaModel(), {"J": 20.0, "Delta": 0.3}).equilibria("eta", -80.0, 20.0)
+    assert not any("NOTE:" in m for m in res.messages)
+    lp = min(res.special("LP"), key=lambda p: p.params["eta"])
+    # the fold AUTO stepped over, against the closed form
+    expected = min(eta_of_rate(r, 20.0, 0.3) for r in fold_rates(20.0, 0.3))
+    assert lp.params["eta"] == pytest.approx(expected, abs=1e-9)
+    assert any(m.startswith("AUTO flagged a possible special point at eta = -10.12")
+               and f"{lp.label} (LP, polished by Newton)" in m for m in res.messages)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -790,9 +791,11 @@ class Continuation:
                        for r in (run.results if isinstance(run, _Direction) else [run])]
             specials, messages = self._with_scanned_points(kind, free, branches, results,
                                                            specials, messages, box)
-        return ContinuationResult(kind, self.model.name, free, dict(self.params),
-                                  tuple(branches), _labelled(specials, free),
-                                  tuple(messages))
+        res = ContinuationResult(kind, self.model.name, free, dict(self.params),
+                                 tuple(branches), _labelled(specials, free), tuple(messages))
+        if kind in ("equilibria", "fold"):  # Hopf curves: after the Bautin scan
+            res = _account_for_notes(res, results, box)
+        return res
 
     def _with_scanned_points(self, kind: str, free: tuple[str, ...],
                              branches: Sequence[Branch], results: Sequence[Any],
@@ -851,8 +854,6 @@ class Continuation:
                     added.append(sp_)
         if not added:
             return specials, messages
-        if notes and len(resolved) == len(notes):
-            messages = [m for m in messages if "Possible special point" not in m]
         messages = [*messages, *(
             f"{p.type} at " + ", ".join(f"{k} = {p.params[k]:.10g}" for k in free)
             + f": not labelled by AUTO; detected by {p.extra['detected_by']}, polished by "
@@ -1027,6 +1028,8 @@ class Continuation:
         kept = tuple(p for p in res.special_points if _inside(p.params, box))
         if len(kept) < len(res.special_points):
             res = replace(res, special_points=_labelled(kept, free))
+        if kind == "hopf":
+            res = _account_for_notes(res, [r for d, _ in runs for r in d.results], box)
         return res
 
     def _hopf_part(self, res: ContinuationResult) -> ContinuationResult:
@@ -1864,6 +1867,45 @@ def _interpolated_crossing(cont: Continuation, kind: str, free: str, pa: Any, pb
         extra={**info, "located_by": "linear interpolation of |mu| - 1",
                "test_bracket": [float(fa), float(fb)], "multipliers_bracket": mult,
                "state_measure": "max (interpolated)"})
+
+
+def _account_for_notes(res: ContinuationResult, results: Sequence[Any],
+                       box: Mapping[str, Sequence[float]]) -> ContinuationResult:
+    """AUTO's ``Possible special point`` notes replaced by what became of each.
+
+    A note inside the box names the special point reported near it (within 5 % of the
+    note's coordinates, or 0.05: AUTO's estimates of points it did not locate were seen
+    up to 0.01 off), or says that the scan of the branch (turning points, eigenvalues
+    crossing the imaginary axis, l1 on Hopf curves) finds no bifurcation there. Notes
+    outside the box are dropped with the rest of what lies there.
+    """
+    notes = _possible_points(results)
+    if not notes:
+        return res
+    free = res.free
+    messages = [m for m in (_without_note_lines(m) for m in res.messages) if m]
+    for pt in notes:
+        at = {k: float(pt.parameters[k]) for k in free}
+        if not _inside(at, box):
+            continue
+        where = ", ".join(f"{k} = {v:.8g}" for k, v in at.items())
+        near = [p for p in res.special_points if all(
+            abs(p.params[k] - v) <= 0.05 * max(1.0, abs(v)) for k, v in at.items())]
+        if near:
+            p = min(near, key=lambda q: max(abs(q.params[k] - v) for k, v in at.items()))
+            messages.append(f"AUTO flagged a possible special point at {where}: {p.label} "
+                            f"({p.type}, polished by Newton)")
+        else:
+            messages.append(f"AUTO flagged a possible special point at {where}; the scan of "
+                            "the branch (turning points, eigenvalues crossing the imaginary "
+                            "axis) finds no bifurcation there")
+    return replace(res, messages=tuple(messages))
+
+
+def _without_note_lines(message: str) -> str:
+    """An AUTO message without its ``NOTE:Possible special point`` lines."""
+    return "\n".join(line for line in message.splitlines()
+                     if not re.search(r"NOTE:\s*Possible special point", line)).strip()
 
 
 def _possible_points(results: Sequence[Any]) -> list[Any]:
