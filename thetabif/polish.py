@@ -34,16 +34,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from thetabif.errors import PolishError
 from thetabif.models import ThetaModel
 
 if TYPE_CHECKING:
     import sympy as sp
 
 KINDS = {"LP": 1, "HB": 1, "CP": 2, "BT": 2, "GH": 2}
-
-
-class PolishError(RuntimeError):
-    """Newton on a defining system did not converge."""
 
 
 @dataclass(frozen=True)

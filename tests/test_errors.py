@@ -1,0 +1,61 @@
+"""The error family of thetabif.errors: one base, built-in bases kept, old names kept."""
+
+from __future__ import annotations
+
+import pytest
+
+import thetabif
+from thetabif import errors
+from thetabif.auto import RunStatus
+
+
+@pytest.mark.parametrize(("cls", "builtin", "group"), [
+    (errors.InputError, ValueError, errors.ThetabifError),
+    (errors.ToolchainError, RuntimeError, errors.ThetabifError),
+    (errors.AutoNotFoundError, RuntimeError, errors.ToolchainError),
+    (errors.CompilerNotFoundError, RuntimeError, errors.ToolchainError),
+    (errors.CompileError, RuntimeError, errors.ToolchainError),
+    (errors.NumericalError, RuntimeError, errors.ThetabifError),
+    (errors.SimulationError, RuntimeError, errors.NumericalError),
+    (errors.ContinuationError, RuntimeError, errors.NumericalError),
+    (errors.PolishError, RuntimeError, errors.NumericalError),
+])
+def test_family_keeps_the_builtin_bases(cls, builtin, group):
+    assert issubclass(cls, builtin) and issubclass(cls, group)
+    assert issubclass(cls, errors.ThetabifError)
+
+
+def test_old_names_are_the_same_classes():
+    from thetabif import auto, polish, simulation
+    from thetabif.auto import build, locate, records
+
+    assert simulation.SimulationError is errors.SimulationError
+    assert polish.PolishError is errors.PolishError
+    assert auto.ContinuationError is records.ContinuationError is errors.ContinuationError
+    assert auto.AutoNotFoundError is locate.AutoNotFoundError is errors.AutoNotFoundError
+    assert auto.CompilerNotFoundError is locate.CompilerNotFoundError
+    assert auto.CompileError is build.CompileError is errors.CompileError
+
+
+def test_public_api_exports_the_family():
+    for name in errors.__all__:
+        assert getattr(thetabif, name) is getattr(errors, name)
+        assert name in thetabif.__all__ and name in thetabif.__doc__
+
+
+def test_continuation_error_keeps_autos_status_or_takes_a_message():
+    exc = errors.ContinuationError(RunStatus.NO_CONVERGENCE, "NOTE: no convergence", None)
+    assert exc.status is RunStatus.NO_CONVERGENCE
+    assert exc.auto_message == "NOTE: no convergence"
+    assert str(exc) == f"{RunStatus.NO_CONVERGENCE.message}; AUTO says: NOTE: no convergence"
+    plain = errors.ContinuationError("the HB branch never left its start point")
+    assert plain.status is None and plain.auto_message == "" and plain.result is None
+    assert str(plain) == "the HB branch never left its start point"
+    with pytest.raises(RuntimeError, match="never left"):
+        raise plain
+
+
+def test_compile_error_message_names_stage_and_source():
+    exc = errors.CompileError("link", ["gfortran", "-o", "x"], 1, "undefined ref\n", "fold")
+    assert exc.stage == "link" and exc.returncode == 1 and exc.source_name == "fold"
+    assert str(exc).startswith("link of AUTO equation file 'fold' failed (exit code 1)")
