@@ -59,3 +59,59 @@ def test_compile_error_message_names_stage_and_source():
     exc = errors.CompileError("link", ["gfortran", "-o", "x"], 1, "undefined ref\n", "fold")
     assert exc.stage == "link" and exc.returncode == 1 and exc.source_name == "fold"
     assert str(exc).startswith("link of AUTO equation file 'fold' failed (exit code 1)")
+
+
+# ----------------------------------------------------------- the CLI's exit statuses
+@pytest.mark.parametrize(("exc", "status"), [
+    (errors.InputError("bad"), 2),
+    (FileExistsError("out.nc exists"), 2),
+    (errors.AutoNotFoundError("no AUTO"), 1),
+    (errors.CompileError("compile", ["gfortran"], 1, "boom", "x"), 1),
+    (errors.SimulationError("left the disk"), 1),
+    (errors.ContinuationError("never left"), 1),
+    (errors.PolishError("diverged"), 1),
+    (MemoryError(), 1),
+    (PermissionError(13, "Permission denied", "/x"), 1),
+    (KeyboardInterrupt(), 130),
+    (BrokenPipeError(), 141),
+    (ZeroDivisionError("internal"), 1),
+])
+def test_exit_status_map(exc, status):
+    from thetabif.cli.status import exit_status, failure
+
+    assert exit_status(exc) == status
+    code, message = failure(exc)
+    assert code == status
+    assert message and "\n" not in message
+
+
+def test_cli_error_is_bad_input():
+    from thetabif.cli import CLIError
+    from thetabif.cli.status import failure
+
+    assert issubclass(CLIError, errors.InputError) and issubclass(CLIError, ValueError)
+    assert failure(CLIError("--n must be >= 1")) == (2, "--n must be >= 1")
+
+
+def test_failure_messages_name_what_failed():
+    from thetabif.cli.status import failure
+
+    assert failure(errors.SimulationError("z left")) == (1, "simulation failed: z left")
+    assert failure(errors.ContinuationError("no start")) == (1, "continuation failed: no start")
+    code, msg = failure(errors.ContinuationError(RunStatus.TIMEOUT, "", None))
+    assert (code, msg) == (1, f"continuation failed: {RunStatus.TIMEOUT.message}")
+    assert failure(ZeroDivisionError("x"))[1].startswith("internal error: ZeroDivisionError")
+
+
+def test_main_reports_an_input_error_from_the_library_with_status_2(capsys, monkeypatch):
+    import thetabif.simulation
+    from thetabif.cli import main
+
+    def bad(*a, **k):
+        raise errors.InputError("t_end must be > 0")
+
+    monkeypatch.setattr(thetabif.simulation, "simulate", bad)
+    with pytest.raises(SystemExit) as info:
+        main(["simulate", "--t-end", "1"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == "thetabif: error: t_end must be > 0\n"

@@ -21,7 +21,7 @@ clauses written before the family existed still catch what they caught::
         └── PolishError                    Newton on a defining system did not converge
 
 The command line maps these classes to its exit statuses (input 2, toolchain and
-numerical 1; see :mod:`thetabif.cli.common`).
+numerical 1; see :mod:`thetabif.cli.status`).
 """
 
 from __future__ import annotations
