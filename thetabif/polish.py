@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from thetabif.codegen.pregenerate import load_generated_module
 from thetabif.errors import PolishError
 from thetabif.models import ThetaModel
 
@@ -153,8 +154,6 @@ def _load_generated(model: ThetaModel, kind: str, free: Sequence[str]):
     (math only) is kept in the user cache (``polish/``), so later processes load it without
     importing sympy. Files are published atomically.
     """
-    from thetabif.codegen.pregenerate import load_generated_module
-
     name, source = generated_file(model, kind, free)
     return load_generated_module("polish", name, source)
 

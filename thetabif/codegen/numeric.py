@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from thetabif.codegen.pregenerate import (
+    load_generated_module,
+    lookup,
+    read_source_module,
+    user_cache,
+)
 
 if TYPE_CHECKING:
     from thetabif.models import ThetaModel
@@ -210,10 +218,6 @@ def _c_compiler() -> str:
 
 
 def _build_library(model: ThetaModel, path: Path) -> None:
-    import subprocess
-
-    from thetabif.codegen.pregenerate import lookup, read_source_module
-
     shipped = lookup("c", c_filename(model))
     source = read_source_module(shipped) if shipped is not None else c_source(model)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,8 +236,6 @@ def _build_library(model: ThetaModel, path: Path) -> None:
 @cache
 def compiled_integrator(model: ThetaModel) -> CompiledIntegrator:
     """The model's compiled DOP853 integrator (generated and built once, then cached)."""
-    from thetabif.codegen.pregenerate import user_cache
-
     path = user_cache("numeric") / f"{model.name}_{_cache_key(model)}.so"
     if not path.exists():
         _build_library(model, path)
@@ -242,8 +244,6 @@ def compiled_integrator(model: ThetaModel) -> CompiledIntegrator:
 
 # ------------------------------------------------------------------ caching
 def _load(model: ThetaModel) -> ModuleType:
-    from thetabif.codegen.pregenerate import load_generated_module
-
     return load_generated_module("numeric", module_filename(model),
                                  lambda: python_module_text(model))
 
