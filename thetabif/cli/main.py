@@ -59,7 +59,6 @@ class _Parser(argparse.ArgumentParser):
         return ns
 
 
-
 #: The registrars of the commands, in the order ``thetabif --help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_simulate_command,

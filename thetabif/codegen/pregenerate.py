@@ -122,3 +122,8 @@ def read_source_module(path: Path) -> str:
                 and getattr(node.targets[0], "id", None) == "SOURCE"):
             return ast.literal_eval(node.value)
     raise ValueError(f"{path} holds no SOURCE constant")
+
+
+if __name__ == "__main__":  # the writer moved up the layers; say so rather than do nothing
+    sys.exit("thetabif.codegen.pregenerate only loads generated code now; regenerate the "
+             "shipped files with `python -m thetabif.generate` (make generated)")
