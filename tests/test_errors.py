@@ -115,3 +115,16 @@ def test_main_reports_an_input_error_from_the_library_with_status_2(capsys, monk
         main(["simulate", "--t-end", "1"])
     assert info.value.code == 2
     assert capsys.readouterr().err == "thetabif: error: t_end must be > 0\n"
+
+
+def test_c_compiler_failures_are_toolchain_errors(tmp_path, monkeypatch):
+    from thetabif.codegen import numeric
+    from thetabif.models import ThetaModel
+
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
+    with pytest.raises(errors.ToolchainError, match="compiling the integrator of theta"):
+        numeric._build_library(ThetaModel(), tmp_path / "model.so")
+    monkeypatch.delenv("CC")
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither cc nor gcc
+    with pytest.raises(errors.ToolchainError, match="needs a C compiler"):
+        numeric._c_compiler()

@@ -40,6 +40,7 @@ from thetabif.codegen.pregenerate import (
     read_source_module,
     user_cache,
 )
+from thetabif.errors import ToolchainError
 
 if TYPE_CHECKING:
     from thetabif.models import ThetaModel
@@ -211,9 +212,9 @@ def _c_compiler() -> str:
 
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        raise RuntimeError("thetabif needs a C compiler to build its integrator and found "
-                           "none (looked at $CC, cc, gcc): install one, e.g. "
-                           "'apt-get install gcc'")
+        raise ToolchainError("thetabif needs a C compiler to build its integrator and found "
+                             "none (looked at $CC, cc, gcc): install one, e.g. "
+                             "'apt-get install gcc'")
     return cc
 
 
@@ -228,8 +229,8 @@ def _build_library(model: ThetaModel, path: Path) -> None:
         cmd = [_c_compiler(), "-O2", "-shared", "-fPIC", "-o", str(out), str(src), "-lm"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise RuntimeError(f"compiling the integrator of {model.name} failed: "
-                               f"{' '.join(cmd)}\n{proc.stderr}")
+            raise ToolchainError(f"compiling the integrator of {model.name} failed: "
+                                 f"{' '.join(cmd)}\n{proc.stderr}")
         os.replace(out, path)
 
 
