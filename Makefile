@@ -23,7 +23,7 @@ auto-files: setup
 # (numeric modules, polishing systems, Fortran and C sources; a test keeps it in sync).
 # Needed after any change to models.py, codegen/, polish.py or the C template.
 generated: setup
-	$(BIN)/python -m thetabif.codegen.pregenerate
+	$(BIN)/python -m thetabif.generate
 
 lint: setup
 	$(BIN)/ruff check thetabif tests benchmarks

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from thetabif.cli import CLIError
-from thetabif.cli_network import add_network_command
+from thetabif.cli.network import add_network_command
 from thetabif.models import ThetaModel
 from thetabif.network import (
     TAIL_OFFSET,

@@ -113,7 +113,7 @@ def test_compute_rejects_bad_box():
 
 
 def _parser():
-    from thetabif.cli_phase import add_phase_commands
+    from thetabif.cli.phase import add_phase_commands
 
     p = argparse.ArgumentParser(prog="thetabif")
     add_phase_commands(p.add_subparsers(dest="command"))

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 import thetabif._generated as shipped_pkg
+from thetabif import generate
 from thetabif.codegen import numeric, pregenerate
 from thetabif.models import ThetaModel
 
-REGENERATE = "regenerate with `make generated` (python -m thetabif.codegen.pregenerate)"
+REGENERATE = "regenerate with `make generated` (python -m thetabif.generate)"
 
 
 def _files(root: Path) -> list[str]:
@@ -27,7 +28,7 @@ def _files(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("generated")
-    pregenerate.write_all(out)
+    generate.write_all(out)
     return out
 
 

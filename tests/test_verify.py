@@ -403,7 +403,7 @@ def test_cli_usage_errors(tmp_path):
 
 
 def test_add_verify_commands_registers_both():
-    from thetabif.cli_verify import add_verify_commands
+    from thetabif.cli.verify import add_verify_commands
 
     parser = argparse.ArgumentParser()
     add_verify_commands(parser.add_subparsers(dest="command"))

@@ -14,6 +14,12 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
   simulation (per protocol phase; brute force over an (eta, J) grid).
 - :func:`simulate_network`, :func:`compare_network` -- the spiking network behind the
   mean field (exact per-step solution of each theta neuron).
+- Errors (:mod:`thetabif.errors`): :class:`ThetabifError`, the base of every exception
+  thetabif raises for its own reasons; :class:`InputError` (also a ``ValueError``),
+  :class:`ToolchainError` (AUTO-07p or gfortran missing or failing:
+  :class:`AutoNotFoundError`, :class:`CompilerNotFoundError`, :class:`CompileError`)
+  and :class:`NumericalError` (:class:`SimulationError`, :class:`ContinuationError`,
+  :class:`PolishError`), the last two also ``RuntimeError``.
 """
 
 from __future__ import annotations
@@ -21,13 +27,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+from thetabif._version import __version__ as __version__
 
 _EXPORTS = {
     "ThetaModel": "thetabif.models",
     "Protocol": "thetabif.protocols",
     "simulate": "thetabif.simulation",
-    "SimulationError": "thetabif.simulation",
+    "SimulationError": "thetabif.errors",
     "save_dataset": "thetabif.simulation",
     "load_dataset": "thetabif.simulation",
     "integrate": "thetabif.tutorial",
@@ -44,6 +50,15 @@ _EXPORTS = {
     "simulate_network": "thetabif.network",
     "compare_network": "thetabif.network",
     "NetworkComparison": "thetabif.network",
+    "ThetabifError": "thetabif.errors",
+    "InputError": "thetabif.errors",
+    "ToolchainError": "thetabif.errors",
+    "AutoNotFoundError": "thetabif.errors",
+    "CompilerNotFoundError": "thetabif.errors",
+    "CompileError": "thetabif.errors",
+    "NumericalError": "thetabif.errors",
+    "ContinuationError": "thetabif.errors",
+    "PolishError": "thetabif.errors",
 }
 
 __all__ = sorted(_EXPORTS)

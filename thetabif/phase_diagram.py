@@ -43,6 +43,8 @@ from thetabif.continuation import (
     SpecialPoint,
 )
 from thetabif.models import ThetaModel
+from thetabif.plotting import bifurcation_diagram, cycle_envelope
+from thetabif.plotting import phase_diagram as phase_figure
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -125,6 +127,11 @@ class PhaseDiagram:
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ data
+    @property
+    def regions(self) -> dict[int, str]:
+        """Names of the region codes of :attr:`grid` (:data:`REGIONS`)."""
+        return dict(REGIONS)
+
     def fold_points(self) -> list[SpecialPoint]:
         """The LP points of the eta diagram."""
         return self.eq_eta.special("LP") if self.eq_eta is not None else []
@@ -263,8 +270,6 @@ class PhaseDiagram:
 
         ``marks``: extra (eta, J, text) points for the phase diagram.
         """
-        from thetabif.plotting import bifurcation_diagram, phase_diagram
-
         figs: dict[str, Figure] = {}
         if self.eq_eta is not None:
             figs["eta"] = bifurcation_diagram(
@@ -274,7 +279,7 @@ class PhaseDiagram:
             figs["J"] = bifurcation_diagram(
                 self.eq_J, (), title=rf"{_model_title(self.model)}: "
                                      rf"$\eta={self.params['eta']:g}$")
-        figs["phase"] = phase_diagram(self, title=_model_title(self.model), marks=marks)
+        figs["phase"] = phase_figure(self, title=_model_title(self.model), marks=marks)
         return figs
 
     def write(self, out: str | Path, *, force: bool = False, stem: str | None = None,
@@ -311,21 +316,6 @@ def _model_title(model: ThetaModel) -> str:
     if model.coupling != "current":
         parts.append(f"{model.coupling} coupling")
     return ", ".join(parts)
-
-
-def cycle_envelope(cycles: ContinuationResult) -> list[dict]:
-    """The orbits of a cycle continuation, from its Hopf point on, in branch order.
-
-    The Hopf point itself (zero amplitude) is prepended when its location is known
-    (``cycles.params["hopf_eta"]``, ``["hopf_r"]``, set by :func:`compute`).
-    """
-    orbits = [dict(o) for o in cycles.orbits if np.isfinite(o["r_min"])]
-    if "hopf_eta" in cycles.params:
-        r = float(cycles.params["hopf_r"])
-        orbits.insert(0, {"eta": float(cycles.params["hopf_eta"]), "period":
-                          float(cycles.params.get("hopf_period", np.nan)), "r_min": r,
-                          "r_max": r, "stable": orbits[0]["stable"] if orbits else False})
-    return orbits
 
 
 # ----------------------------------------------------------------- equilibria grid

@@ -135,6 +135,23 @@ def _label_points(ax: Axes, pts: Sequence[tuple[float, float, str]], xlim, ylim)
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
 
 
+def cycle_envelope(cycles: ContinuationResult) -> list[dict]:
+    """The orbits of a cycle continuation, from its Hopf point on, in branch order.
+
+    The Hopf point itself (zero amplitude) is prepended when its location is known
+    (``cycles.params["hopf_eta"]``, ``["hopf_r"]``, set by
+    :func:`thetabif.phase_diagram.compute`). :func:`bifurcation_diagram` draws this
+    envelope; :meth:`thetabif.phase_diagram.PhaseDiagram.to_xarray` stores it.
+    """
+    orbits = [dict(o) for o in cycles.orbits if np.isfinite(o["r_min"])]
+    if "hopf_eta" in cycles.params:
+        r = float(cycles.params["hopf_r"])
+        orbits.insert(0, {"eta": float(cycles.params["hopf_eta"]), "period":
+                          float(cycles.params.get("hopf_period", np.nan)), "r_min": r,
+                          "r_max": r, "stable": orbits[0]["stable"] if orbits else False})
+    return orbits
+
+
 def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[ContinuationResult] = (),
                         *, y: str = "r", ax: Axes | None = None, title: str | None = None,
                         xlim: tuple[float, float] | None = None) -> Figure:
@@ -161,8 +178,6 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-
-    from thetabif.phase_diagram import cycle_envelope
 
     if result.kind != "equilibria":
         raise ValueError(f"bifurcation_diagram needs an equilibria run, got {result.kind!r}")
@@ -251,7 +266,8 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     Parameters
     ----------
     pdg : PhaseDiagram
-        A result of :func:`thetabif.phase_diagram.compute`.
+        A result of :func:`thetabif.phase_diagram.compute`; drawn from its ``grid``,
+        ``box``, ``curves``, ``codim2`` and the region names ``regions``.
     ax : Axes, optional
         Draw into this axes instead of a new figure.
     title : str, optional
@@ -268,8 +284,7 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     from matplotlib.patches import Patch
     from scipy import ndimage
 
-    from thetabif.phase_diagram import REGIONS
-
+    regions = pdg.regions
     if ax is None:
         fig = Figure(figsize=(6.8, 5.0), layout="constrained")
         ax = fig.subplots()
@@ -279,7 +294,7 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     eta = grid["eta"].to_numpy()
     J = grid["J"].to_numpy()
     code = grid["region"].to_numpy()
-    codes = sorted(REGIONS)
+    codes = sorted(regions)
     cmap = ListedColormap([REGION_COLORS[c] for c in codes])
     norm = BoundaryNorm(np.arange(len(codes) + 1) - 0.5, cmap.N)
     ax.pcolormesh(eta, J, code, cmap=cmap, norm=norm, shading="nearest", rasterized=True,
@@ -303,7 +318,7 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
             if (dist * free).max() > 0:
                 dist = dist * free
             i, j = np.unravel_index(np.argmax(dist), dist.shape)
-            ax.text(eta[j], J[i], REGIONS[int(c)], ha="center", va="center", fontsize=8.5,
+            ax.text(eta[j], J[i], regions[int(c)], ha="center", va="center", fontsize=8.5,
                     style="italic", color="0.15", zorder=6,
                     bbox=dict(boxstyle="round,pad=0.2", fc=REGION_COLORS[int(c)], ec="none",
                               alpha=0.85))
@@ -340,9 +355,9 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     present = [c for c in codes if (code == c).any()]
     if 1 in present and 2 in present:
         present.remove(2)
-    names_r = {**REGIONS, 1: "one stable equilibrium\n(low / high activity)"}
+    names_r = {**regions, 1: "one stable equilibrium\n(low / high activity)"}
     handles += [Patch(fc=REGION_COLORS[c], ec="0.6", label=names_r[c] if c in (1, 2) and
-                      1 in present else REGIONS[c]) for c in present]
+                      1 in present else regions[c]) for c in present]
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel(r"excitability $\eta$")

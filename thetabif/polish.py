@@ -34,16 +34,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from thetabif.codegen.pregenerate import load_generated_module
+from thetabif.errors import PolishError
 from thetabif.models import ThetaModel
 
 if TYPE_CHECKING:
     import sympy as sp
 
 KINDS = {"LP": 1, "HB": 1, "CP": 2, "BT": 2, "GH": 2}
-
-
-class PolishError(RuntimeError):
-    """Newton on a defining system did not converge."""
 
 
 @dataclass(frozen=True)
@@ -156,8 +154,6 @@ def _load_generated(model: ThetaModel, kind: str, free: Sequence[str]):
     (math only) is kept in the user cache (``polish/``), so later processes load it without
     importing sympy. Files are published atomically.
     """
-    from thetabif.codegen.pregenerate import load_generated_module
-
     name, source = generated_file(model, kind, free)
     return load_generated_module("polish", name, source)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from thetabif.errors import SimulationError
 from thetabif.models import ThetaModel
 from thetabif.protocols import Protocol
 
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 #: Jacobian).
 SOLVERS = ("DOP853", "scipy-DOP853", "RK45", "Radau", "BDF", "LSODA")
 _IMPLICIT = ("Radau", "BDF", "LSODA")
-
-
-class SimulationError(RuntimeError):
-    """A trajectory left the model's domain or the solver failed; says when and why."""
 
 
 InputSpec = float | Protocol | tuple[Sequence[float], float] | None

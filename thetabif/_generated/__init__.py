@@ -1,6 +1,6 @@
 """Generated code of the standard models (``make generated``; do not edit).
 
-See :mod:`thetabif.codegen.pregenerate`.
+See :mod:`thetabif.generate`.
 """
 
 SYMPY_VERSION = "1.14.0"

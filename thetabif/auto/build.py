@@ -28,6 +28,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from thetabif.errors import CompileError
+
 from .locate import find_auto, find_compiler
 
 __all__ = [
@@ -49,37 +51,6 @@ COMPILE_FLAGS: tuple[str, ...] = ("-O2", "-fPIC", "-ffree-form")
 LINK_FLAGS: tuple[str, ...] = ("-O2", "-fopenmp", "-std=legacy")
 
 _NAME_RE = re.compile(r"[^A-Za-z0-9_]+")
-
-
-class CompileError(RuntimeError):
-    """Compiling or linking an equation file failed.
-
-    Attributes
-    ----------
-    stage : str
-        ``"compile"`` or ``"link"``.
-    command : list of str
-        The command that failed.
-    returncode : int
-        Its exit code.
-    stderr : str
-        The compiler's own diagnostic output (also part of the message).
-    source_name : str
-        The name the equation file was given.
-    """
-
-    def __init__(
-        self, stage: str, command: list[str], returncode: int, stderr: str, source_name: str
-    ) -> None:
-        self.stage = stage
-        self.command = command
-        self.returncode = returncode
-        self.stderr = stderr
-        self.source_name = source_name
-        super().__init__(
-            f"{stage} of AUTO equation file {source_name!r} failed "
-            f"(exit code {returncode}): {' '.join(command)}\n{stderr.rstrip()}"
-        )
 
 
 def configured_cache_dir() -> Path:

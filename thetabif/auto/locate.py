@@ -25,6 +25,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from thetabif.errors import AutoNotFoundError, CompilerNotFoundError
+
 __all__ = [
     "DEFAULT_AUTO_DIR",
     "AutoInstallation",
@@ -42,14 +44,6 @@ DEFAULT_AUTO_DIR = Path("/usr/lib/auto-07p")
 #: Object files that every AUTO-07p build has in ``lib/`` (a sanity check only;
 #: all ``lib/*.o`` are linked).
 _REQUIRED_OBJECTS = ("main.o",)
-
-
-class AutoNotFoundError(RuntimeError):
-    """AUTO-07p is not installed where thetabif looked for it."""
-
-
-class CompilerNotFoundError(RuntimeError):
-    """No usable Fortran compiler (gfortran) was found."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from thetabif.errors import ContinuationError
+
 __all__ = [
     "TYPE_NAMES",
     "BranchData",
@@ -436,31 +438,6 @@ class RunStatus(enum.Enum):
     def ok(self) -> bool:
         """True only for :attr:`SUCCESS`."""
         return self is RunStatus.SUCCESS
-
-
-class ContinuationError(RuntimeError):
-    """An AUTO run did not produce a usable branch.
-
-    Attributes
-    ----------
-    status : RunStatus
-        What went wrong.
-    auto_message : str
-        AUTO's own messages (from its standard output and ``fort.9``).
-    result : RunResult or None
-        The full result, raw files included, for inspection.
-    """
-
-    def __init__(
-        self, status: RunStatus, auto_message: str, result: RunResult | None = None
-    ) -> None:
-        self.status = status
-        self.auto_message = auto_message
-        self.result = result
-        text = status.message
-        if auto_message:
-            text += f"; AUTO says: {auto_message}"
-        super().__init__(text)
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,14 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from thetabif.codegen.pregenerate import (
+    load_generated_module,
+    lookup,
+    read_source_module,
+    user_cache,
+)
+from thetabif.errors import ToolchainError
 
 if TYPE_CHECKING:
     from thetabif.models import ThetaModel
@@ -203,17 +212,13 @@ def _c_compiler() -> str:
 
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        raise RuntimeError("thetabif needs a C compiler to build its integrator and found "
-                           "none (looked at $CC, cc, gcc): install one, e.g. "
-                           "'apt-get install gcc'")
+        raise ToolchainError("thetabif needs a C compiler to build its integrator and found "
+                             "none (looked at $CC, cc, gcc): install one, e.g. "
+                             "'apt-get install gcc'")
     return cc
 
 
 def _build_library(model: ThetaModel, path: Path) -> None:
-    import subprocess
-
-    from thetabif.codegen.pregenerate import lookup, read_source_module
-
     shipped = lookup("c", c_filename(model))
     source = read_source_module(shipped) if shipped is not None else c_source(model)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,16 +229,14 @@ def _build_library(model: ThetaModel, path: Path) -> None:
         cmd = [_c_compiler(), "-O2", "-shared", "-fPIC", "-o", str(out), str(src), "-lm"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise RuntimeError(f"compiling the integrator of {model.name} failed: "
-                               f"{' '.join(cmd)}\n{proc.stderr}")
+            raise ToolchainError(f"compiling the integrator of {model.name} failed: "
+                                 f"{' '.join(cmd)}\n{proc.stderr}")
         os.replace(out, path)
 
 
 @cache
 def compiled_integrator(model: ThetaModel) -> CompiledIntegrator:
     """The model's compiled DOP853 integrator (generated and built once, then cached)."""
-    from thetabif.codegen.pregenerate import user_cache
-
     path = user_cache("numeric") / f"{model.name}_{_cache_key(model)}.so"
     if not path.exists():
         _build_library(model, path)
@@ -242,8 +245,6 @@ def compiled_integrator(model: ThetaModel) -> CompiledIntegrator:
 
 # ------------------------------------------------------------------ caching
 def _load(model: ThetaModel) -> ModuleType:
-    from thetabif.codegen.pregenerate import load_generated_module
-
     return load_generated_module("numeric", module_filename(model),
                                  lambda: python_module_text(model))
 

@@ -1,1 +1,1 @@
-"""Shipped generated c files (see :mod:`thetabif.codegen.pregenerate`)."""
+"""Shipped generated c files (see :mod:`thetabif.generate`)."""

@@ -1,1 +1,1 @@
-"""Shipped generated fortran files (see :mod:`thetabif.codegen.pregenerate`)."""
+"""Shipped generated fortran files (see :mod:`thetabif.generate`)."""

@@ -1,1 +1,1 @@
-"""Shipped generated numeric files (see :mod:`thetabif.codegen.pregenerate`)."""
+"""Shipped generated numeric files (see :mod:`thetabif.generate`)."""

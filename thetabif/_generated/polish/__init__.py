@@ -1,1 +1,1 @@
-"""Shipped generated polish files (see :mod:`thetabif.codegen.pregenerate`)."""
+"""Shipped generated polish files (see :mod:`thetabif.generate`)."""

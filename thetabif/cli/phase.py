@@ -1,6 +1,6 @@
 """``thetabif phase-diagram``: the (eta, J) diagram of a model, as figures and data.
 
-Registered by :func:`add_phase_commands` (called from :mod:`thetabif.cli`).
+Registered by :func:`add_phase_commands` (in :data:`thetabif.cli.main.COMMANDS`).
 """
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from thetabif.cli import (
-    FAILED,
+from thetabif.cli.common import (
     CLIError,
     add_force_option,
     add_model_options,
@@ -73,7 +72,6 @@ def add_phase_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_phase_diagram(args: argparse.Namespace) -> int:
-    from thetabif.continuation import ContinuationFailed
     from thetabif.phase_diagram import compute, default_box, default_params
 
     model, params = model_from_args(args)
@@ -93,12 +91,7 @@ def cmd_phase_diagram(args: argparse.Namespace) -> int:
         pdg = compute(model, full, box=box, grid_shape=args.grid, cycles=not args.no_cycles)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
-    except ContinuationFailed as exc:
-        raise CLIError(f"continuation failed: {exc}", FAILED) from None
-    try:
-        paths = pdg.write(out, force=args.force, stem=stem)
-    except FileExistsError as exc:  # a file appeared while the diagram was computed
-        raise CLIError(str(exc)) from None
+    paths = pdg.write(out, force=args.force, stem=stem)  # FileExistsError: exit status 2
     s = pdg.summary()
     print(f"model: {model.name} ({model.description})")
     print(f"box: eta {box['eta'][0]:g}..{box['eta'][1]:g}, J {box['J'][0]:g}..{box['J'][1]:g}")

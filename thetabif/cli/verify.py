@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 
-from thetabif.cli import (
+from thetabif.cli.common import (
     CLIError,
-    _complex,
     add_force_option,
     add_model_options,
     check_out,
+    complex_value,
     model_from_args,
     nonnegative_int,
     note,
@@ -59,7 +59,7 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--step", metavar="START:STOP:AMPLITUDE", default="20:80:3",
                    help="I_ext = AMPLITUDE (+ the I_ext parameter) on [START, STOP) "
                    "(default 20:80:3)")
-    p.add_argument("--z0", type=_complex, default=complex(-0.6, -0.8),
+    p.add_argument("--z0", type=complex_value, default=complex(-0.6, -0.8),
                    help="initial z (default -0.6-0.8j); use --z0=-0.6-0.8j")
     p.add_argument("--t-end", type=positive_float, default=None,
                    help="simulated time (default: STOP + 20)")

@@ -1,6 +1,6 @@
 """The ``thetabif network`` command: simulate the spiking network, compare with the mean field.
 
-Registered in :data:`thetabif.cli.COMMANDS` through :func:`add_network_command`::
+Registered in :data:`thetabif.cli.main.COMMANDS` through :func:`add_network_command`::
 
     thetabif network --N 100000 --step 20:80:3 --compare --json
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-from thetabif.cli import (
+from thetabif.cli.common import (
     CLIError,
-    _complex,
     add_force_option,
     add_model_options,
     check_out,
+    complex_value,
     model_from_args,
     nonnegative_int,
     note,
@@ -44,7 +44,7 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--step", metavar="START:STOP:AMPLITUDE", default=None,
                    help="add AMPLITUDE to the I_ext parameter on [START, STOP) "
                         "(default: I_ext alone)")
-    g.add_argument("--z0", type=_complex, default=complex(-0.6, -0.8),
+    g.add_argument("--z0", type=complex_value, default=complex(-0.6, -0.8),
                    help="initial order parameter (default -0.6-0.8j); use --z0=-0.6-0.8j")
     g.add_argument("--sampling", choices=("quantiles", "random"), default="quantiles",
                    help="excitabilities: deterministic Lorentzian quantiles or random draws")

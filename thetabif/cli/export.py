@@ -1,6 +1,6 @@
 """The ``thetabif export`` and ``thetabif export-standard`` commands.
 
-Register them with ``cli.COMMANDS.append(add_export_command)`` (the one function adds
+Registered in :data:`thetabif.cli.main.COMMANDS` by :func:`add_export_command` (which adds
 both sub-commands).
 """
 
@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from thetabif.cli import CLIError, add_force_option, add_model_options, check_out, model_from_args
+from thetabif.cli.common import (
+    CLIError,
+    add_force_option,
+    add_model_options,
+    check_out,
+    model_from_args,
+)
 
 
 def add_export_command(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +48,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     check_out(args.out, args.force, files=export_filenames(model))
     try:
         paths = export_model(model, params, args.out, force=args.force)
-    except (FileExistsError, NotADirectoryError, ValueError) as exc:
+    except (NotADirectoryError, ValueError) as exc:  # FileExistsError: status 2 (cli.status)
         raise CLIError(str(exc)) from None
     _report(paths)
     print(f"run it with AUTO-07p:  cd {args.out} && auto {model.name}.auto")
@@ -57,7 +63,7 @@ def cmd_export_standard(args: argparse.Namespace) -> int:
     check_out(args.out, args.force, files=names)
     try:
         paths = export_standard(args.out, force=args.force)
-    except (FileExistsError, NotADirectoryError, ValueError) as exc:
+    except (NotADirectoryError, ValueError) as exc:  # FileExistsError: status 2 (cli.status)
         raise CLIError(str(exc)) from None
     _report(paths)
     return 0

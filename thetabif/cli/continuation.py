@@ -11,8 +11,7 @@ import argparse
 import re
 from pathlib import Path
 
-from thetabif.cli import (
-    FAILED,
+from thetabif.cli.common import (
     CLIError,
     add_force_option,
     add_model_options,
@@ -175,14 +174,13 @@ def _continuation(args: argparse.Namespace):
 
 
 def _run(fn, *a, **kw):
-    from thetabif.continuation import ContinuationFailed
-
+    """``fn(*a, **kw)``, a bad value (``ValueError``, ``KeyError``: a parameter, a label)
+    reported as :class:`CLIError`; a failed continuation propagates to
+    :func:`thetabif.cli.main.main`, which reports it (exit status 1)."""
     try:
         return fn(*a, **kw)
     except (ValueError, KeyError) as exc:
         raise CLIError(str(exc).strip("'\"")) from None
-    except ContinuationFailed as exc:
-        raise CLIError(f"continuation failed: {exc}", FAILED) from None
 
 
 def cmd_equilibria(args: argparse.Namespace) -> int:

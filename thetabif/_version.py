@@ -1,0 +1,3 @@
+"""The version of thetabif (the lowest layer: importable from anywhere, imports nothing)."""
+
+__version__ = "0.1.0"

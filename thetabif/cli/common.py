@@ -1,0 +1,329 @@
+"""What every ``thetabif`` command shares: model options, value types, output checks,
+JSON, notes, the tool check, and :class:`CLIError`.
+
+This module owns the conventions of the command line that each command module
+(:mod:`thetabif.cli.simulate`, :mod:`thetabif.cli.continuation`, ...) builds on; it
+knows no command. Every command that takes a model shares the options added by
+:func:`add_model_options` (``--model``, ``--n``, ``--synapse``, ``--coupling``,
+``--set NAME=VALUE``).
+
+Outputs (``--out``, ``--figure``) are checked by :func:`check_out` before the work,
+and single files are written under a temporary name and renamed when complete
+(:func:`write_file`), so an interrupted or failed command leaves no partial file.
+``--json`` prints exactly one strict JSON document (:func:`print_json`, no ``NaN``)
+on stdout; notes, warnings and progress bars go to stderr. What a failure means for
+the exit status is :mod:`thetabif.cli.status`'s business.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from thetabif.errors import InputError
+from thetabif.models import COUPLINGS, SYNAPSES, ThetaModel, model_from_options
+
+
+class CLIError(InputError):
+    """A bad command line, reported as one line ``thetabif: error: ...`` (exit status 2).
+
+    An :class:`~thetabif.errors.InputError` (so also a ``ValueError``); the exit status
+    comes from :data:`thetabif.cli.status.EXIT_STATUS` like every other failure's.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong: the option, the value and what is allowed (or the remedy).
+    """
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Add the model options shared by every command that takes a model."""
+    g = parser.add_argument_group("model")
+    g.add_argument("--model", default="theta", choices=["theta"],
+                   help="model family (default theta)")
+    g.add_argument("--n", type=positive_int, default=None, metavar="N",
+                   help="pulse sharpness (integer >= 1; default: delta pulses)")
+    g.add_argument("--synapse", default="instant", choices=SYNAPSES,
+                   help="synaptic dynamics (default instant)")
+    g.add_argument("--coupling", default="current", choices=COUPLINGS,
+                   help="current or conductance-based coupling (default current)")
+    g.add_argument("--set", dest="settings", action="append", default=[],
+                   metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10")
+
+
+def add_force_option(parser: argparse.ArgumentParser, what: str = "--out") -> None:
+    """Add ``--force`` (overwrite existing outputs) to a command that writes files."""
+    parser.add_argument("--force", action="store_true",
+                        help=f"overwrite {what} if it exists (default: refuse)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return value
+
+
+def model_from_args(args: argparse.Namespace) -> tuple[ThetaModel, dict[str, float]]:
+    """The model and its validated parameters from parsed model options."""
+    model = model_from_options(args.model, args.n, args.synapse, args.coupling)
+    given: dict[str, Any] = {}
+    for item in args.settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CLIError(f"--set expects NAME=VALUE, got {item!r}")
+        given[name.strip()] = value.strip()
+    try:
+        params = model.validate_params(given)
+    except ValueError as exc:
+        raise CLIError(f"--set: {exc}") from None
+    return model, params
+
+
+def protocol_from_args(step: str | None, params: dict[str, float]):
+    """The input protocol of ``--step START:STOP:AMPLITUDE`` on top of ``I_ext``.
+
+    The step adds AMPLITUDE to the model's ``I_ext`` on [START, STOP). Returns None
+    without ``--step`` (the constant ``I_ext`` parameter applies).
+    """
+    from thetabif.protocols import Protocol
+
+    if not step:
+        return None
+    try:
+        pulse = Protocol.parse_step(step)
+        base = params["I_ext"]
+        return Protocol.step(*pulse.breaks, pulse.levels[1] + base, baseline=base)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def complex_value(text: str) -> complex:
+    """argparse type: a complex number such as ``-0.6-0.8j`` (``i`` works as ``j``)."""
+    try:
+        return complex(text.replace(" ", "").replace("i", "j"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a complex number such as -0.6-0.8j, got {text!r}") from None
+
+
+# ------------------------------------------------------------ output checks
+def _probe_writable(folder: Path) -> str | None:
+    """None if a file can be created in ``folder``, else the reason (the probe is removed).
+
+    Creating a file is the only honest test: ``os.access`` says yes to root on a
+    read-only mount.
+    """
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".thetabif-probe-")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    os.unlink(name)
+    return None
+
+
+def check_out(path: str, force: bool, *, option: str = "--out",
+              suffixes: Sequence[str] = (), files: Iterable[str] | None = None) -> Path:
+    """Check an output path before the work starts; the one place every command uses.
+
+    Parameters
+    ----------
+    path : str
+        The value of the option.
+    force : bool
+        ``--force``: existing outputs may be overwritten.
+    option : str
+        The option's name, for the messages (``--out``, ``--figure``).
+    suffixes : sequence of str
+        For a file: the allowed extensions (``".nc"``, ...).
+    files : iterable of str, optional
+        For a folder: the names of the files the command writes into it. The folder
+        is created by the command if missing.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    CLIError
+        Naming the option and the value: an extension
+        not in ``suffixes``; a folder where a file is expected or a file where a
+        folder is expected; a missing or unwritable folder; an existing output
+        without ``force``.
+    """
+    p = Path(path)
+    what = f"{option} {path!r}"
+    if not path:
+        raise CLIError(f"{option} needs a path, got {path!r}")
+    if files is None:  # a single file
+        if p.is_dir():
+            raise CLIError(f"{what} is a folder; give a file name such as "
+                           f"{str(p / ('result' + (suffixes[0] if suffixes else '')))!r}")
+        if suffixes and p.suffix not in suffixes:
+            raise CLIError(f"{what}: the file name must end in {', '.join(suffixes)} "
+                           f"(the format written), got {p.suffix or 'no extension'!r}")
+        folder = p.parent
+        if not folder.exists():
+            raise CLIError(f"{what}: folder {str(folder)!r} does not exist; create it first")
+        if not folder.is_dir():
+            raise CLIError(f"{what}: {str(folder)!r} is a file, not a folder")
+        why = _probe_writable(folder)
+        if why:
+            raise CLIError(f"{what}: cannot write in folder {str(folder)!r} ({why})")
+        if p.exists() and not force:
+            raise CLIError(f"{what} exists; pass --force to overwrite it")
+        return p
+    # a folder of files
+    if p.exists() and not p.is_dir():
+        raise CLIError(f"{what} is a file; {option} names a folder (created if missing)")
+    existing = p
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CLIError(f"{what}: {str(existing)!r} is a file, not a folder")
+    why = _probe_writable(existing)
+    if why:
+        raise CLIError(f"{what}: cannot write in folder {str(existing)!r} ({why})")
+    targets = [p / name for name in files]
+    folders = [t for t in targets if t.is_dir()]
+    if folders:
+        raise CLIError(f"{what}: {str(folders[0])!r} is a folder where the command writes a "
+                       "file; move it away")
+    clash = [t for t in targets if t.exists()]
+    if clash and not force:
+        more = f" and {len(clash) - 1} more" if len(clash) > 1 else ""
+        raise CLIError(f"{what}: {str(clash[0])!r}{more} exist(s); pass --force to "
+                       "overwrite")
+    return p
+
+
+def write_file(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Write one output file completely or not at all.
+
+    ``write(tmp)`` writes to a temporary name in the same folder (same extension),
+    which replaces ``path`` only when it is complete; on any failure or Ctrl-C the
+    temporary file is removed.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+# --------------------------------------------------------------------- JSON
+def jsonable(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as None and numpy values as Python ones (recursive)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, (str, int, bool)) or obj is None:
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, complex):
+        return [jsonable(obj.real), jsonable(obj.imag)]
+    if hasattr(obj, "tolist"):  # numpy arrays and scalars
+        return jsonable(obj.tolist())
+    return obj
+
+
+def json_text(obj: Any, **kwargs: Any) -> str:
+    """Strict JSON (``allow_nan=False``) of ``obj`` after :func:`jsonable`."""
+    return json.dumps(jsonable(obj), allow_nan=False, **kwargs)
+
+
+def print_json(obj: Any, **kwargs: Any) -> None:
+    """Print one strict JSON document on stdout (the only thing ``--json`` prints there)."""
+    sys.stdout.write(json_text(obj, **kwargs) + "\n")
+
+
+def note(message: str) -> None:
+    """A note for the user on stderr (keeps stdout clean for ``--json``)."""
+    print(f"thetabif: note: {message}", file=sys.stderr)
+
+
+# ------------------------------------------------------------ environment
+def require_auto() -> None:
+    """Check that AUTO-07p and a working gfortran are there, before the work starts.
+
+    Raises
+    ------
+    thetabif.errors.AutoNotFoundError, thetabif.errors.CompilerNotFoundError
+        With the remedy (install AUTO-07p, set ``AUTO_DIR``, install gfortran or set
+        ``FC``); toolchain errors, exit status 1.
+    """
+    from thetabif.auto import find_auto, find_compiler
+
+    find_auto()
+    find_compiler()
+
+
+def ensure_cache() -> None:
+    """Use a temporary cache folder, and say so, when the configured one cannot be written.
+
+    The cache is ``$THETABIF_CACHE_DIR`` (default ``~/.cache/thetabif``) and, for AUTO
+    builds, :func:`thetabif.auto.build.configured_cache_dir`. The temporary folder
+    is removed when the command ends.
+    """
+    from thetabif.auto.build import configured_cache_dir
+
+    env = os.environ.get("THETABIF_CACHE_DIR")
+    root = Path(env).expanduser() if env else Path.home() / ".cache" / "thetabif"
+    for folder in (root, configured_cache_dir()):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            why = _probe_writable(folder)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+        if why:
+            tmp = tempfile.mkdtemp(prefix="thetabif-cache-")
+            atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+            os.environ["THETABIF_CACHE_DIR"] = tmp
+            note(f"cache folder {str(folder)!r} cannot be written ({why}); using the "
+                 f"temporary folder {tmp} for this run (set THETABIF_CACHE_DIR to a "
+                 "writable folder to keep compiled models)")
+            return
