@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from thetabif.branch_scan import along, scan_branch
+from thetabif.errors import ContinuationError as ContinuationFailed
 from thetabif.models import ThetaModel
 
 #: Largest accepted |AUTO - polished| in any coordinate before a warning is issued.
@@ -43,10 +44,6 @@ CURVE_TYPES = ("CP", "BT", "GH", "ZH")
 POLISH_RESIDUAL = 1e-9
 # AUTO's PAR index of the period of periodic orbits.
 PERIOD_PAR = 11
-
-
-class ContinuationFailed(RuntimeError):
-    """A continuation could not be carried out; carries AUTO's own message."""
 
 
 @dataclass(frozen=True)
@@ -436,10 +433,8 @@ class Continuation:
                           timeout=self.timeout, par_names=pars, state_names=states)
         if allow_mx and result.status is RunStatus.NO_CONVERGENCE and result.branches:
             return result
-        if not result.ok:
-            msg = result.status.message + (f"; AUTO says: {result.message}" if result.message
-                                           else "")
-            raise ContinuationFailed(msg)
+        if not result.ok:  # AUTO's status and messages stay on the exception
+            raise ContinuationFailed(result.status, result.message, result)
         return result
 
     def _follow(self, constants: Mapping[str, Any], restart: str | None,
@@ -1281,7 +1276,7 @@ class Continuation:
                         f"where it arrives at period {homoclinic['approach_period']:.4g}; "
                         f"the branch ends at period {t_hom:.4g}")
         elif not result.ok:
-            raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
+            raise ContinuationFailed(result.status, result.message, result)
         specials, found = _refine_cycle_crossings(self, direction, c, free, p0, specials)
         msgs += found
         if homoclinic is not None:

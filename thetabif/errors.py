@@ -122,8 +122,8 @@ class ContinuationError(NumericalError):
     Raised by an AUTO run that did not produce a usable branch
     (:meth:`thetabif.auto.RunResult.raise_for_status`, with the run's status) and by
     the continuation API when a branch cannot be started or continued (with a
-    message only). ``thetabif.continuation.ContinuationFailed`` is meant to be an
-    alias of this class (the CLI already treats the two alike).
+    message only). ``thetabif.continuation.ContinuationFailed`` is another name of
+    this class.
 
     Parameters
     ----------

@@ -66,19 +66,6 @@ def exit_status(exc: BaseException,
     return FAILED
 
 
-def _continuation_failures() -> tuple[type[BaseException], ...]:
-    """The classes reported as "continuation failed".
-
-    :class:`~thetabif.errors.ContinuationError` and the continuation API's
-    ``ContinuationFailed`` (the same class once :mod:`thetabif.continuation` aliases
-    it). Imported on failure only: the continuation layer loads numpy, and
-    ``thetabif --help`` stays instant.
-    """
-    from thetabif.continuation import ContinuationFailed
-
-    return ContinuationError, ContinuationFailed
-
-
 def failure(exc: BaseException) -> tuple[int, str]:
     """Exit status (:func:`exit_status`) and one-line message of a command's failure."""
     if isinstance(exc, CompileError):
@@ -89,7 +76,7 @@ def failure(exc: BaseException) -> tuple[int, str]:
                         "compiler that built AUTO-07p, or set FC to another one")
     if isinstance(exc, SimulationError):
         return FAILED, f"simulation failed: {exc}"
-    if isinstance(exc, _continuation_failures()):
+    if isinstance(exc, ContinuationError):  # thetabif.ContinuationFailed too
         return FAILED, f"continuation failed: {exc}"
     status = exit_status(exc)
     if isinstance(exc, (InputError, ToolchainError, NumericalError, FileExistsError)):
