@@ -148,6 +148,13 @@ def test_invalid_model_options(kwargs, needle):
         ThetaModel(**kwargs)
 
 
+def test_numpy_integer_pulse_sharpness_is_an_int():
+    model = ThetaModel(n=np.int64(2))
+    assert model == ThetaModel(n=2) and type(model.n) is int and model.name == "theta_n2"
+    with pytest.raises(ValueError, match=r"positive integer .* got np.float64\(2.0\)"):
+        ThetaModel(n=np.float64(2.0))
+
+
 @pytest.mark.parametrize("model,params,needle", [
     (ThetaModel(), dict(Delta=0.0), "'Delta' must be > 0"),
     (ThetaModel(), dict(Delta=-1.0), "got -1.0"),

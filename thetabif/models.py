@@ -19,6 +19,7 @@ activity ``p(z)`` is the firing rate ``r`` for delta pulses, or
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -174,11 +175,16 @@ class ThetaModel:
 
     def __post_init__(self) -> None:
         if self.n is not None:
-            if isinstance(self.n, bool) or not isinstance(self.n, int) or self.n < 1:
+            try:  # int or a numpy integer, stored as int
+                n = None if isinstance(self.n, bool) else operator.index(self.n)
+            except TypeError:
+                n = None
+            if n is None or n < 1:
                 raise ValueError(
                     f"pulse sharpness 'n' must be a positive integer (or None for delta "
                     f"pulses), got {self.n!r}"
                 )
+            object.__setattr__(self, "n", n)
         if self.synapse not in SYNAPSES:
             raise ValueError(
                 f"'synapse' must be one of {', '.join(SYNAPSES)}, got {self.synapse!r}"
