@@ -9,6 +9,8 @@ finite-difference Jacobian of the (r, v) right-hand side vanishes.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from conftest import pulse_average, rv_rhs
@@ -75,6 +77,8 @@ def _inside(res: ContinuationResult, lo: float, hi: float, name: str = "eta") ->
         assert np.all((b.data[name] >= lo - 1e-6) & (b.data[name] <= hi + 1e-6))
     for p in res.special_points:
         assert lo <= p.params[name] <= hi, p.label
+    for o in res.orbits:
+        assert lo - 1e-9 <= o[name] <= hi + 1e-9
 
 
 def test_start_outside_the_range_is_moved_into_it():
@@ -289,3 +293,56 @@ def test_auto_notes_are_accounted_for():
     assert lp.params["eta"] == pytest.approx(expected, abs=1e-9)
     assert any(m.startswith("AUTO flagged a possible special point at eta = -10.12")
                and f"{lp.label} (LP, polished by Newton)" in m for m in res.messages)
+
+
+def test_no_hopf_near_tau_zero_and_the_unit_circle_is_an_edge():
+    """The delta-pulse model has no Hopf point (its (r, v) trace is -2 Delta/(pi r tau)
+    < 0); near tau -> 0 AUTO's Hopf test function labels two in noise (eigenvalues
+    -0.2 +- 1.5e8 i). Newton on the Hopf system fails there and the branch shows no
+    change of stability, so neither is reported; the branch is cut where |z| -> 1."""
+    res = Continuation(ThetaModel(), {"J": 15.0}).equilibria("tau", 1e-9, 2.0)
+    assert not res.special("HB")
+    assert sum("HB labelled by AUTO" in m and "not reported" in m for m in res.messages) == 2
+    assert any(m.startswith("unit_circle") for m in res.messages)
+    assert all(np.all(b.data["abs_z"] < 1 - 1e-8) for b in res.branches)
+    _inside(res, 1e-9, 2.0, "tau")
+
+
+def test_cycles_from_a_hopf_point_on_the_range_end():
+    """HB1 on the range's lower end, its cycles heading below it: AUTO is not stopped
+    at an end it starts on; the branch is cut there instead of failing further out."""
+    cont = Continuation(N2, {"Delta": 0.5, "J": -28.27})
+    hb = cont.equilibria("eta", 0.0, 20.0).point("HB1")
+    cyc = cont.cycles(hb, "eta", hb.params["eta"], 12.0)
+    _inside(cyc, hb.params["eta"], 12.0)
+    assert len(cyc.branches[0]) == 1 and not cyc.special_points
+    # from a range reaching below it: the cycles of HB1 lie below, where its equilibrium
+    # is unstable (supercritical, l1 < 0), so the range's end cut nothing inside
+    assert hb.l1 < 0
+    below = cont.cycles(hb, "eta", hb.params["eta"] - 0.2, 12.0)
+    assert np.all(below.branches[0].data["eta"][1:] < hb.params["eta"])
+
+
+def test_numpy_numbers_reach_auto_as_plain_numbers():
+    cont = Continuation(ThetaModel(), {"J": 15.0})
+    res = cont.equilibria("eta", -10.0, 5.0, max_points=np.int64(1000),
+                          ds=np.float32(0.01), dsmax=np.float32(0.02))
+    expected = sorted(eta_of_rate(r, 15.0) for r in fold_rates(15.0))
+    np.testing.assert_allclose([p.params["eta"] for p in res.special("LP")], expected,
+                               atol=1e-9)
+
+
+def test_load_says_what_it_reads(tmp_path):
+    res = Continuation(ThetaModel(), {"J": 15.0}).equilibria("eta", -10.0, 5.0)
+    (tmp_path / "eq.csv").write_text("eta,x\n")
+    with pytest.raises(ValueError, match=r"use the \.nc \(netCDF\) or \.json.*branch points"):
+        ContinuationResult.load(tmp_path / "eq.csv")
+    (tmp_path / "empty.nc").write_bytes(b"")
+    with pytest.raises(ValueError, match="'.*empty.nc' is not a thetabif continuation record"):
+        ContinuationResult.load(tmp_path / "empty.nc")
+    # the JSON document (with null for NaN, as the CLI writes it) round-trips
+    doc = json.dumps(res.to_json_dict()).replace("NaN", "null")
+    (tmp_path / "eq.json").write_text(doc)
+    back = ContinuationResult.load(tmp_path / "eq.json")
+    assert [p.label for p in back.special_points] == [p.label for p in res.special_points]
+    np.testing.assert_array_equal(back.branches[0].data["eta"], res.branches[0].data["eta"])

@@ -32,6 +32,7 @@ import numpy as np
 
 from thetabif.branch_scan import along, scan_branch
 from thetabif.errors import ContinuationError as ContinuationFailed
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
 #: Largest accepted |AUTO - polished| in any coordinate before a warning is issued.
@@ -295,18 +296,42 @@ class ContinuationResult:
 
     @classmethod
     def load(cls, path: str | Path) -> ContinuationResult:
-        """Read a result written by :meth:`save`."""
+        """Read a result written by :meth:`save` (netCDF, ``.nc``) or its JSON document
+        (:meth:`to_json_dict`, as ``thetabif ... --out FILE.json`` writes it).
+
+        Raises
+        ------
+        InputError
+            The file is of another kind (a ``.csv`` holds the branch points only) or
+            not a thetabif continuation record.
+        """
         import xarray as xr
 
-        with xr.open_dataset(path) as ds:
-            record = json.loads(ds.attrs["record"])
-        return cls.from_json_dict(record)
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".nc", ".json"):
+            raise InputError(f"cannot load {str(path)!r} as a continuation result: use the "
+                             ".nc (netCDF) or .json file written by save() or --out"
+                             + ("; a .csv holds the branch points only" if suffix == ".csv"
+                                else ""))
+        try:
+            if suffix == ".json":
+                record = json.loads(path.read_text())
+            else:
+                with xr.open_dataset(path) as ds:
+                    record = json.loads(ds.attrs["record"])
+            return cls.from_json_dict(record)
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{str(path)!r} is not a thetabif continuation record "
+                             f"({type(exc).__name__}: {exc})") from None
 
     @classmethod
     def from_json_dict(cls, d: Mapping[str, Any]) -> ContinuationResult:
         branches = []
         for b in d["branches"]:
-            data = {k: np.asarray(v) for k, v in b.items()
+            data = {k: _column(v) for k, v in b.items()
                     if k not in ("kind", "free", "direction", "points")}
             branches.append(Branch(b["kind"], tuple(b["free"]), data, b["direction"]))
         specials = []
@@ -331,9 +356,30 @@ class ContinuationResult:
                    d.get("homoclinic"))
 
 
+def _column(values: Any) -> np.ndarray:
+    """A branch column read back from JSON: numbers with ``null`` (strict JSON's NaN) as
+    nan, flags and type codes as they are."""
+    arr = np.asarray(values)
+    if arr.dtype == object:  # numbers and nulls
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    return arr
+
+
 def _render_constants(c: Mapping[str, Any]) -> str:
-    """Keyword-style AUTO constants text from a dict (repr of Python literals)."""
-    return "\n".join(f"{k} = {v!r}" for k, v in c.items()) + "\n"
+    """Keyword-style AUTO constants text from a dict (repr of Python literals; numpy
+    numbers, as accepted for steps and limits, become plain ones)."""
+    return "\n".join(f"{k} = {_plain(v)!r}" for k, v in c.items()) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars replaced by Python numbers, in lists and dicts too."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
 
 
 class Continuation:
@@ -695,12 +741,14 @@ class Continuation:
                     # parameters' domain (e.g. tau_s < 0)
                     warnings.warn(f"{ptype} at {auto_params}: Newton polishing failed ({exc}); "
                                   "AUTO's location is reported", RuntimeWarning, stacklevel=3)
+                    extra["unpolished"] = f"Newton polishing failed ({exc})"
                     pp = None
                 if pp is not None and not pp.residual <= POLISH_RESIDUAL:
                     # Newton's step became small without the defining system being solved
                     warnings.warn(f"{ptype} at {auto_params}: Newton stopped with residual "
                                   f"{pp.residual:.3g} > {POLISH_RESIDUAL:g}; AUTO's location "
                                   "is reported", RuntimeWarning, stacklevel=3)
+                    extra["unpolished"] = f"Newton stopped with residual {pp.residual:.3g}"
                     pp = None
                 if pp is not None:
                     diff = float(max(np.max(np.abs(pp.state - state)),
@@ -733,6 +781,35 @@ class Continuation:
             _restart=(result.fort8, pt.label, pt.type_number),
         )
 
+    def _branch_confirms(self, point: SpecialPoint, branches: Sequence[Branch]) -> bool:
+        """Whether the branch through an unpolished LP/HB of AUTO's shows it: the free
+        parameter turns there (LP), or the number of eigenvalues with positive real
+        part differs on its two sides (LP: by one, HB: by two)."""
+        (free,) = point.free
+        names = self.model.state_names
+        at = np.array([point.auto_params[free], *(point.state[n] for n in names)])
+        best: tuple[float, Branch, int] | None = None
+        for b in branches:
+            cols = np.array([b.data[free], *(b.data[n] for n in names)], dtype=float)
+            if cols.shape[1] < 3:
+                continue
+            k = int(np.argmin(np.max(np.abs(cols - at[:, None]), axis=0)))
+            d = float(np.max(np.abs(cols[:, k] - at)))
+            if best is None or d < best[0]:
+                best = (d, b, k)
+        if best is None:
+            return False
+        _, b, k = best
+        k = min(max(k, 1), len(b) - 2)
+        x = np.asarray(b.data[free], dtype=float)
+        if point.type == "LP" and (x[k] - x[k - 1]) * (x[k + 1] - x[k]) < 0:
+            return True
+        u, pv = self._along({n: np.asarray(b.data[n])[[k - 1, k + 1]] for n in (*names, free)},
+                            (free,))
+        eig = np.linalg.eigvals(self.model.numeric.jacobians(u, pv))
+        unstable = np.sum(eig.real > 0, axis=1)
+        return int(abs(unstable[1] - unstable[0])) == (1 if point.type == "LP" else 2)
+
     def _stability(self, state: np.ndarray, params: Mapping[str, float], ptype: str) -> str:
         """:attr:`SpecialPoint.stability` of an equilibrium-type point, from its Jacobian."""
         num = self.model.numeric
@@ -760,8 +837,8 @@ class Continuation:
                 outside += n_box
                 at_circle += n_circle
             if outside:
-                messages.append(f"outside: {outside} point(s) of the {kind} run ({direction:+d}) "
-                                "outside the range left out")
+                messages.append(f"outside: the {kind} run ({direction:+d}) leaves the range and "
+                                f"comes back; {outside} point(s) outside it left out")
             if at_circle:
                 messages.append(f"unit_circle: the {kind} run ({direction:+d}) reaches |z| = 1, "
                                 f"the edge of the states' domain; {at_circle} point(s) there "
@@ -777,6 +854,14 @@ class Continuation:
                               stacklevel=3)
             for pt, res in pts:
                 sp = self._special(pt, res, kind, free)
+                if (kind == "equilibria" and "unpolished" in sp.extra
+                        and not self._branch_confirms(sp, branches)):
+                    messages.append(f"{sp.type} labelled by AUTO at {free[0]} = "
+                                    f"{sp.params[free[0]]:.8g} not reported: "
+                                    f"{sp.extra['unpolished']}, and the branch shows no "
+                                    + ("turn" if sp.type == "LP" else "change of stability")
+                                    + " there")
+                    continue
                 if _inside(sp.params, box) and not any(_same_point(sp, o) for o in specials):
                     specials.append(sp)
         if not progress:
@@ -895,8 +980,9 @@ class Continuation:
             The parameter range (runs stop at its ends). It must lie in the
             parameter's domain (``> 0`` for ``Delta``, ``tau``, ``tau_s``).
         ds, dsmax : float
-            First and largest step (arclength), > 0. ``dsmax`` above ~0.05 lets AUTO
-            step over the upper theta fold without detecting it.
+            First and largest step (arclength), > 0 (a ``ds`` above ``dsmax`` starts
+            with ``dsmax``). ``dsmax`` above ~0.05 lets AUTO step over the upper theta
+            fold without detecting it (the branch scan then finds it).
         nmx : int
             Steps per AUTO run, >= 1. A run that ends after ``nmx`` steps inside the
             range is restarted from its end point in the same direction.
@@ -913,6 +999,7 @@ class Continuation:
         """
         (free,) = self._check_free([free])
         _check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
+        ds = min(ds, dsmax)  # the first step is at most the largest
         bounds = self._bounds([free], {free: (start, stop)})
         lo, hi = bounds[free]
         edge_tol = 1e-9 * (hi - lo)
@@ -985,6 +1072,7 @@ class Continuation:
         if len(free) != 2:
             raise ValueError(f"a curve needs two free parameters, got {list(free)}")
         _check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
+        ds = min(ds, dsmax)  # the first step is at most the largest
         if not (math.isfinite(margin) and margin >= 0):
             raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
         extra_names = sorted(set(bounds or {}) - set(free))
@@ -1237,6 +1325,7 @@ class Continuation:
         (free,) = self._check_free([free])
         _check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points,
                      max_period=max_period, ntst=ntst)
+        ds = min(ds, dsmax)  # the first step is at most the largest
         box = self._bounds([free], {free: (start, stop)})
         if not _inside(point.params, box):
             lo, hi = box[free]
@@ -1246,7 +1335,7 @@ class Continuation:
         c = self._constants(IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=ntst, NPR=10,
                             EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
                             THL={PERIOD_PAR: 0.0},
-                            UZSTOP=box)
+                            UZSTOP=_stops(box, 0.01), UZR=box)  # UZ orbits at the ends
         omega = point.extra.get("frequency")
         # beyond this period the branch approaches a homoclinic orbit (see below)
         limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * max_period)
@@ -1301,6 +1390,8 @@ class Continuation:
             prof = np.asarray(sol.u)[:, :nstate].T
             p = num.parameter_vector(params)
             r_prof, az_prof = num.output("r", prof, p), num.output("abs_z", prof, p)
+            if not _inside({free: float(sol.parameters[free])}, box):
+                continue  # AUTO's stop lies a little beyond the range
             if homoclinic is not None and _on_homoclinic_approach(
                     float(sol.parameters[free]), sol.period, free, homoclinic, "cut_period"):
                 continue
@@ -2003,8 +2094,23 @@ def _on_branch(coords: np.ndarray, x0: float, u0: np.ndarray, tol: float = 1e-4)
     return bool(np.min(np.max(np.abs(at - u0), axis=1)) <= tol * max(1.0, np.max(np.abs(u0))))
 
 
+#: Distance from |z| = 1 (the states' domain edge) below which branch points are cut:
+#: there r = (1 - |z|^2) / (pi tau |1 + z|^2) keeps fewer than half of its 16 digits
+#: (reached e.g. for tau -> 0, or eta below ~-1e5).
+_UNIT_CIRCLE = 1e-8
 #: Relative slack (of a range's width) within which a point counts as inside it.
 _BOX_SLACK = 1e-7
+
+
+def _stops(box: Mapping[str, Sequence[float]], margin: float) -> dict[str, list[float]]:
+    """AUTO's ``UZSTOP`` for a box with its ends moved out by ``margin`` times its width.
+
+    A run that starts on an end of the box, as a cycle branch from a Hopf point there
+    may, is not stopped by AUTO at that end (seen: the branch ran 3 % of the range
+    beyond it into a homoclinic orbit and failed). What lies beyond the box itself is
+    cut from the records (:func:`_pieces_inside`)."""
+    return {k: [lo - margin * (hi - lo), hi + margin * (hi - lo)]
+            for k, (lo, hi) in box.items()}
 
 
 def _inside(values: Mapping[str, float], box: Mapping[str, Sequence[float]]) -> bool:
@@ -2025,16 +2131,23 @@ def _pieces_inside(branch: Branch, box: Mapping[str, Sequence[float]]
     for k, (lo, hi) in box.items():
         x = np.asarray(branch.data[k], dtype=float)
         keep &= (x >= lo - _BOX_SLACK * (hi - lo)) & (x <= hi + _BOX_SLACK * (hi - lo))
-    n_box = int(np.sum(~keep))
+    # the run's ends beyond the box (where AUTO stops, or a curve's margin) are no news;
+    # points cut between pieces inside are
+    inner = np.flatnonzero(keep)
+    n_box = int(np.sum(~keep[inner[0]:inner[-1] + 1])) if len(inner) else 0
     if "abs_z" in branch.data and branch.kind != "cycles":
-        keep &= np.asarray(branch.data["abs_z"], dtype=float) < 1.0 - 1e-12
+        keep &= np.asarray(branch.data["abs_z"], dtype=float) < 1.0 - _UNIT_CIRCLE
     if keep.all():
         return [branch], 0, 0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], keep.view(np.int8), [0]])))
     pieces = [Branch(branch.kind, branch.free,
                      {k: np.asarray(v)[a:b] for k, v in branch.data.items()}, branch.direction)
               for a, b in zip(edges[::2], edges[1::2], strict=True)]
-    return pieces, n_box, int(np.sum(~keep)) - n_box
+    n_circle = 0
+    if "abs_z" in branch.data and branch.kind != "cycles":
+        n_circle = int(np.sum(np.asarray(branch.data["abs_z"], dtype=float)
+                              >= 1.0 - _UNIT_CIRCLE))
+    return pieces, n_box, n_circle
 
 
 #: Relative distance in the free parameter within which a cycle branch "stands still"
