@@ -538,3 +538,53 @@ def test_failed_computations_exit_1_in_the_common_style(capsys, monkeypatch):
     assert_one_line_error(code, out, err, 1, "continuation failed: AUTO stopped at step 3")
     code, out, err = run_main(capsys, ["simulate", "--t-end", "1"])
     assert_one_line_error(code, out, err, 1, "simulation failed: integration stopped at t = 1")
+
+
+# -------------------------------------------- review: F11, F11b, --force help
+# F11: an empty output path is an error naming the option
+EMPTY_OUTPUTS = [["simulate", "--t-end", "1", "--out", ""], ["network", "--out", ""],
+                 ["equilibria", "--out", ""], ["curve", "--from", "LP1", "--out", ""],
+                 ["cycles", "--from", "HB1", "--out", ""], ["verify", "--figure", ""]]
+
+
+@pytest.mark.parametrize("argv", EMPTY_OUTPUTS, ids=[a[0] for a in EMPTY_OUTPUTS])
+def test_an_empty_output_path_is_refused(argv, capsys, tmp_path, work):
+    check_fails(capsys, tmp_path, argv, 2, f"{argv[-2]} needs a path, got ''")
+    assert work == []
+
+
+# F11b: a symbolic link, dangling or not, is an existing output
+@pytest.mark.parametrize("command", FILE_OUTPUTS)
+def test_a_symlink_is_an_existing_output(command, tmp_path, capsys, work):
+    argv, opt, ext = FILE_OUTPUTS[command]
+    link = tmp_path / f"r{ext}"
+    link.symlink_to(tmp_path / f"nowhere{ext}")
+    check_fails(capsys, tmp_path, [*argv, opt, str(link)], 2, str(link), "symbolic link",
+                "--force")
+    assert link.is_symlink() and not link.exists()
+    assert work == []
+    run_main(capsys, [*argv, opt, str(link), "--force"])
+    assert len(work) == 1
+
+
+@pytest.mark.parametrize("command", FOLDER_OUTPUTS)
+def test_a_symlink_in_an_output_folder_is_an_existing_output(command, tmp_path, capsys, work):
+    argv, written = FOLDER_OUTPUTS[command]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / written).symlink_to(tmp_path / "nowhere")
+    check_fails(capsys, tmp_path, [*argv, "--out", str(out)], 2, str(out / written), "--force")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "no-folder")
+    check_fails(capsys, tmp_path, [*argv, "--out", str(dangling)], 2, "symbolic link",
+                "no-folder")
+    assert work == []
+
+
+def test_force_help_is_grammatical():
+    for name, command in _subparsers(build_parser()).items():
+        for action in command._actions:
+            if "--force" in action.option_strings:
+                assert "if it exists" not in action.help or \
+                    action.help.startswith(("overwrite --out", "overwrite --figure")), \
+                    (name, action.help)

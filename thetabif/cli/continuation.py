@@ -119,7 +119,7 @@ def _check_label(label: str, types: str, what: str) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     """Before the work: the output path and AUTO-07p with gfortran."""
-    if args.out:
+    if args.out is not None:
         check_out(args.out, args.force, suffixes=OUT_FORMATS)
     require_auto()
 
@@ -135,7 +135,7 @@ def _save(result, path: Path) -> None:
 
 def _emit(args: argparse.Namespace, result) -> int:
     wrote = ""
-    if args.out:
+    if args.out is not None:
         wrote = f"wrote {write_file(args.out, lambda tmp: _save(result, tmp))}"
     if args.json:
         if wrote:

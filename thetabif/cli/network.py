@@ -71,7 +71,7 @@ def cmd_network(args: argparse.Namespace) -> int:
 
     model, params = model_from_args(args)
     protocol = protocol_from_args(args.step, params)
-    if args.out:
+    if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
     try:  # the sizes of both runs, before the network starts
         if args.compare:
@@ -124,7 +124,7 @@ def cmd_network(args: argparse.Namespace) -> int:
             s = report["summary"]
             print(f"|Z - z|: max {s['z_error_max']:.3g}, mean {s['z_error_mean']:.3g}; "
                   f"r error (rms over time): {s['r_error_rms']:.3g}")
-    if args.out:
+    if args.out is not None:
         if args.out.endswith(".csv"):  # one table on the output grid
             ds = ds.drop_dims([d for d in ("step_time", "spike") if d in ds.dims])
         path = write_file(args.out, lambda tmp: save_dataset(ds, tmp, overwrite=True))

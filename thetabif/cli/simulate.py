@@ -50,7 +50,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     model, params = model_from_args(args)
     protocol = protocol_from_args(args.step, params)
-    if args.out:
+    if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
     try:
         check_simulation_size(model, args.t_end, args.dt)
@@ -74,7 +74,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if "s" in ds:
         final += f", s = {float(last.s):.10g}"
     print(final)
-    if args.out:
+    if args.out is not None:
         path = write_file(args.out, lambda tmp: save_dataset(ds, tmp, overwrite=True))
         print(f"wrote {path}")
     return 0

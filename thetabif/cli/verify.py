@@ -106,7 +106,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     prot = protocol_from_args(args.step, params)
     if prot is None:
         raise CLIError("--step START:STOP:AMPLITUDE is required")
-    if args.figure:
+    if args.figure is not None:
         check_out(args.figure, args.force, option="--figure", suffixes=FIGURE_FORMATS)
     t_end = args.t_end if args.t_end is not None else prot.breaks[-1] + 20.0
     try:
@@ -122,7 +122,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print_json(res.to_dict())
     else:
         print(res.table())
-    if args.figure:
+    if args.figure is not None:
         fig = res.figure()
         path = write_file(args.figure, lambda tmp: fig.savefig(tmp, dpi=120))
         if args.json:
