@@ -22,10 +22,12 @@ import atexit
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +128,54 @@ def model_from_args(args: argparse.Namespace) -> tuple[ThetaModel, dict[str, flo
     except ValueError as exc:
         raise CLIError(f"--set: {exc}") from None
     return model, params
+
+
+def _option_pattern(options: Mapping[str, str]) -> re.Pattern[str]:
+    names = sorted(options, key=len, reverse=True)  # "dt_out" before "dt"
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+
+
+def library_error(exc: Exception, options: Mapping[str, str]) -> CLIError:
+    """``exc``, a bad value refused by the library, as a :class:`CLIError` naming options.
+
+    The one place where the Python names in the library's messages become the options
+    of the command line, so that every message names what the user typed
+    (``--dt-out``, not ``dt_out``).
+
+    Parameters
+    ----------
+    exc : Exception
+        A ``ValueError`` or ``KeyError`` of the library.
+    options : mapping of str to str
+        The words of the library's messages (a Python argument name, possibly with the
+        description the message gives it, such as ``"N (number of neurons)"``) and the
+        option that sets them (``"--N"``). Whole words are replaced, longest first.
+
+    Returns
+    -------
+    CLIError
+    """
+    message = str(exc).strip("'\"") if isinstance(exc, KeyError) else str(exc)
+    if options:
+        message = _option_pattern(options).sub(lambda m: options[m.group(1)], message)
+    return CLIError(message)
+
+
+@contextmanager
+def options_named(options: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Report a ``ValueError`` or ``KeyError`` of the library inside the block as a
+    :class:`CLIError` (exit status 2) in the words of :func:`library_error`.
+
+    A :class:`CLIError` passes unchanged; a failed computation
+    (:class:`~thetabif.errors.NumericalError`, not a ``ValueError``) propagates to
+    :func:`thetabif.cli.main.main`.
+    """
+    try:
+        yield
+    except CLIError:
+        raise
+    except (ValueError, KeyError) as exc:
+        raise library_error(exc, options or {}) from None
 
 
 def protocol_from_args(step: str | None, params: dict[str, float]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from thetabif.cli.common import (
@@ -19,6 +20,7 @@ from thetabif.cli.common import (
     json_text,
     model_from_args,
     note,
+    options_named,
     print_json,
     require_auto,
     write_file,
@@ -173,14 +175,20 @@ def _continuation(args: argparse.Namespace):
     return Continuation(model, params)
 
 
-def _run(fn, *a, **kw):
+#: The options of the continuation commands by the names the library's messages give
+#: them (``--free`` of the equilibrium run of ``curve`` is ``--eq-free``).
+OPTIONS = {"free parameter": "--free", "free parameters": "--free parameters",
+           "max_points": "--max-points"}
+EQ_OPTIONS = {**OPTIONS, "free parameter": "--eq-free"}
+
+
+def _run(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
     """``fn(*a, **kw)``, a bad value (``ValueError``, ``KeyError``: a parameter, a label)
-    reported as :class:`CLIError`; a failed continuation propagates to
-    :func:`thetabif.cli.main.main`, which reports it (exit status 1)."""
-    try:
+    reported as :class:`CLIError` naming the options (``options``); a failed
+    continuation propagates to :func:`thetabif.cli.main.main`, which reports it (exit
+    status 1)."""
+    with options_named(options):
         return fn(*a, **kw)
-    except (ValueError, KeyError) as exc:
-        raise CLIError(str(exc).strip("'\"")) from None
 
 
 def cmd_equilibria(args: argparse.Namespace) -> int:
@@ -199,13 +207,13 @@ def cmd_curve(args: argparse.Namespace) -> int:
                        f"{args.free!r}")
     _check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
     _run(cont._check_free, free)
-    _run(cont._check_free, (args.eq_free,))
+    _run(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
     extra = [name for name, _ in args.ranges if name not in free]
     if extra:
         raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
                        f"parameters {', '.join(free)}")
     _check(args)
-    eq = _run(cont.equilibria, args.eq_free, *args.eq_range)
+    eq = _run(cont.equilibria, args.eq_free, *args.eq_range, options=EQ_OPTIONS)
     point = _run(eq.point, args.start)
     result = _run(cont.curve, point, free, dict(args.ranges) or None, **_limits(args))
     return _emit(args, result)
