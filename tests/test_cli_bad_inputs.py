@@ -609,3 +609,57 @@ OPTION_NAMES = [
 def test_library_errors_name_the_options(argv, culprit, python_name, capsys, tmp_path):
     err = check_fails(capsys, tmp_path, argv, 2, culprit)
     assert python_name not in err
+
+
+# -------------------------------------------- review: F8, ranges and domains
+# F8: a range outside its parameter's domain names the option, and says when its
+# default is the problem, before the work
+RANGES = [
+    (["cycles", "--n", "2", "--set", "Delta=0.5", "--set", "J=-28.27", "--from", "HB1",
+      "--free", "tau", "--range=0.1:2"],
+     ["--eq-range:", "'tau' must be > 0", "its default -20:20", "--eq-range=0.1:10"]),
+    (["cycles", "--from", "HB1", "--free", "tau", "--eq-range=0.1:2"],
+     ["--range:", "its default -20:20", "--range=0.1:10"]),
+    (["equilibria", "--free", "tau"], ["--range:", "'tau' must be > 0", "its default -20:20",
+                                       "--range=0.1:10"]),
+    (["equilibria", "--free", "Delta"], ["--range:", "'Delta' must be > 0",
+                                         "its default -20:20"]),
+    (["equilibria", "--free", "Delta", "--range=-1:3"], ["--range:", "got -1:3"]),
+    (["curve", "--from", "LP1", "--free", "J,Delta"],
+     ["--range Delta=START:STOP", "'Delta' must be > 0"]),
+    (["curve", "--from", "LP1", "--free", "J,I_ext"], ["--range I_ext=START:STOP"]),
+    (["curve", "--from", "LP1", "--free", "J,Delta", "--range", "Delta=-1:2"],
+     ["--range Delta:", "got -1:2", "--range Delta=0.1:10"]),
+    (["curve", "--from", "LP1", "--eq-free", "Delta"], ["--eq-range:", "its default -20:20"]),
+]
+
+
+@pytest.mark.parametrize("argv,culprits", RANGES, ids=[" ".join(a) for a, _ in RANGES])
+def test_ranges_outside_the_domain_name_the_option(argv, culprits, capsys, tmp_path, work):
+    err = check_fails(capsys, tmp_path, argv, 2, *culprits)
+    assert "bounds" not in err
+    assert work == []
+
+
+def test_ranges_inside_the_domain_reach_the_work(capsys, monkeypatch):
+    seen = []
+
+    def record(self, *args, **kwargs):
+        seen.append(args)
+        raise WorkStarted("equilibria")
+
+    monkeypatch.setattr(thetabif.continuation.Continuation, "equilibria", record)
+    for argv in (["equilibria", "--free", "tau", "--range=0.1:2"],
+                 ["cycles", "--from", "HB1", "--free", "tau", "--range=0.1:2",
+                  "--eq-range=0.5:3"]):
+        run_main(capsys, argv)
+    assert seen == [("tau", 0.1, 2.0), ("tau", 0.5, 3.0)]
+
+
+def test_range_help_says_what_positive_parameters_need():
+    commands = _subparsers(build_parser())
+    for command, option in [("equilibria", "--range"), ("cycles", "--range"),
+                            ("cycles", "--eq-range"), ("curve", "--range"),
+                            ("curve", "--eq-range")]:
+        (action,) = [a for a in commands[command]._actions if option in a.option_strings]
+        assert "default" in action.help and "START > 0" in action.help, (command, option)

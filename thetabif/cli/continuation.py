@@ -3,6 +3,12 @@
 ``curve`` and ``cycles`` first run the equilibrium continuation with the same model
 options (``--eq-free``, ``--eq-range``), then start from the special point named by
 ``--from`` (``LP1``, ``HB2``, ...).
+
+Every range (``--range``, ``--eq-range``) is checked against the domain of its
+parameter before the work: a parameter that must be > 0 (``Delta``, ``tau``, ...) has
+no default range, the default :data:`DEFAULT_RANGE` reaching below 0, so the message
+names the option, says whether its default is the problem, and suggests a range
+around the parameter's value.
 """
 
 from __future__ import annotations
@@ -29,6 +35,13 @@ from thetabif.cli.common import (
 #: What ``--out`` writes, by extension: the netCDF record, the ``--json`` document,
 #: or the branch points as one table (column ``branch``).
 OUT_FORMATS = (".nc", ".json", ".csv")
+#: Default range of ``--range`` (``equilibria``, ``cycles``) and ``--eq-range``.
+DEFAULT_RANGE = (-20.0, 20.0)
+#: Default box of ``curve`` (those of :meth:`thetabif.Continuation.curve`); every other
+#: free parameter needs ``--range NAME=START:STOP``.
+CURVE_RANGES = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
+#: Said in the help of every range option.
+_POSITIVE = "a parameter that must be > 0, such as Delta or tau, needs START > 0"
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -83,8 +96,9 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
     _common(p)
     p.add_argument("--free", default="eta", help="continuation parameter (default eta)")
-    p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
-                   metavar="START:STOP", help="parameter range (default -20:20)")
+    p.add_argument("--range", dest="range_", type=_range, default=None,
+                   metavar="START:STOP",
+                   help=f"parameter range (default {_text(DEFAULT_RANGE)}; {_POSITIVE})")
     p.set_defaults(func=cmd_equilibria)
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
@@ -94,11 +108,15 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--free", default="eta,J",
                    help="the two continuation parameters (default eta,J)")
     p.add_argument("--range", dest="ranges", type=_named_range, action="append", default=[],
-                   metavar="NAME=START:STOP", help="box for the curve (repeatable)")
+                   metavar="NAME=START:STOP",
+                   help="box for the curve (repeatable; default " + ", ".join(
+                       f"{k} {_text(v)}" for k, v in CURVE_RANGES.items())
+                   + f"; any other free parameter needs one; {_POSITIVE})")
     p.add_argument("--eq-free", default="eta",
                    help="parameter of the equilibrium run (default eta)")
-    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP",
-                   help="range of the equilibrium run (default -20:20)")
+    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+                   help=f"range of the --eq-free parameter in the equilibrium run (default "
+                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
@@ -107,11 +125,63 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
                    help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
     p.add_argument("--free", default="eta",
                    help="continuation parameter of the equilibria and cycles (default eta)")
-    p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
-                   metavar="START:STOP", help="parameter range of the cycles (default -20:20)")
-    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP",
-                   help="range of the equilibrium run (default -20:20)")
+    p.add_argument("--range", dest="range_", type=_range, default=None,
+                   metavar="START:STOP", help=f"parameter range of the cycles (default "
+                   f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
+    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+                   help=f"range of the --free parameter in the equilibrium run (default "
+                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
     p.set_defaults(func=cmd_cycles)
+
+
+def _text(bounds: tuple[float, float]) -> str:
+    return f"{bounds[0]:g}:{bounds[1]:g}"
+
+
+def _in_domain(cont, name: str, given: tuple[float, float] | None,
+               default: tuple[float, float] | None, option: str) -> tuple[float, float]:
+    """The range of parameter ``name`` set by ``option``: ``given``, else ``default``,
+    checked against the parameter's domain before the work.
+
+    Parameters
+    ----------
+    cont : thetabif.Continuation
+        The continuation (its model's parameters and their values).
+    name : str
+        The parameter (already checked to be one of the model's).
+    given : tuple of float, optional
+        The range on the command line (None: not given).
+    default : tuple of float, optional
+        The option's default (None: the option must be given for this parameter).
+    option : str
+        How the option is written, ``--range``, ``--eq-range`` or ``--range NAME``.
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    CLIError
+        Naming the option, the range (or that its default is the problem) and a range
+        around the parameter's value that would do.
+    """
+    par = next(p for p in cont.model.parameters if p.name == name)
+    x = cont.params[name]
+    lo, hi = (x / 10, x * 10) if par.positive else (x - 10, x + 10)
+    example = f"{option}={lo:g}:{hi:g}"
+    domain = f"{name!r} must be > 0 ({par.description})" if par.positive else ""
+    if given is None and default is None:
+        raise CLIError(f"--range: give the range of {name!r} for the curve as "
+                       f"{option}=START:STOP, e.g. {example}"
+                       + (f"; {domain}" if domain else ""))
+    bounds = given if given is not None else default
+    assert bounds is not None
+    if par.positive and bounds[0] <= 0:
+        got = f"its default {_text(bounds)}" if given is None else _text(bounds)
+        raise CLIError(f"{option}: {domain}, so its range needs START > 0, got {got}; "
+                       f"give one such as {example}")
+    return bounds
 
 
 def _check_label(label: str, types: str, what: str) -> None:
@@ -194,8 +264,9 @@ def _run(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
 def cmd_equilibria(args: argparse.Namespace) -> int:
     cont = _continuation(args)
     _run(cont._check_free, (args.free,))
+    bounds = _in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
     _check(args)
-    result = _run(cont.equilibria, args.free, *args.range_, **_limits(args))
+    result = _run(cont.equilibria, args.free, *bounds, **_limits(args))
     return _emit(args, result)
 
 
@@ -208,14 +279,18 @@ def cmd_curve(args: argparse.Namespace) -> int:
     _check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
     _run(cont._check_free, free)
     _run(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
-    extra = [name for name, _ in args.ranges if name not in free]
+    given = dict(args.ranges)
+    extra = [name for name in given if name not in free]
     if extra:
         raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
                        f"parameters {', '.join(free)}")
+    box = {name: _in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
+                            f"--range {name}") for name in free}
+    eq_bounds = _in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     _check(args)
-    eq = _run(cont.equilibria, args.eq_free, *args.eq_range, options=EQ_OPTIONS)
+    eq = _run(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
     point = _run(eq.point, args.start)
-    result = _run(cont.curve, point, free, dict(args.ranges) or None, **_limits(args))
+    result = _run(cont.curve, point, free, box, **_limits(args))
     return _emit(args, result)
 
 
@@ -223,8 +298,10 @@ def cmd_cycles(args: argparse.Namespace) -> int:
     cont = _continuation(args)
     _check_label(args.start, "HB", "a Hopf point such as HB1")
     _run(cont._check_free, (args.free,))
+    eq_bounds = _in_domain(cont, args.free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    bounds = _in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
     _check(args)
-    eq = _run(cont.equilibria, args.free, *args.eq_range)
+    eq = _run(cont.equilibria, args.free, *eq_bounds)
     point = _run(eq.point, args.start)
-    result = _run(cont.cycles, point, args.free, *args.range_, **_limits(args))
+    result = _run(cont.cycles, point, args.free, *bounds, **_limits(args))
     return _emit(args, result)
