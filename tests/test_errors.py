@@ -114,7 +114,8 @@ def test_main_reports_an_input_error_from_the_library_with_status_2(capsys, monk
     with pytest.raises(SystemExit) as info:
         main(["simulate", "--t-end", "1"])
     assert info.value.code == 2
-    assert capsys.readouterr().err == "thetabif: error: t_end must be > 0\n"
+    # the message names the option that sets the argument (cli.common.library_error)
+    assert capsys.readouterr().err == "thetabif: error: --t-end must be > 0\n"
 
 
 def test_c_compiler_failures_are_toolchain_errors(tmp_path, monkeypatch):

@@ -22,10 +22,12 @@ import atexit
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +64,21 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_force_option(parser: argparse.ArgumentParser, what: str = "--out") -> None:
-    """Add ``--force`` (overwrite existing outputs) to a command that writes files."""
+    """Add ``--force`` (overwrite existing outputs) to a command that writes files.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser (or argument group).
+    what : str
+        What ``--force`` overwrites, for the help: one option (``"--out"``,
+        ``"--figure"``: "overwrite --out if it exists") or the files a folder option
+        writes (``"existing outputs"``: "overwrite existing outputs").
+    """
+    text = f"overwrite {what}" if what.startswith("existing") else \
+        f"overwrite {what} if it exists"
     parser.add_argument("--force", action="store_true",
-                        help=f"overwrite {what} if it exists (default: refuse)")
+                        help=f"{text} (a symbolic link counts as existing; default: refuse)")
 
 
 def positive_int(text: str) -> int:
@@ -114,6 +128,54 @@ def model_from_args(args: argparse.Namespace) -> tuple[ThetaModel, dict[str, flo
     except ValueError as exc:
         raise CLIError(f"--set: {exc}") from None
     return model, params
+
+
+def _option_pattern(options: Mapping[str, str]) -> re.Pattern[str]:
+    names = sorted(options, key=len, reverse=True)  # "dt_out" before "dt"
+    return re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+
+
+def library_error(exc: Exception, options: Mapping[str, str]) -> CLIError:
+    """``exc``, a bad value refused by the library, as a :class:`CLIError` naming options.
+
+    The one place where the Python names in the library's messages become the options
+    of the command line, so that every message names what the user typed
+    (``--dt-out``, not ``dt_out``).
+
+    Parameters
+    ----------
+    exc : Exception
+        A ``ValueError`` or ``KeyError`` of the library.
+    options : mapping of str to str
+        The words of the library's messages (a Python argument name, possibly with the
+        description the message gives it, such as ``"N (number of neurons)"``) and the
+        option that sets them (``"--N"``). Whole words are replaced, longest first.
+
+    Returns
+    -------
+    CLIError
+    """
+    message = str(exc).strip("'\"") if isinstance(exc, KeyError) else str(exc)
+    if options:
+        message = _option_pattern(options).sub(lambda m: options[m.group(1)], message)
+    return CLIError(message)
+
+
+@contextmanager
+def options_named(options: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Report a ``ValueError`` or ``KeyError`` of the library inside the block as a
+    :class:`CLIError` (exit status 2) in the words of :func:`library_error`.
+
+    A :class:`CLIError` passes unchanged; a failed computation
+    (:class:`~thetabif.errors.NumericalError`, not a ``ValueError``) propagates to
+    :func:`thetabif.cli.main.main`.
+    """
+    try:
+        yield
+    except CLIError:
+        raise
+    except (ValueError, KeyError) as exc:
+        raise library_error(exc, options or {}) from None
 
 
 def protocol_from_args(step: str | None, params: dict[str, float]):
@@ -187,12 +249,14 @@ def check_out(path: str, force: bool, *, option: str = "--out",
         Naming the option and the value: an extension
         not in ``suffixes``; a folder where a file is expected or a file where a
         folder is expected; a missing or unwritable folder; an existing output
-        without ``force``.
+        without ``force`` (a symbolic link is an existing output even when it points
+        nowhere; a dangling link cannot be the folder of a folder output).
     """
     p = Path(path)
     what = f"{option} {path!r}"
     if not path:
         raise CLIError(f"{option} needs a path, got {path!r}")
+    dangling = p.is_symlink() and not p.exists()
     if files is None:  # a single file
         if p.is_dir():
             raise CLIError(f"{what} is a folder; give a file name such as "
@@ -208,10 +272,16 @@ def check_out(path: str, force: bool, *, option: str = "--out",
         why = _probe_writable(folder)
         if why:
             raise CLIError(f"{what}: cannot write in folder {str(folder)!r} ({why})")
+        if dangling and not force:
+            raise CLIError(f"{what} exists (a symbolic link to {os.readlink(p)!r}, which "
+                           "does not exist); pass --force to replace it by the output")
         if p.exists() and not force:
             raise CLIError(f"{what} exists; pass --force to overwrite it")
         return p
     # a folder of files
+    if dangling:
+        raise CLIError(f"{what} is a symbolic link to {os.readlink(p)!r}, which does not "
+                       f"exist; create that folder or choose another {option}")
     if p.exists() and not p.is_dir():
         raise CLIError(f"{what} is a file; {option} names a folder (created if missing)")
     existing = p
@@ -227,7 +297,7 @@ def check_out(path: str, force: bool, *, option: str = "--out",
     if folders:
         raise CLIError(f"{what}: {str(folders[0])!r} is a folder where the command writes a "
                        "file; move it away")
-    clash = [t for t in targets if t.exists()]
+    clash = [t for t in targets if t.exists() or t.is_symlink()]
     if clash and not force:
         more = f" and {len(clash) - 1} more" if len(clash) > 1 else ""
         raise CLIError(f"{what}: {str(clash[0])!r}{more} exist(s); pass --force to "

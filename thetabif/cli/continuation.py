@@ -3,12 +3,19 @@
 ``curve`` and ``cycles`` first run the equilibrium continuation with the same model
 options (``--eq-free``, ``--eq-range``), then start from the special point named by
 ``--from`` (``LP1``, ``HB2``, ...).
+
+Every range (``--range``, ``--eq-range``) is checked against the domain of its
+parameter before the work: a parameter that must be > 0 (``Delta``, ``tau``, ...) has
+no default range, the default :data:`DEFAULT_RANGE` reaching below 0, so the message
+names the option, says whether its default is the problem, and suggests a range
+around the parameter's value.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from thetabif.cli.common import (
@@ -19,6 +26,7 @@ from thetabif.cli.common import (
     json_text,
     model_from_args,
     note,
+    options_named,
     print_json,
     require_auto,
     write_file,
@@ -27,6 +35,13 @@ from thetabif.cli.common import (
 #: What ``--out`` writes, by extension: the netCDF record, the ``--json`` document,
 #: or the branch points as one table (column ``branch``).
 OUT_FORMATS = (".nc", ".json", ".csv")
+#: Default range of ``--range`` (``equilibria``, ``cycles``) and ``--eq-range``.
+DEFAULT_RANGE = (-20.0, 20.0)
+#: Default box of ``curve`` (those of :meth:`thetabif.Continuation.curve`); every other
+#: free parameter needs ``--range NAME=START:STOP``.
+CURVE_RANGES = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
+#: Said in the help of every range option.
+_POSITIVE = "a parameter that must be > 0, such as Delta or tau, needs START > 0"
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -81,8 +96,9 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
     _common(p)
     p.add_argument("--free", default="eta", help="continuation parameter (default eta)")
-    p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
-                   metavar="START:STOP", help="parameter range (default -20:20)")
+    p.add_argument("--range", dest="range_", type=_range, default=None,
+                   metavar="START:STOP",
+                   help=f"parameter range (default {_text(DEFAULT_RANGE)}; {_POSITIVE})")
     p.set_defaults(func=cmd_equilibria)
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
@@ -92,11 +108,15 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--free", default="eta,J",
                    help="the two continuation parameters (default eta,J)")
     p.add_argument("--range", dest="ranges", type=_named_range, action="append", default=[],
-                   metavar="NAME=START:STOP", help="box for the curve (repeatable)")
+                   metavar="NAME=START:STOP",
+                   help="box for the curve (repeatable; default " + ", ".join(
+                       f"{k} {_text(v)}" for k, v in CURVE_RANGES.items())
+                   + f"; any other free parameter needs one; {_POSITIVE})")
     p.add_argument("--eq-free", default="eta",
                    help="parameter of the equilibrium run (default eta)")
-    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP",
-                   help="range of the equilibrium run (default -20:20)")
+    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+                   help=f"range of the --eq-free parameter in the equilibrium run (default "
+                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
@@ -105,11 +125,63 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
                    help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
     p.add_argument("--free", default="eta",
                    help="continuation parameter of the equilibria and cycles (default eta)")
-    p.add_argument("--range", dest="range_", type=_range, default=(-20.0, 20.0),
-                   metavar="START:STOP", help="parameter range of the cycles (default -20:20)")
-    p.add_argument("--eq-range", type=_range, default=(-20.0, 20.0), metavar="START:STOP",
-                   help="range of the equilibrium run (default -20:20)")
+    p.add_argument("--range", dest="range_", type=_range, default=None,
+                   metavar="START:STOP", help=f"parameter range of the cycles (default "
+                   f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
+    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+                   help=f"range of the --free parameter in the equilibrium run (default "
+                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
     p.set_defaults(func=cmd_cycles)
+
+
+def _text(bounds: tuple[float, float]) -> str:
+    return f"{bounds[0]:g}:{bounds[1]:g}"
+
+
+def _in_domain(cont, name: str, given: tuple[float, float] | None,
+               default: tuple[float, float] | None, option: str) -> tuple[float, float]:
+    """The range of parameter ``name`` set by ``option``: ``given``, else ``default``,
+    checked against the parameter's domain before the work.
+
+    Parameters
+    ----------
+    cont : thetabif.Continuation
+        The continuation (its model's parameters and their values).
+    name : str
+        The parameter (already checked to be one of the model's).
+    given : tuple of float, optional
+        The range on the command line (None: not given).
+    default : tuple of float, optional
+        The option's default (None: the option must be given for this parameter).
+    option : str
+        How the option is written, ``--range``, ``--eq-range`` or ``--range NAME``.
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    CLIError
+        Naming the option, the range (or that its default is the problem) and a range
+        around the parameter's value that would do.
+    """
+    par = next(p for p in cont.model.parameters if p.name == name)
+    x = cont.params[name]
+    lo, hi = (x / 10, x * 10) if par.positive else (x - 10, x + 10)
+    example = f"{option}={lo:g}:{hi:g}"
+    domain = f"{name!r} must be > 0 ({par.description})" if par.positive else ""
+    if given is None and default is None:
+        raise CLIError(f"--range: give the range of {name!r} for the curve as "
+                       f"{option}=START:STOP, e.g. {example}"
+                       + (f"; {domain}" if domain else ""))
+    bounds = given if given is not None else default
+    assert bounds is not None
+    if par.positive and bounds[0] <= 0:
+        got = f"its default {_text(bounds)}" if given is None else _text(bounds)
+        raise CLIError(f"{option}: {domain}, so its range needs START > 0, got {got}; "
+                       f"give one such as {example}")
+    return bounds
 
 
 def _check_label(label: str, types: str, what: str) -> None:
@@ -119,7 +191,7 @@ def _check_label(label: str, types: str, what: str) -> None:
 
 def _check(args: argparse.Namespace) -> None:
     """Before the work: the output path and AUTO-07p with gfortran."""
-    if args.out:
+    if args.out is not None:
         check_out(args.out, args.force, suffixes=OUT_FORMATS)
     require_auto()
 
@@ -135,7 +207,7 @@ def _save(result, path: Path) -> None:
 
 def _emit(args: argparse.Namespace, result) -> int:
     wrote = ""
-    if args.out:
+    if args.out is not None:
         wrote = f"wrote {write_file(args.out, lambda tmp: _save(result, tmp))}"
     if args.json:
         if wrote:
@@ -173,21 +245,28 @@ def _continuation(args: argparse.Namespace):
     return Continuation(model, params)
 
 
-def _run(fn, *a, **kw):
+#: The options of the continuation commands by the names the library's messages give
+#: them (``--free`` of the equilibrium run of ``curve`` is ``--eq-free``).
+OPTIONS = {"free parameter": "--free", "free parameters": "--free parameters",
+           "max_points": "--max-points"}
+EQ_OPTIONS = {**OPTIONS, "free parameter": "--eq-free"}
+
+
+def _run(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
     """``fn(*a, **kw)``, a bad value (``ValueError``, ``KeyError``: a parameter, a label)
-    reported as :class:`CLIError`; a failed continuation propagates to
-    :func:`thetabif.cli.main.main`, which reports it (exit status 1)."""
-    try:
+    reported as :class:`CLIError` naming the options (``options``); a failed
+    continuation propagates to :func:`thetabif.cli.main.main`, which reports it (exit
+    status 1)."""
+    with options_named(options):
         return fn(*a, **kw)
-    except (ValueError, KeyError) as exc:
-        raise CLIError(str(exc).strip("'\"")) from None
 
 
 def cmd_equilibria(args: argparse.Namespace) -> int:
     cont = _continuation(args)
     _run(cont._check_free, (args.free,))
+    bounds = _in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
     _check(args)
-    result = _run(cont.equilibria, args.free, *args.range_, **_limits(args))
+    result = _run(cont.equilibria, args.free, *bounds, **_limits(args))
     return _emit(args, result)
 
 
@@ -199,15 +278,19 @@ def cmd_curve(args: argparse.Namespace) -> int:
                        f"{args.free!r}")
     _check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
     _run(cont._check_free, free)
-    _run(cont._check_free, (args.eq_free,))
-    extra = [name for name, _ in args.ranges if name not in free]
+    _run(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
+    given = dict(args.ranges)
+    extra = [name for name in given if name not in free]
     if extra:
         raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
                        f"parameters {', '.join(free)}")
+    box = {name: _in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
+                            f"--range {name}") for name in free}
+    eq_bounds = _in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     _check(args)
-    eq = _run(cont.equilibria, args.eq_free, *args.eq_range)
+    eq = _run(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
     point = _run(eq.point, args.start)
-    result = _run(cont.curve, point, free, dict(args.ranges) or None, **_limits(args))
+    result = _run(cont.curve, point, free, box, **_limits(args))
     return _emit(args, result)
 
 
@@ -215,8 +298,10 @@ def cmd_cycles(args: argparse.Namespace) -> int:
     cont = _continuation(args)
     _check_label(args.start, "HB", "a Hopf point such as HB1")
     _run(cont._check_free, (args.free,))
+    eq_bounds = _in_domain(cont, args.free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    bounds = _in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
     _check(args)
-    eq = _run(cont.equilibria, args.free, *args.eq_range)
+    eq = _run(cont.equilibria, args.free, *eq_bounds)
     point = _run(eq.point, args.start)
-    result = _run(cont.cycles, point, args.free, *args.range_, **_limits(args))
+    result = _run(cont.cycles, point, args.free, *bounds, **_limits(args))
     return _emit(args, result)

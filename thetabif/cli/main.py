@@ -13,7 +13,14 @@ its class:
   (:class:`~thetabif.errors.NumericalError`), or a tool it needs, AUTO-07p or gfortran
   (:class:`~thetabif.errors.ToolchainError`). ``verify`` and ``verify-grid`` also exit
   1 when a check does not pass.
-* 130: interrupted (Ctrl-C); 141: stdout was closed (``| head``), quietly.
+* 130: interrupted (Ctrl-C).
+
+When the reader of stdout goes away (``thetabif simulate ... | head -1``), the rest of
+the output is discarded quietly and the command still does all its work (``--out``
+is written); its exit status is the one it would have had (0 on success), whether
+the pipe closed before or after the last line, so ``set -o pipefail`` scripts do not
+fail at random. (A ``BrokenPipeError`` from outside the command's output keeps status
+141.)
 
 Heavy modules are imported inside the commands, so ``thetabif --help`` is instant.
 """
@@ -101,6 +108,41 @@ def _quiet_stdout() -> None:
         pass
 
 
+class _ReaderMayLeave:
+    """stdout that discards what is written after its reader has gone (``| head``).
+
+    Writes and flushes that meet a closed pipe send stdout to /dev/null
+    (:func:`_quiet_stdout`) instead of raising ``BrokenPipeError``, so the command
+    runs to its end; everything else is the wrapped stream's.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        self.reader_gone = True
+        _quiet_stdout()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
                   lineno: int, file: Any = None, line: str | None = None) -> None:
     """Warnings during a command: one line on stderr, ``thetabif: warning: ...``."""
@@ -123,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit:  # --help, --version, usage errors: flush here, not at exit
             sys.stdout.flush()
             raise
+        sys.stdout = _ReaderMayLeave(sys.stdout)
         try:
             ensure_cache()
             status = int(args.func(args) or 0)
@@ -145,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(exit_status(exc)) from None
     finally:
         warnings.showwarning = showwarning
+        if isinstance(sys.stdout, _ReaderMayLeave):
+            sys.stdout = sys.stdout._stream
 
 
 if __name__ == "__main__":  # pragma: no cover

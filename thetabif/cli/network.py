@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 
 from thetabif.cli.common import (
-    CLIError,
     add_force_option,
     add_model_options,
     check_out,
@@ -18,12 +17,19 @@ from thetabif.cli.common import (
     model_from_args,
     nonnegative_int,
     note,
+    options_named,
     positive_float,
     positive_int,
     print_json,
     protocol_from_args,
     write_file,
 )
+
+#: The options of ``network`` by the names the library's messages give them.
+OPTIONS = {"N (number of neurons)": "--N", "N": "--N", "dt_out (output spacing)": "--dt-out",
+           "dt_out": "--dt-out", "dt": "--dt", "t_end": "--t-end", "z0": "--z0",
+           "seed": "--seed", "threads": "--threads", "raster (neurons recorded)": "--raster",
+           "raster": "--raster"}
 
 
 def add_network_command(sub: argparse._SubParsersAction) -> None:
@@ -71,9 +77,9 @@ def cmd_network(args: argparse.Namespace) -> int:
 
     model, params = model_from_args(args)
     protocol = protocol_from_args(args.step, params)
-    if args.out:
+    if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
-    try:  # the sizes of both runs, before the network starts
+    with options_named(OPTIONS):  # the sizes of both runs, before the network starts
         if args.compare:
             n_out = output_samples(args.t_end, args.dt_out, dt_name="dt_out")
             check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster,
@@ -81,20 +87,16 @@ def cmd_network(args: argparse.Namespace) -> int:
                                extra_what="and the mean field")
         else:
             check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
     opts = dict(N=args.N, t_end=args.t_end, dt=args.dt, dt_out=args.dt_out, z0=args.z0,
                 sampling=args.sampling, seed=args.seed, threads=args.threads,
                 raster=args.raster, progress=False if args.no_progress else None)
-    try:
+    with options_named(OPTIONS):
         if args.compare:
             cmp = compare_network(model, params, protocol=protocol, **opts)
             ds, report = cmp.network, cmp.to_dict()
         else:
             ds = simulate_network(model, params, inputs=protocol, **opts)
             report = None
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
     last = ds.isel(time=-1)
     if args.json:
         out = report or {"model": model.name, "parameters": params,
@@ -124,7 +126,7 @@ def cmd_network(args: argparse.Namespace) -> int:
             s = report["summary"]
             print(f"|Z - z|: max {s['z_error_max']:.3g}, mean {s['z_error_mean']:.3g}; "
                   f"r error (rms over time): {s['r_error_rms']:.3g}")
-    if args.out:
+    if args.out is not None:
         if args.out.endswith(".csv"):  # one table on the output grid
             ds = ds.drop_dims([d for d in ("step_time", "spike") if d in ds.dims])
         path = write_file(args.out, lambda tmp: save_dataset(ds, tmp, overwrite=True))

@@ -9,16 +9,20 @@ from __future__ import annotations
 import argparse
 
 from thetabif.cli.common import (
-    CLIError,
     add_force_option,
     add_model_options,
     check_out,
     complex_value,
     model_from_args,
+    options_named,
     positive_float,
     protocol_from_args,
     write_file,
 )
+
+#: The options of ``simulate`` by the names the library's messages give them.
+OPTIONS = {"dt (output spacing)": "--dt", "dt": "--dt", "t_end": "--t-end", "z0": "--z0",
+           "rtol": "--rtol", "atol": "--atol"}
 
 
 def add_simulate_command(sub: argparse._SubParsersAction) -> None:
@@ -50,14 +54,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     model, params = model_from_args(args)
     protocol = protocol_from_args(args.step, params)
-    if args.out:
+    if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
-    try:
+    with options_named(OPTIONS):
         check_simulation_size(model, args.t_end, args.dt)
         ds = simulate(model, params, t_end=args.t_end, dt=args.dt, inputs=protocol,
                       z0=args.z0, rtol=args.rtol, atol=args.atol)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
     print(f"model: {model.name} ({model.description})")
     print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
     prot = protocol or Protocol.constant(params["I_ext"])
@@ -74,7 +76,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if "s" in ds:
         final += f", s = {float(last.s):.10g}"
     print(final)
-    if args.out:
+    if args.out is not None:
         path = write_file(args.out, lambda tmp: save_dataset(ds, tmp, overwrite=True))
         print(f"wrote {path}")
     return 0

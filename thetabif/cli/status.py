@@ -14,7 +14,9 @@ place that calls it; commands raise and never choose a status themselves.
   continuation or Newton polishing failed), ``MemoryError``, ``OSError``, and any
   other exception (reported as an internal error);
 * 130 (:data:`INTERRUPTED`): ``KeyboardInterrupt`` (Ctrl-C);
-* 141 (:data:`BROKEN_PIPE`): ``BrokenPipeError``, stdout closed early (``| head``).
+* 141 (:data:`BROKEN_PIPE`): a ``BrokenPipeError`` that is not the command's stdout
+  closing early; that one is no failure (:func:`thetabif.cli.main.main` discards the
+  rest of the output and the command finishes with its own status).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ BAD_INPUT = 2
 FAILED = 1
 #: Exit status after Ctrl-C (128 + SIGINT).
 INTERRUPTED = 130
-#: Exit status when stdout was closed early (128 + SIGPIPE).
+#: Exit status of a broken pipe other than stdout's (128 + SIGPIPE).
 BROKEN_PIPE = 141
 
 #: Exit status by exception class; an exception gets the entry of the first class of

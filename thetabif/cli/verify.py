@@ -19,6 +19,7 @@ from thetabif.cli.common import (
     model_from_args,
     nonnegative_int,
     note,
+    options_named,
     positive_float,
     positive_int,
     print_json,
@@ -33,6 +34,9 @@ FIGURE_FORMATS = (".png", ".pdf", ".svg")
 GRID_FILES = ("cells.csv", "summary.json", "diagram.json", "grid.png")
 #: Output spacing of the simulations of ``verify`` and ``verify-grid`` (their defaults).
 VERIFY_DT, GRID_DT = 0.01, 0.05
+#: The options of ``verify`` and ``verify-grid`` by the names the library's messages give
+#: them (their output spacing is fixed: ``dt`` is no option).
+OPTIONS = {"t_end": "--t-end", "z0": "--z0"}
 
 
 def _grid_axis(text: str) -> tuple[float, float, int]:
@@ -106,23 +110,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     prot = protocol_from_args(args.step, params)
     if prot is None:
         raise CLIError("--step START:STOP:AMPLITUDE is required")
-    if args.figure:
+    if args.figure is not None:
         check_out(args.figure, args.force, option="--figure", suffixes=FIGURE_FORMATS)
     t_end = args.t_end if args.t_end is not None else prot.breaks[-1] + 20.0
-    try:
+    with options_named(OPTIONS):
         check_simulation_size(model, t_end, VERIFY_DT, remedy="reduce --t-end")
-    except ValueError as exc:
-        raise CLIError(f"--t-end: {exc}") from None
     require_auto()
-    try:
+    with options_named(OPTIONS):
         res = verify(model, params, prot, z0=args.z0, t_end=args.t_end)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
     if args.json:
         print_json(res.to_dict())
     else:
         print(res.table())
-    if args.figure:
+    if args.figure is not None:
         fig = res.figure()
         path = write_file(args.figure, lambda tmp: fig.savefig(tmp, dpi=120))
         if args.json:
@@ -143,10 +143,8 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
     if args.t_end < 60:
         raise CLIError(f"--t-end must be >= 60 (the last 40 time units classify a cell), "
                        f"got {args.t_end:g}")
-    try:
+    with options_named(OPTIONS):
         check_simulation_size(model, args.t_end, GRID_DT, remedy="reduce --t-end")
-    except ValueError as exc:
-        raise CLIError(f"--t-end: {exc}") from None
     require_auto()
     eta = np.linspace(*args.eta[:2], args.eta[2])
     J = np.linspace(*args.J[:2], args.J[2])
@@ -159,10 +157,9 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CLIError(f"--scheduler {args.scheduler!r}: cannot connect ({exc})") from None
     try:
-        res = verify_grid(model, params, eta, J, n_random=args.random, t_end=args.t_end,
-                          near=args.near, client=client, max_workers=args.workers)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
+        with options_named(OPTIONS):
+            res = verify_grid(model, params, eta, J, n_random=args.random, t_end=args.t_end,
+                              near=args.near, client=client, max_workers=args.workers)
     finally:
         if client is not None:
             client.close()
