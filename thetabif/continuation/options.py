@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from thetabif.auto.constants import DEFAULTS
 from thetabif.models import ThetaModel
 
 #: AUTO's PAR index of the period of periodic orbits.
@@ -123,17 +124,14 @@ def auto_names(model: ThetaModel) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def constants(model: ThetaModel, **over: Any) -> dict[str, Any]:
-    """The AUTO constants of an engine run of ``model``, with ``over`` replacing some."""
+    """The AUTO constants of an engine run of ``model``, with ``over`` replacing some.
+
+    :data:`thetabif.auto.constants.DEFAULTS`, the model's names and dimension, and
+    ``IID=1`` (the table: AUTO's 2): ``fort.9`` keeps the eigenvalues and multipliers
+    at every point, at half the size.
+    """
     pars, states = auto_names(model)
-    c: dict[str, Any] = {
-        "unames": states, "parnames": pars,
-        "NDIM": len(model.state_names), "IPS": 1, "IRS": 0, "ILP": 1,
-        "ICP": ["eta"], "NTST": 50, "NCOL": 4, "IAD": 3, "ISP": 2, "ISW": 1,
-        "IPLT": 0, "NBC": 0, "NINT": 0, "NMX": 3000, "NPR": 5000, "MXBF": 10,
-        # IID=1: fort.9 keeps eigenvalues/multipliers at every point, half the size
-        "IID": 1, "ITMX": 8, "ITNW": 7, "NWTN": 3, "JAC": 1,
-        "EPSL": 1e-10, "EPSU": 1e-10, "EPSS": 1e-7,
-        "DS": 0.01, "DSMIN": 1e-6, "DSMAX": 0.02, "IADS": 1, "NPAR": 36,
-    }
+    c: dict[str, Any] = {**DEFAULTS, "unames": states, "parnames": pars,
+                         "NDIM": len(model.state_names), "ICP": ["eta"], "IID": 1}
     c.update(over)
     return c
