@@ -47,7 +47,16 @@ from thetabif.continuation.engine import (
     engine_source_file,
     restart_text,
 )
-from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, bautin_kind
+from thetabif.continuation.records import (
+    Branch,
+    ContinuationResult,
+    Located,
+    LocatedBy,
+    Note,
+    SpecialPoint,
+    StopReason,
+    bautin_kind,
+)
 from thetabif.continuation.seeding import start_equilibrium as _start_equilibrium  # noqa: F401
 
 __all__ = [
@@ -56,7 +65,11 @@ __all__ = [
     "Continuation",
     "ContinuationFailed",
     "ContinuationResult",
+    "Located",
+    "LocatedBy",
+    "Note",
     "SpecialPoint",
+    "StopReason",
     "bautin_kind",
     "engine_executable",
     "engine_source_file",

@@ -20,7 +20,16 @@ import numpy as np
 
 from thetabif.branch_scan import along, scan_branch
 from thetabif.continuation.engine import ContinuationFailed, Direction, point_restart
-from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, bautin_kind
+from thetabif.continuation.records import (
+    Branch,
+    ContinuationResult,
+    LocatedBy,
+    Note,
+    SpecialPoint,
+    StopReason,
+    bautin_kind,
+    model_options,
+)
 from thetabif.models import ThetaModel
 from thetabif.polish import KINDS, PolishError, polish, second_lyapunov_coefficient
 
@@ -292,12 +301,12 @@ def special_point(model: ThetaModel, params: Mapping[str, float], pt: Any, resul
 
 def finish(model: ThetaModel, params: Mapping[str, float], kind: str, free: tuple[str, ...],
            runs: Sequence[tuple[Any, int]], *, box: Mapping[str, Sequence[float]] | None = None,
-           notes: Sequence[str] = ()) -> ContinuationResult:
+           notes: Sequence[Note] = ()) -> ContinuationResult:
     """Records of the runs: branches cut to ``box`` (and to |z| < 1), special points
     inside it only, polished."""
     branches: list[Branch] = []
     specials: list[SpecialPoint] = []
-    messages: list[str] = list(notes)
+    messages: list[Note] = list(notes)
     box = box or {}
     progress = False
     for run, direction in runs:
@@ -311,17 +320,18 @@ def finish(model: ThetaModel, params: Mapping[str, float], kind: str, free: tupl
             outside += n_box
             at_circle += n_circle
         if outside:
-            messages.append(f"outside: {outside} point(s) of the {kind} run ({direction:+d}) "
-                            "outside the range left out")
+            messages.append(StopReason.OUTSIDE.note(
+                f"{outside} point(s) of the {kind} run ({direction:+d}) outside the range "
+                "left out"))
         if at_circle:
-            messages.append(f"unit_circle: the {kind} run ({direction:+d}) reaches |z| = 1, "
-                            f"the edge of the states' domain; {at_circle} point(s) there "
-                            "left out")
+            messages.append(StopReason.UNIT_CIRCLE.note(
+                f"the {kind} run ({direction:+d}) reaches |z| = 1, the edge of the states' "
+                f"domain; {at_circle} point(s) there left out"))
         pts = [(pt, res) for pt, res in pts if inside(pt.parameters, box)]
-        messages += [r.message for r in pieces.results if r.message]
+        messages += [StopReason.AUTO.note(r.message) for r in pieces.results if r.message]
         if pieces.closed_at is not None:
-            messages.append(f"closed: the {kind} curve returns to its start after "
-                            f"{pieces.closed_at} points")
+            messages.append(StopReason.CLOSED.note(
+                f"the {kind} curve returns to its start after {pieces.closed_at} points"))
         if pieces.stopped:
             messages.append(pieces.stopped)
             warnings.warn(f"{kind} ({direction:+d}): {pieces.stopped}", RuntimeWarning,
@@ -337,8 +347,9 @@ def finish(model: ThetaModel, params: Mapping[str, float], kind: str, free: tupl
                    for r in (run.results if isinstance(run, Direction) else [run])]
         specials, messages = with_scanned_points(model, params, kind, free, branches,
                                                  results, specials, messages, box)
-    res = ContinuationResult(kind, model.name, free, dict(params),
-                             tuple(branches), labelled(specials, free), tuple(messages))
+    res = ContinuationResult(kind, model.name, free, dict(params), tuple(branches),
+                             labelled(specials, free), tuple(messages),
+                             model_options=model_options(model))
     if kind in ("equilibria", "fold"):  # Hopf curves: after the Bautin scan
         res = account_for_notes(res, results, box)
     return res
@@ -347,8 +358,8 @@ def finish(model: ThetaModel, params: Mapping[str, float], kind: str, free: tupl
 def with_scanned_points(model: ThetaModel, params: Mapping[str, float], kind: str,
                         free: tuple[str, ...], branches: Sequence[Branch],
                         results: Sequence[Any], specials: list[SpecialPoint],
-                        messages: list[str], box: Mapping[str, Sequence[float]]
-                        ) -> tuple[list[SpecialPoint], list[str]]:
+                        messages: list[Note], box: Mapping[str, Sequence[float]]
+                        ) -> tuple[list[SpecialPoint], list[Note]]:
     """Add the special points AUTO's test functions stepped over.
 
     Each branch is scanned (:func:`thetabif.branch_scan.scan_branch`); a point found
@@ -370,7 +381,7 @@ def with_scanned_points(model: ThetaModel, params: Mapping[str, float], kind: st
             at = np.concatenate([[sc.params[k] for k in free], sc.state])
             k = min(range(i, j + 1), key=lambda m: float(np.max(np.abs(cols[:, m] - at))))
             extra: dict[str, Any] = {
-                "detected_by": sc.detected_by, "residual": sc.residual,
+                "detected_by": LocatedBy.parse(sc.detected_by), "residual": sc.residual,
                 "bracket": {f: [float(cols[m, i]), float(cols[m, j])]
                             for m, f in enumerate(free)},
                 "eigenvalues": [[float(e.real), float(e.imag)] for e in sc.eigenvalues]}
@@ -399,11 +410,11 @@ def with_scanned_points(model: ThetaModel, params: Mapping[str, float], kind: st
                 added.append(sp_)
     if not added:
         return specials, messages
-    messages = [*messages, *(
+    messages = [*messages, *(StopReason.POINT_ADDED.note(
         f"{p.type} at " + ", ".join(f"{k} = {p.params[k]:.10g}" for k in free)
         + f": not labelled by AUTO; detected by {p.extra['detected_by']}, polished by "
         "Newton" + ("; AUTO's 'Possible special point' there" if "auto_note" in p.extra
-                    else "") for p in added)]
+                    else "")) for p in added)]
     return [*specials, *added], messages
 
 
@@ -421,7 +432,7 @@ def account_for_notes(res: ContinuationResult, results: Sequence[Any],
     if not notes:
         return res
     free = res.free
-    messages = [m for m in (_without_note_lines(m) for m in res.messages) if m]
+    messages = [m for m in (m.replaced(_without_note_lines(m)) for m in res.messages) if m]
     for pt in notes:
         at = {k: float(pt.parameters[k]) for k in free}
         if not inside(at, box):
@@ -431,12 +442,14 @@ def account_for_notes(res: ContinuationResult, results: Sequence[Any],
             abs(p.params[k] - v) <= 0.05 * max(1.0, abs(v)) for k, v in at.items())]
         if near:
             p = min(near, key=lambda q: max(abs(q.params[k] - v) for k, v in at.items()))
-            messages.append(f"AUTO flagged a possible special point at {where}: {p.label} "
-                            f"({p.type}, polished by Newton)")
+            messages.append(StopReason.AUTO_NOTE.note(
+                f"AUTO flagged a possible special point at {where}: {p.label} ({p.type}, "
+                "polished by Newton)"))
         else:
-            messages.append(f"AUTO flagged a possible special point at {where}; the scan of "
-                            "the branch (turning points, eigenvalues crossing the imaginary "
-                            "axis) finds no bifurcation there")
+            messages.append(StopReason.AUTO_NOTE.note(
+                f"AUTO flagged a possible special point at {where}; the scan of the branch "
+                "(turning points, eigenvalues crossing the imaginary axis) finds no "
+                "bifurcation there"))
     return replace(res, messages=tuple(messages))
 
 

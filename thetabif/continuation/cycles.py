@@ -19,7 +19,14 @@ import numpy as np
 
 from thetabif.continuation.convert import cycle_stability, finish, labelled, special_point
 from thetabif.continuation.engine import ContinuationFailed, Direction, Runner
-from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint
+from thetabif.continuation.records import (
+    Branch,
+    ContinuationResult,
+    LocatedBy,
+    Note,
+    SpecialPoint,
+    StopReason,
+)
 from thetabif.models import ThetaModel
 
 
@@ -49,12 +56,13 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
         # at random: the branch ends at the approach, and nothing past it is labelled.
         branches, homoclinic = end_at_homoclinic_approach(branches, free, t_hom)
         # AUTO's own MX (no convergence) there is the approach itself
-        msgs = [m for m in msgs if not m.startswith("MX at")]
-        msgs.append(f"homoclinic_approach: the period grows from {p0:.4g} to "
-                    f"{np.nanmax(period):.4g} while {free} tends to "
-                    f"{homoclinic[free]:.10g} (estimate of the homoclinic point), "
-                    f"where it arrives at period {homoclinic['approach_period']:.4g}; "
-                    f"the branch ends at period {t_hom:.4g}")
+        msgs = [m for m in msgs
+                if not (m.reason is StopReason.AUTO and m.startswith("MX at"))]
+        msgs.append(StopReason.HOMOCLINIC_APPROACH.note(
+            f"the period grows from {p0:.4g} to {np.nanmax(period):.4g} while {free} tends "
+            f"to {homoclinic[free]:.10g} (estimate of the homoclinic point), where it "
+            f"arrives at period {homoclinic['approach_period']:.4g}; the branch ends at "
+            f"period {t_hom:.4g}"))
     elif not result.ok:
         raise ContinuationFailed(f"{result.status.message}; AUTO says: {result.message}")
     specials, found = refine_crossings(run, model, params, direction, constants, free, p0,
@@ -64,10 +72,10 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
         past = [p for p in specials if on_homoclinic_approach(
             p.params[free], p.period, free, homoclinic, "approach_period")]
         if past:
-            msgs.append(f"{len(past)} point(s) AUTO labelled on the approach to the "
-                        "homoclinic orbit (test functions meaningless there) left out: "
-                        + ", ".join(f"{p.type} at {free} = {p.params[free]:.8g}"
-                                    for p in past))
+            msgs.append(StopReason.POINT_LEFT_OUT.note(
+                f"{len(past)} point(s) AUTO labelled on the approach to the homoclinic orbit "
+                "(test functions meaningless there) left out: "
+                + ", ".join(f"{p.type} at {free} = {p.params[free]:.8g}" for p in past)))
             specials = labelled([p for p in specials if p not in past], (free,))
     num = model.numeric
     nstate = len(model.state_names)
@@ -92,8 +100,8 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
                        "stable": bool(stable.get(sol.label, False)),
                        "type": "" if (k, sol.label) in joins and sol.type == "EP"
                        else sol.type})
-    return ContinuationResult(res.kind, res.model, res.free, res.params, branches,
-                              specials, tuple(msgs), tuple(orbits), homoclinic)
+    return replace(res, branches=branches, special_points=specials, messages=tuple(msgs),
+                   orbits=tuple(orbits), homoclinic=homoclinic)
 
 
 # ------------------------------------------------------ missed cycle bifurcations
@@ -106,7 +114,6 @@ _TRIVIAL_MULTIPLIER = 1e-2
 #: at most _REFINE_MAX_STEPS steps from the last stored orbit before it.
 _REFINE_STEPS = 20
 _REFINE_MAX_STEPS = 2000
-_DETECTED_BY = "multiplier crossing (thetabif)"
 
 
 def _floquet_tests(mu: Any) -> tuple[float, float, float]:
@@ -183,7 +190,7 @@ def _cycle_coords(pt: Any, free: str) -> np.ndarray:
 def refine_crossings(run: Runner, model: ThetaModel, params: Mapping[str, float],
                      direction: Direction, constants: Mapping[str, Any], free: str,
                      t_hopf: float, specials: Sequence[SpecialPoint]
-                     ) -> tuple[tuple[SpecialPoint, ...], list[str]]:
+                     ) -> tuple[tuple[SpecialPoint, ...], list[Note]]:
     """PD/TR points where a Floquet multiplier left the unit circle unlabelled by AUTO.
 
     Each missed crossing (:func:`_crossing_brackets`, periods below 5 ``t_hopf``) is
@@ -195,7 +202,7 @@ def refine_crossings(run: Runner, model: ThetaModel, params: Mapping[str, float]
     Returns the special points, relabelled when any were added, and messages.
     """
     added: list[SpecialPoint] = []
-    msgs: list[str] = []
+    msgs: list[Note] = []
     for seg in _cycle_segments(direction.results):
         tests = [_floquet_tests(pt.multipliers) for pt, _, _ in seg]
         periods = [float(pt.parameters.get("period", math.nan)) for pt, _, _ in seg]
@@ -220,13 +227,13 @@ def _refine_bracket(run: Runner, model: ThetaModel, params: Mapping[str, float],
                     seg: Sequence[tuple[Any, Any, float | None]], i: int,
                     kinds: Sequence[str], tests: Sequence[tuple[float, float, float]],
                     constants: Mapping[str, Any], free: str
-                    ) -> tuple[list[SpecialPoint], list[str]]:
+                    ) -> tuple[list[SpecialPoint], list[Note]]:
     """The PD/TR points of one missed crossing between ``seg[i]`` and ``seg[i + 1]``."""
     pa, pb = seg[i][0], seg[i + 1][0]
     xa, xb = float(pa.parameters[free]), float(pb.parameters[free])
     ta, tb = float(pa.parameters["period"]), float(pb.parameters["period"])
     where = f"between {free} = {xa:.8g} and {xb:.8g} (period {ta:.6g} to {tb:.6g})"
-    bracket_info = {"detected_by": _DETECTED_BY, "bracket": [xa, xb],
+    bracket_info = {"detected_by": LocatedBy.MULTIPLIER_CROSSING.text(), "bracket": [xa, xb],
                     "period_bracket": [ta, tb]}
 
     def inside(pt: Any) -> bool:
@@ -263,17 +270,18 @@ def _refine_bracket(run: Runner, model: ThetaModel, params: Mapping[str, float],
             rerun, failure = None, f"the rerun failed ({exc})"
     if rerun is not None:
         pts = [pt for b in rerun.branches for pt in b.points]
-        labelled = [pt for pt in pts if pt.type in ("PD", "TR") and inside(pt)]
-        if labelled:
+        by_auto = [pt for pt in pts if pt.type in ("PD", "TR") and inside(pt)]
+        if by_auto:
             out = []
-            for pt in labelled:
+            for pt in by_auto:
                 sp_ = special_point(model, params, pt, rerun, "cycles", (free,))
                 sp_ = replace(sp_, extra={**sp_.extra, **bracket_info,
-                                          "located_by": f"AUTO, rerun with DSMAX = {dsr:.3g}"})
+                                          "located_by": LocatedBy.RERUN.text(dsmax=dsr)})
                 out.append(sp_)
-            return out, [f"{pt.type} at {free} = {float(pt.parameters[free]):.8g}: AUTO's "
-                         f"test function stepped over the multiplier crossing {where}; "
-                         f"located by a rerun with DSMAX = {dsr:.3g}" for pt in labelled]
+            return out, [StopReason.POINT_ADDED.note(
+                f"{pt.type} at {free} = {float(pt.parameters[free]):.8g}: AUTO's test "
+                f"function stepped over the multiplier crossing {where}; located by a rerun "
+                f"with DSMAX = {dsr:.3g}") for pt in by_auto]
         # AUTO labels none: interpolate between the rerun's points that bracket it
         fine = [(pt, _floquet_tests(pt.multipliers)) for pt in pts if inside(pt)]
         out, msgs = [], []
@@ -284,21 +292,24 @@ def _refine_bracket(run: Runner, model: ThetaModel, params: Mapping[str, float],
                          if math.isfinite(fp[col]) and math.isfinite(fq[col])
                          and (fp[col] < 0) != (fq[col] < 0)), None)
             if pair is None:
-                msgs.append(f"the {kind} test function (|mu| - 1) changed sign {where}, but "
-                            f"not along a rerun with DSMAX = {dsr:.3g}: no {kind} reported")
+                msgs.append(StopReason.POINT_LEFT_OUT.note(
+                    f"the {kind} test function (|mu| - 1) changed sign {where}, but not along "
+                    f"a rerun with DSMAX = {dsr:.3g}: no {kind} reported"))
                 continue
             out.append(_interpolated_crossing(params, kind, free, *pair, bracket_info))
-            msgs.append(f"{kind} at {free} = {out[-1].params[free]:.8g}: the multipliers "
-                        f"cross {where}, also along a rerun with DSMAX = {dsr:.3g}, but AUTO "
-                        "labels none; placed by linear interpolation of |mu| - 1")
+            msgs.append(StopReason.POINT_ADDED.note(
+                f"{kind} at {free} = {out[-1].params[free]:.8g}: the multipliers cross "
+                f"{where}, also along a rerun with DSMAX = {dsr:.3g}, but AUTO labels none; "
+                "placed by linear interpolation of |mu| - 1"))
         return out, msgs
     out, msgs = [], []
     for kind in kinds:
         col = 0 if kind == "PD" else 1
         out.append(_interpolated_crossing(params, kind, free, pa, pb, tests[i][col],
                                           tests[i + 1][col], bracket_info))
-        msgs.append(f"{kind} at {free} = {out[-1].params[free]:.8g}: the multipliers cross "
-                    f"{where}; {failure}: placed by linear interpolation of |mu| - 1")
+        msgs.append(StopReason.POINT_ADDED.note(
+            f"{kind} at {free} = {out[-1].params[free]:.8g}: the multipliers cross {where}; "
+            f"{failure}: placed by linear interpolation of |mu| - 1"))
     return out, msgs
 
 
@@ -322,7 +333,7 @@ def _interpolated_crossing(params: Mapping[str, float], kind: str, free: str, pa
         r=math.nan, abs_z=math.nan, stable=False, kind="cycles", free=(free,),
         stability=cycle_stability(kind, False),
         auto_params={free: x}, period=lerp(pa.parameters["period"], pb.parameters["period"]),
-        extra={**info, "located_by": "linear interpolation of |mu| - 1",
+        extra={**info, "located_by": LocatedBy.INTERPOLATION.text(),
                "test_bracket": [float(fa), float(fb)], "multipliers_bracket": mult,
                "state_measure": "max (interpolated)"})
 

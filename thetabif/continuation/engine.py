@@ -29,6 +29,7 @@ from thetabif.auto import (
 )
 from thetabif.codegen.pregenerate import lookup, read_source_module, write_text_atomic
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_steps
+from thetabif.continuation.records import Note, StopReason
 from thetabif.models import ThetaModel
 
 #: Files whose content determines the engine's Fortran source (cache key of the index),
@@ -227,7 +228,7 @@ class Direction:
 
     results: list
     closed_at: int | None = None
-    stopped: str | None = None
+    stopped: Note | None = None
 
 
 def direction_coords(results: Sequence[Any], free: Sequence[str],
@@ -311,9 +312,9 @@ def follow(run: Runner, constants: Mapping[str, Any], restart: str | None,
                 break
         if len(coords) >= max_points:
             where = ", ".join(f"{k}={pts[-1].parameters[k]:.6g}" for k in free)
-            direction.stopped = (f"step_limit: the branch stopped after {len(coords)} "
-                                 f"points at {where}, inside the range; raise "
-                                 "max_points (or dsmax) to follow it further")
+            direction.stopped = StopReason.STEP_LIMIT.note(
+                f"the branch stopped after {len(coords)} points at {where}, inside the "
+                "range; raise max_points (or dsmax) to follow it further")
             break
         c = {**constants, "IRS": pts[-1].label, "DS": abs(float(constants["DS"])),
              "NMX": min(int(constants["NMX"]), max_points - len(coords) + 1)}

@@ -22,7 +22,14 @@ from thetabif.continuation.convert import (
     possible_points,
 )
 from thetabif.continuation.engine import ContinuationFailed
-from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, bautin_kind
+from thetabif.continuation.records import (
+    Branch,
+    ContinuationResult,
+    LocatedBy,
+    SpecialPoint,
+    StopReason,
+    bautin_kind,
+)
 from thetabif.models import ThetaModel
 from thetabif.polish import PolishError, first_lyapunov_coefficient, polish
 
@@ -77,8 +84,9 @@ def hopf_part(model: ThetaModel, params: Mapping[str, float], res: ContinuationR
 
     specials = list(res.special_points)
     messages = list(res.messages)
-    messages.append(f"neutral_saddle: {dropped} point(s) where AUTO's branch continues "
-                    "past BT with a real pair +-mu (no Hopf point) left out")
+    messages.append(StopReason.NEUTRAL_SADDLE.note(
+        f"{dropped} point(s) where AUTO's branch continues past BT with a real pair +-mu "
+        "(no Hopf point) left out"))
     for d, i, j in ends:
         span = max(abs(float(d[k][j]) - float(d[k][i])) for k in free)
 
@@ -98,14 +106,14 @@ def hopf_part(model: ThetaModel, params: Mapping[str, float], res: ContinuationR
         try:
             pp = polish(model, "BT", free, st, pars)
         except (PolishError, ValueError) as exc:
-            messages.append(f"the Hopf curve ends at a neutral saddle near "
-                            f"{pars[free[0]]:.6g}, {pars[free[1]]:.6g}; polishing a BT "
-                            f"point there failed ({exc})")
+            messages.append(StopReason.POINT_LEFT_OUT.note(
+                f"the Hopf curve ends at a neutral saddle near {pars[free[0]]:.6g}, "
+                f"{pars[free[1]]:.6g}; polishing a BT point there failed ({exc})"))
             continue
         if max(abs(pp.params[k] - pars[k]) for k in free) > 10 * span + 1e-6:
-            messages.append(f"the Hopf curve ends at a neutral saddle near "
-                            f"{pars[free[0]]:.6g}, {pars[free[1]]:.6g}; Newton on the BT "
-                            "system converged elsewhere")
+            messages.append(StopReason.POINT_LEFT_OUT.note(
+                f"the Hopf curve ends at a neutral saddle near {pars[free[0]]:.6g}, "
+                f"{pars[free[1]]:.6g}; Newton on the BT system converged elsewhere"))
             continue
         r, az = outputs(model, pp.state, pp.params)
         auto_params = {k: float(pars[k]) for k in free}
@@ -118,7 +126,7 @@ def hopf_part(model: ThetaModel, params: Mapping[str, float], res: ContinuationR
             extra["note"] = ("AUTO labelled GH where omega -> 0 (pole of l1): the Hopf "
                              "curve ends here in a BT point")
         else:
-            extra["detected_by"] = "end of the Hopf stretch of the curve (thetabif)"
+            extra["detected_by"] = LocatedBy.HOPF_END.text()
         specials.append(SpecialPoint(
             type="BT", label="", params=dict(pp.params),
             state=dict(zip(names, map(float, pp.state), strict=True)), r=r, abs_z=az,
@@ -127,8 +135,9 @@ def hopf_part(model: ThetaModel, params: Mapping[str, float], res: ContinuationR
             stability=equilibrium_stability(model, pp.state, pp.params, "BT")))
     kept = [p for p in specials if p.type not in ("GH", "ZH") or omega_at(p) > 0]
     if len(kept) < len(specials):
-        messages.append(f"{len(specials) - len(kept)} GH/ZH label(s) of AUTO on the "
-                        "neutral-saddle stretch dropped")
+        messages.append(StopReason.POINT_LEFT_OUT.note(
+            f"{len(specials) - len(kept)} GH/ZH label(s) of AUTO on the neutral-saddle "
+            "stretch dropped"))
     return replace(res, branches=tuple(branches), messages=tuple(messages),
                    special_points=labelled(kept, free))
 
@@ -179,7 +188,7 @@ def with_bautin_points(model: ThetaModel, params: Mapping[str, float],
                     or max(abs(pp.params[k] - pars[k]) for k in free) > 2 * span + 1e-6):
                 continue  # a pole of l1 (BT) or Newton wandered off the bracket
             r, az = outputs(model, pp.state, pp.params)
-            extra = {"detected_by": "l1 sign change (thetabif)",
+            extra = {"detected_by": LocatedBy.L1_SIGN_CHANGE.text(),
                      "l1_bracket": [float(la), float(lb)],
                      "residual": pp.residual, "frequency": pp.frequency}
             if pp.l2 is not None:

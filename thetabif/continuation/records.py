@@ -1,18 +1,167 @@
 """The continuation's records: special points, branches and the result of one call.
 
 Owns :class:`SpecialPoint`, :class:`Branch` and :class:`ContinuationResult`, their
-tables (pandas, xarray) and their files (JSON dicts, netCDF).
+tables (pandas, xarray) and their files (JSON dicts, netCDF), and the vocabulary their
+texts are built from: why a message was written (:class:`StopReason`, carried by each
+:class:`Note`) and how a point thetabif added was found (:class:`LocatedBy`, carried by
+each :class:`Located`).
 """
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from thetabif.branch_scan import DETECTED_BY
+from thetabif.models import ThetaModel
+
+
+class StopReason(enum.Enum):
+    """What a message of a continuation reports; every member carries a readable message.
+
+    The texts of the first seven members start with ``code + ":"`` (``prefixed``), as
+    the messages have always done; the others are whole sentences.
+    """
+
+    START = ("start", "the start lies outside the range: branches start at its ends", True)
+    OUTSIDE = ("outside", "points outside the range were left out", True)
+    UNIT_CIRCLE = ("unit_circle", "the branch reaches |z| = 1, the edge of the states' "
+                   "domain; points there were left out", True)
+    CLOSED = ("closed", "the curve returns to its start", True)
+    STEP_LIMIT = ("step_limit", "the branch stopped after max_points points inside the "
+                  "range", True)
+    NEUTRAL_SADDLE = ("neutral_saddle", "past a BT point AUTO followed a neutral saddle; "
+                      "those points were left out", True)
+    HOMOCLINIC_APPROACH = ("homoclinic_approach", "the cycle branch approaches a homoclinic "
+                           "orbit and ends there", True)
+    AUTO = ("auto", "AUTO's own message", False)
+    POINT_ADDED = ("point_added", "a special point AUTO did not label, found by thetabif",
+                   False)
+    POINT_LEFT_OUT = ("point_left_out", "special points (or candidates) not reported", False)
+    AUTO_NOTE = ("auto_note", "what became of AUTO's 'Possible special point' note", False)
+
+    def __init__(self, code: str, message: str, prefixed: bool) -> None:
+        self.code = code
+        self.message = message
+        self.prefixed = prefixed
+
+    def note(self, text: str) -> Note:
+        """A message for this reason: ``text``, after ``code: `` where prefixed."""
+        return Note(f"{self.code}: {text}" if self.prefixed else text, self)
+
+    @classmethod
+    def from_code(cls, code: str) -> StopReason:
+        """The member with this ``code``."""
+        for member in cls:
+            if member.code == code:
+                return member
+        raise ValueError(f"no stop reason {code!r}; known: {', '.join(m.code for m in cls)}")
+
+
+class Note(str):
+    """A message of a continuation: its text, and why it was written (``reason``).
+
+    A ``str`` (printed, compared and saved as its text, as messages always were), so
+    ``note.startswith("step_limit")`` still works; test ``note.reason is
+    StopReason.STEP_LIMIT`` instead.
+    """
+
+    reason: StopReason
+
+    def __new__(cls, text: str, reason: StopReason) -> Note:
+        self = super().__new__(cls, text)
+        self.reason = reason
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Note, (str(self), self.reason))
+
+    def replaced(self, text: str) -> Note:
+        """The same reason with another text."""
+        return Note(text, self.reason)
+
+    @classmethod
+    def parse(cls, text: str) -> Note:
+        """A note from its text alone (files written before reasons were saved): by its
+        prefix, else AUTO's own message."""
+        for member in StopReason:
+            if member.prefixed and text.startswith(member.code + ":"):
+                return cls(text, member)
+        return cls(text, StopReason.AUTO)
+
+
+class LocatedBy(enum.Enum):
+    """How a special point that AUTO did not label (or locate) was found.
+
+    Each member carries its text, as recorded in the point's ``extra["detected_by"]``
+    or ``extra["located_by"]`` (a :class:`Located`); ``{dsmax}`` is filled in.
+    """
+
+    TURNING_POINT = ("turning_point", DETECTED_BY["LP"])
+    REAL_EIGENVALUE = ("real_eigenvalue", DETECTED_BY["BP"])
+    EIGENVALUE_CROSSING = ("eigenvalue_crossing", DETECTED_BY["HB"])
+    SECOND_ZERO_EIGENVALUE = ("second_zero_eigenvalue", DETECTED_BY["BT"])
+    CURVE_REVERSAL = ("curve_reversal", DETECTED_BY["CP"])
+    ZERO_HOPF = ("zero_hopf", DETECTED_BY["ZH"])
+    HOPF_END = ("hopf_end", "end of the Hopf stretch of the curve (thetabif)")
+    L1_SIGN_CHANGE = ("l1_sign_change", "l1 sign change (thetabif)")
+    MULTIPLIER_CROSSING = ("multiplier_crossing", "multiplier crossing (thetabif)")
+    RERUN = ("rerun", "AUTO, rerun with DSMAX = {dsmax:.3g}")
+    INTERPOLATION = ("interpolation", "linear interpolation of |mu| - 1")
+
+    def __init__(self, code: str, template: str) -> None:
+        self.code = code
+        self.template = template
+
+    def text(self, **values: Any) -> Located:
+        """The record's text for this way of locating a point (``values``: ``dsmax``)."""
+        return Located(self.template.format(**values), self)
+
+    @classmethod
+    def parse(cls, text: str) -> Located:
+        """The :class:`Located` a text was built from (as read back from a file)."""
+        for member in cls:
+            head = member.template.split("{")[0]
+            if text == member.template or ("{" in member.template and text.startswith(head)):
+                return Located(text, member)
+        raise ValueError(f"unknown way of locating a point: {text!r}")
+
+
+class Located(str):
+    """How a point was found, as text (``extra["detected_by"]``), with its ``by``."""
+
+    by: LocatedBy
+
+    def __new__(cls, text: str, by: LocatedBy) -> Located:
+        self = super().__new__(cls, text)
+        self.by = by
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Located, (str(self), self.by))
+
+
+#: Keys of ``SpecialPoint.extra`` that hold a :class:`Located`.
+LOCATED_KEYS = ("detected_by", "located_by")
+
+
+def model_options(model: ThetaModel) -> dict[str, Any]:
+    """The options that make ``model`` (``ThetaModel(**options)``), as records keep them."""
+    return {"n": model.n, "synapse": model.synapse, "coupling": model.coupling}
+
+
+def _options_from_name(name: str) -> dict[str, Any]:
+    """:func:`model_options` from a model's name (files saved before options were kept)."""
+    parts = name.split("_")[1:]
+    n = next((int(p[1:]) for p in parts if p.startswith("n") and p[1:].isdigit()), None)
+    return {"n": n, "synapse": "first-order" if "syn" in parts else "instant",
+            "coupling": "conductance" if "cond" in parts else "current"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +216,8 @@ class SpecialPoint:
         Name of the model of the run the point belongs to (set by
         :class:`ContinuationResult`); a point restarts only a continuation of that model
         at the same parameters (:meth:`Continuation.curve`, :meth:`Continuation.cycles`).
+    model_options : dict
+        The model's options ``n``, ``synapse``, ``coupling`` (set with ``model``).
     """
 
     type: str
@@ -86,6 +237,7 @@ class SpecialPoint:
     l2: float | None = None
     stability: str = ""
     model: str = ""
+    model_options: dict = field(default_factory=dict)
     # where to restart AUTO from this point (not part of the public record)
     _restart: tuple[str, int, int] | None = field(default=None, repr=False, compare=False)
 
@@ -99,8 +251,21 @@ class SpecialPoint:
             return None
         return "supercritical" if self.l1 < 0 else "subcritical"
 
+    @property
+    def detected_by(self) -> LocatedBy | None:
+        """How thetabif found a point AUTO did not label (None: AUTO labelled it)."""
+        found = self.extra.get("detected_by")
+        return found.by if isinstance(found, Located) else None
+
+    @property
+    def located_by(self) -> LocatedBy | None:
+        """How the point was located where that differs from its detection (PD/TR)."""
+        found = self.extra.get("located_by")
+        return found.by if isinstance(found, Located) else None
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (the CLI's ``special_points`` entries)."""
+        """JSON-ready dict (the CLI's ``special_points`` entries): the parameters at
+        the top level, next to the record's fields and its ``extra``."""
         out: dict[str, Any] = {"type": self.type, "label": self.label}
         out.update({k: float(v) for k, v in self.params.items()})
         out["state"] = {k: float(v) for k, v in self.state.items()}
@@ -122,14 +287,39 @@ class SpecialPoint:
         if self.period is not None:
             out["period"] = float(self.period)
         clash = sorted(set(self.extra) & set(out))
-        if clash:  # an extra must not replace a field (from_json_dict reads them back)
+        if clash:  # an extra must not replace a field (from_dict reads them back)
             raise ValueError(f"extra keys {clash} of {self.label or self.type} clash with "
                              "the record's fields")
         out.update(self.extra)
         return out
 
 
-@dataclass(frozen=True)
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, free: Sequence[str],
+                  parameter_names: Sequence[str]) -> SpecialPoint:
+        """The point :meth:`to_dict` wrote (``parameter_names``: which top-level keys
+        are parameters; the other unknown keys are ``extra``)."""
+        p = dict(d)
+        core = {k: p.pop(k) for k in ("type", "label", "r", "abs_z", "stable", "kind")}
+        p.pop("criticality", None)
+        fields_ = {"state": p.pop("state"), "auto_params": p.pop("auto", {}),
+                   "polish_difference": p.pop("polish_difference", None),
+                   "l1": p.pop("l1", None), "l2": p.pop("l2", None),
+                   "stability": p.pop("stability", ""), "period": p.pop("period", None)}
+        params = {k: p.pop(k) for k in list(p) if k in parameter_names}
+        for k in LOCATED_KEYS:
+            if k in p:
+                p[k] = LocatedBy.parse(p[k])
+        return cls(**core, params=params, free=tuple(free), extra=p, **fields_)
+
+
+def _same_column(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    nan = a.dtype.kind == "f" and b.dtype.kind == "f"
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=nan))
+
+
+@dataclass(frozen=True, eq=False)
 class Branch:
     """One continued branch: columns by name along the branch.
 
@@ -143,15 +333,28 @@ class Branch:
         min), ``period`` (cycles), ``stable`` (bool), ``type`` (str codes).
     direction : int
         +1 or -1: the sign of AUTO's first step.
+    model, model_options : str, dict
+        The model's name and options (set by :class:`ContinuationResult`).
     """
 
     kind: str
     free: tuple[str, ...]
     data: dict
     direction: int
+    model: str = ""
+    model_options: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.data["stable"])
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields and columns (NaN equal to NaN: cycle branches have no r)."""
+        if not isinstance(other, Branch):
+            return NotImplemented
+        return ((self.kind, self.free, self.direction, self.model, self.model_options)
+                == (other.kind, other.free, other.direction, other.model, other.model_options)
+                and self.data.keys() == other.data.keys()
+                and all(_same_column(v, other.data[k]) for k, v in self.data.items()))
 
     def to_dataframe(self):
         """A pandas DataFrame, one row per point."""
@@ -160,17 +363,32 @@ class Branch:
         return pd.DataFrame({k: np.asarray(v) for k, v in self.data.items()})
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the record's fields and one list per column."""
         out: dict[str, Any] = {"kind": self.kind, "free": list(self.free),
-                               "direction": self.direction, "points": len(self)}
+                               "direction": self.direction, "points": len(self),
+                               "model": self.model, "model_options": self.model_options}
         for k, v in self.data.items():
             arr = np.asarray(v)
             out[k] = arr.tolist() if arr.dtype.kind in "bU" else [float(x) for x in arr]
         return out
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Branch:
+        """The branch :meth:`to_dict` wrote."""
+        fields_ = ("kind", "free", "direction", "points", "model", "model_options")
+        data = {k: np.asarray(v) for k, v in d.items() if k not in fields_}
+        return cls(d["kind"], tuple(d["free"]), data, d["direction"], d.get("model", ""),
+                   dict(d.get("model_options") or {}))
+
 
 @dataclass(frozen=True)
 class ContinuationResult:
-    """The branches and special points of one continuation call."""
+    """The branches and special points of one continuation call.
+
+    ``model`` and ``model_options`` name the model (as on every branch and point),
+    ``params`` holds all its parameters at the start. ``messages`` are :class:`Note`
+    strings: each says why it was written in its ``reason``.
+    """
 
     kind: str
     model: str
@@ -178,19 +396,27 @@ class ContinuationResult:
     params: dict
     branches: tuple[Branch, ...]
     special_points: tuple[SpecialPoint, ...]
-    messages: tuple[str, ...] = ()
+    messages: tuple[Note, ...] = ()
     #: cycles only: every stored orbit with its period, r and |z| range, stability
     orbits: tuple[dict, ...] = ()
     #: cycles only, when the branch approaches a homoclinic orbit: the free parameter's
     #: value it tends to (the estimate of the homoclinic point), the largest period
     #: computed there and the period at which the branch was ended
     homoclinic: dict | None = None
+    #: the model's options n, synapse and coupling (from its name when not given)
+    model_options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # every point names the model of the run it belongs to
-        object.__setattr__(self, "special_points", tuple(
-            p if p.model == self.model else replace(p, model=self.model)
-            for p in self.special_points))
+        options = dict(self.model_options) or _options_from_name(self.model)
+        object.__setattr__(self, "model_options", options)
+        # every branch and point names the model of the run it belongs to
+        named = {"model": self.model, "model_options": options}
+        for name in ("branches", "special_points"):
+            object.__setattr__(self, name, tuple(
+                r if (r.model, r.model_options) == (self.model, options) else replace(r, **named)
+                for r in getattr(self, name)))
+        object.__setattr__(self, "messages", tuple(
+            m if isinstance(m, Note) else Note.parse(m) for m in self.messages))
 
     def special(self, type: str) -> list[SpecialPoint]:
         """Special points of one type, in label order."""
@@ -204,17 +430,23 @@ class ContinuationResult:
         have = ", ".join(p.label for p in self.special_points) or "none"
         raise KeyError(f"no special point {label!r} in this {self.kind} run; have: {have}")
 
-    def to_json_dict(self) -> dict[str, Any]:
-        """The CLI's JSON document."""
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data (the CLI's JSON document).
+
+        ``messages`` are their texts; ``message_reasons`` the codes of their reasons.
+        """
         return {
-            "model": self.model, "kind": self.kind, "free": list(self.free),
-            "params": self.params,
+            "model": self.model, "model_options": self.model_options, "kind": self.kind,
+            "free": list(self.free), "params": self.params,
             "special_points": [p.to_dict() for p in self.special_points],
             "branches": [b.to_dict() for b in self.branches],
-            "messages": list(self.messages),
+            "messages": [str(m) for m in self.messages],
+            "message_reasons": [m.reason.code for m in self.messages],
             "orbits": list(self.orbits),
             "homoclinic": self.homoclinic,
         }
+
+    to_json_dict = to_dict
 
     def to_dataframe(self):
         """All branch points in one table, with a ``branch`` column."""
@@ -250,12 +482,22 @@ class ContinuationResult:
         return ds
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write as netCDF (the full JSON record is kept in the attrs)."""
+        """Write the record: JSON for a ``.json`` path, else netCDF (the tables of
+        :meth:`to_xarray`, with the full JSON record kept in the attrs).
+
+        Raises
+        ------
+        FileExistsError
+            ``path`` exists and ``overwrite`` is False.
+        """
         path = Path(path)
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+        if path.suffix == ".json":
+            path.write_text(json.dumps(self.to_dict()))
+            return path
         ds = self.to_xarray()
-        ds.attrs["record"] = json.dumps(self.to_json_dict())
+        ds.attrs["record"] = json.dumps(self.to_dict())
         for k in list(ds.data_vars):
             if ds[k].dtype == object:
                 ds[k] = ds[k].astype(str)
@@ -265,39 +507,32 @@ class ContinuationResult:
     @classmethod
     def load(cls, path: str | Path) -> ContinuationResult:
         """Read a result written by :meth:`save`."""
+        path = Path(path)
+        if path.suffix == ".json":
+            return cls.from_dict(json.loads(path.read_text()))
         import xarray as xr
 
         with xr.open_dataset(path) as ds:
             record = json.loads(ds.attrs["record"])
-        return cls.from_json_dict(record)
+        return cls.from_dict(record)
 
     @classmethod
-    def from_json_dict(cls, d: Mapping[str, Any]) -> ContinuationResult:
-        branches = []
-        for b in d["branches"]:
-            data = {k: np.asarray(v) for k, v in b.items()
-                    if k not in ("kind", "free", "direction", "points")}
-            branches.append(Branch(b["kind"], tuple(b["free"]), data, b["direction"]))
-        specials = []
-        for p in d["special_points"]:
-            p = dict(p)
-            state = p.pop("state")
-            auto = p.pop("auto", {})
-            core = {k: p.pop(k) for k in ("type", "label", "r", "abs_z", "stable", "kind")}
-            pd_ = p.pop("polish_difference", None)
-            l1 = p.pop("l1", None)
-            p.pop("criticality", None)
-            l2 = p.pop("l2", None)
-            stability = p.pop("stability", "")
-            period = p.pop("period", None)
-            params = {k: p.pop(k) for k in list(p) if k in d["params"]}
-            specials.append(SpecialPoint(core["type"], core["label"], params, state, core["r"],
-                                         core["abs_z"], core["stable"], core["kind"],
-                                         tuple(d["free"]), auto, pd_, l1, period, p, l2=l2,
-                                         stability=stability))
-        return cls(d["kind"], d["model"], tuple(d["free"]), d["params"], tuple(branches),
-                   tuple(specials), tuple(d.get("messages", ())), tuple(d.get("orbits", ())),
-                   d.get("homoclinic"))
+    def from_dict(cls, d: Mapping[str, Any]) -> ContinuationResult:
+        """The result :meth:`to_dict` wrote."""
+        names = list(d["params"])
+        specials = tuple(SpecialPoint.from_dict(p, free=d["free"], parameter_names=names)
+                         for p in d["special_points"])
+        texts = d.get("messages", ())
+        codes = d.get("message_reasons")
+        messages = (tuple(Note(t, StopReason.from_code(c)) for t, c in zip(texts, codes,
+                                                                          strict=True))
+                    if codes is not None else tuple(Note.parse(t) for t in texts))
+        return cls(d["kind"], d["model"], tuple(d["free"]), d["params"],
+                   tuple(Branch.from_dict(b) for b in d["branches"]), specials, messages,
+                   tuple(d.get("orbits", ())), d.get("homoclinic"),
+                   dict(d.get("model_options") or {}))
+
+    from_json_dict = from_dict
 
 
 def bautin_kind(l2: float) -> str:
@@ -319,4 +554,3 @@ def bautin_kind(l2: float) -> str:
     if l2 > 0:
         return "l2 > 0: fold of cycles on the l1 < 0 (supercritical) side"
     return "l2 = 0: degenerate Bautin point"
-

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from thetabif.continuation.records import Note, StopReason
 from thetabif.models import ThetaModel
 
 
@@ -140,7 +141,7 @@ Seed = tuple[np.ndarray, dict[str, float], tuple[int, ...]]
 
 
 def seeds(model: ThetaModel, params: Mapping[str, float], free: str, lo: float, hi: float
-          ) -> tuple[list[Seed], list[str]]:
+          ) -> tuple[list[Seed], list[Note]]:
     """Where the equilibrium branches in ``free`` over ``[lo, hi]`` start.
 
     Every equilibrium at ``params`` when it lies inside the range (both directions),
@@ -154,13 +155,14 @@ def seeds(model: ThetaModel, params: Mapping[str, float], free: str, lo: float, 
     """
     edge_tol = 1e-9 * (hi - lo)
     p0 = params[free]
-    notes: list[str] = []
+    notes: list[Note] = []
     out: list[Seed] = []
     if lo + edge_tol < p0 < hi - edge_tol:
         out += [(u, dict(params), (1, -1)) for u in equilibria_at(model, params)]
     elif not lo - edge_tol <= p0 <= hi + edge_tol:
-        notes.append(f"start: {free} = {p0:.10g} lies outside the range {lo:g}:{hi:g}; "
-                     "the branches start from the equilibria at the range's ends")
+        notes.append(StopReason.START.note(
+            f"{free} = {p0:.10g} lies outside the range {lo:g}:{hi:g}; the branches start "
+            "from the equilibria at the range's ends"))
     for edge, sign in ((lo, 1), (hi, -1)):
         at = {**params, free: edge}
         try:
