@@ -572,16 +572,16 @@ def test_restart_text_is_a_solution_file():
 
 def test_unsolved_polish_falls_back_to_auto(monkeypatch):
     """A Newton result whose residual is not small is not reported as polished."""
-    import thetabif.polish as polish_mod
+    import thetabif.continuation.convert as convert  # polishes AUTO's special points
 
-    real = polish_mod.polish
+    real = convert.polish
 
     def unsolved(*args, **kwargs):
         from dataclasses import replace
 
         return replace(real(*args, **kwargs), residual=1e-3)
 
-    monkeypatch.setattr(polish_mod, "polish", unsolved)
+    monkeypatch.setattr(convert, "polish", unsolved)
     cont = Continuation(ThetaModel(), {"J": 15.0})
     with pytest.warns(RuntimeWarning, match="residual 0.001"):
         eq = cont.equilibria("eta", -10.0, 5.0)
@@ -791,12 +791,12 @@ def test_step_limit_is_reported_not_silent():
 def test_polish_leaving_the_domain_falls_back_to_auto(monkeypatch):
     """Newton stepping out of a parameter's domain (seen: tau_s < 0 while polishing a GH
     point on a Hopf curve in (eta, tau_s)) costs the polish, not the whole curve."""
-    import thetabif.polish as polish_mod
+    import thetabif.continuation.convert as convert  # polishes AUTO's special points
 
     def leaves_domain(*args, **kwargs):
         raise ValueError("parameter 'tau_s' must be > 0, got -8.26")
 
-    monkeypatch.setattr(polish_mod, "polish", leaves_domain)
+    monkeypatch.setattr(convert, "polish", leaves_domain)
     cont = Continuation(ThetaModel(), {"J": 15.0})
     with pytest.warns(RuntimeWarning, match="Newton polishing failed .*tau_s"):
         eq = cont.equilibria("eta", -10.0, 5.0)
@@ -813,7 +813,7 @@ def test_closure_detection_on_known_curves():
     crossing passes the start half-way round heading elsewhere (not closed there) and
     closes after the whole figure; a spiral that passes near its start does not close.
     """
-    from thetabif.continuation import _closure_index
+    from thetabif.continuation.engine import _closure_index
 
     h = 0.01  # step along the curve (like DSMAX)
     t = np.arange(0.0, 4 * np.pi, h)

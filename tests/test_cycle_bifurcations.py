@@ -38,6 +38,7 @@ from scipy.optimize import brentq
 
 from thetabif import Continuation, ThetaModel
 from thetabif.auto import AutoNotFoundError, CompilerNotFoundError, find_auto, find_compiler
+from thetabif.continuation.convert import special_point
 
 try:
     find_auto()
@@ -329,7 +330,7 @@ def test_missed_pd_agrees_with_shooting(default_run):
 
 def test_refinement_only_where_auto_missed_the_crossing(pd_run, monkeypatch):
     """J = 8: AUTO labels the PD itself; the multiplier scan sees it and re-runs nothing."""
-    import thetabif.continuation as tc
+    import thetabif.continuation.cycles as tc
 
     eq, cyc = pd_run
     assert len(_regular_pds(cyc)) == 1
@@ -395,7 +396,7 @@ def test_fallback_interpolation_when_rerun_fails(missed_run, monkeypatch):
 
 def test_floquet_tests_and_brackets():
     """The test functions on made-up multipliers: PD, TR, AUTO's blind spot, guards."""
-    from thetabif.continuation import _crossing_brackets, _floquet_tests
+    from thetabif.continuation.cycles import _crossing_brackets, _floquet_tests
 
     f_pd, f_tr, triv = _floquet_tests(np.array([1.0, -0.23, 1e-12]))
     assert f_pd == pytest.approx(-0.77) and math.isnan(f_tr) and triv == 0
@@ -431,6 +432,6 @@ def test_torus_angle_from_par12():
                          parameters={"eta": 5.0, "period": 2.5},
                          state={k: 0.1 for k in NAMES}, multipliers=mu, eigenvalues=None)
     res = SimpleNamespace(solution=lambda label: sol, fort8="")
-    sp = cont._special(pt, res, "cycles", ("eta",))
+    sp = special_point(cont.model, cont.params, pt, res, "cycles", ("eta",))
     assert sp.type == "TR" and sp.extra["torus_angle"] == theta
     assert sp.period == 2.5

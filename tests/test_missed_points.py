@@ -30,6 +30,7 @@ from thetabif.branch_scan import (
     _is_kind,
     scan_branch,
 )
+from thetabif.continuation.engine import point_restart
 from thetabif.polish import polish
 
 PI = np.pi
@@ -170,8 +171,8 @@ def test_found_points_start_curves_like_auto_labelled_ones():
     hb = n2.equilibria("eta", -10.0, 30.0).point("HB1")
     assert "detected_by" not in hb.extra
     state = np.array(list(hb.state.values()))
-    ours = replace(hb, _restart=n2._point_restart("HB", state, hb.params, "eta",
-                                                   hb.extra["frequency"]))
+    ours = replace(hb, _restart=point_restart(n2.model, "HB", state, hb.params, "eta",
+                                              hb.extra["frequency"]))
     box = {"eta": (-20.0, 60.0), "J": (-80.0, 20.0)}
     (bt_auto,), (bt_ours,) = (n2.curve(p, ("eta", "J"), box).special("BT")
                               for p in (hb, ours))

@@ -275,8 +275,8 @@ def test_phase_not_simulated_is_an_error(tutorial):
                   "--t-end", "10")
     assert out.returncode == 2, out.stdout
     assert out.stderr.strip().splitlines() == [
-        "thetabif: error: t_end = 10 leaves protocol phase 'during' [20, 80) empty; "
-        "t_end must be >= 80.01 (the last switch time 80 + dt) so that every phase is "
+        "thetabif: error: --t-end = 10 leaves protocol phase 'during' [20, 80) empty; "
+        "--t-end must be >= 80.01 (the last switch time 80 + dt) so that every phase is "
         "simulated"]
 
 

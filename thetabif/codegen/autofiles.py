@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from thetabif.auto.constants import DEFAULTS
 from thetabif.codegen.fortran import output_indices
 
 if TYPE_CHECKING:
@@ -51,17 +52,8 @@ class Scenario:
 
 
 def _common() -> dict[str, Any]:
-    return {
-        "IPS": 1, "IRS": 0, "ILP": 1, "ICP": None,
-        "NTST": 50, "NCOL": 4, "IAD": 3, "ISP": 2, "ISW": 1, "IPLT": 0, "NBC": 0, "NINT": 0,
-        "NMX": 3000, "NPR": 5000, "MXBF": 10, "IID": 2, "ITMX": 8, "ITNW": 7, "NWTN": 3,
-        "JAC": 1,
-        "EPSL": 1e-10, "EPSU": 1e-10, "EPSS": 1e-07,
-        "DS": 0.01, "DSMIN": 1e-06, "DSMAX": 0.1, "IADS": 1,
-        "NPAR": 36,
-        "THL": {}, "THU": {},
-        "UZSTOP": None,
-    }
+    """:data:`thetabif.auto.constants.DEFAULTS`, with the keys each scenario sets."""
+    return {**DEFAULTS, "ICP": None, "THL": {}, "THU": {}, "UZSTOP": None}
 
 
 def scenarios(model: ThetaModel) -> dict[str, Scenario]:
@@ -70,10 +62,8 @@ def scenarios(model: ThetaModel) -> dict[str, Scenario]:
     eta_stop = {"eta": list(ETA_RANGE)}
     two_stop = {"eta": list(ETA_RANGE), "J": list(J_RANGE)}
 
-    eq = _common()
-    # DSMAX: the folds of theta are sharp in (x, y); with DSMAX = 0.05 AUTO steps
-    # across the upper fold at J = 15 without locating it.
-    eq.update(ICP=["eta", *measures], UZSTOP=eta_stop, DSMAX=0.02)
+    eq = _common()  # DSMAX: the table's 0.02 (the folds are sharp)
+    eq.update(ICP=["eta", *measures], UZSTOP=eta_stop)
 
     fold = _common()
     fold.update(IRS="LP1", ISW=2, ICP=["eta", "J", *measures], UZSTOP=two_stop,

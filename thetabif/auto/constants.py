@@ -1,0 +1,27 @@
+"""The one table of AUTO-07p constants thetabif runs with (model-independent).
+
+Both the engine behind :class:`thetabif.continuation.Continuation`
+(:func:`thetabif.continuation.options.constants`) and the exported constants files
+(:mod:`thetabif.codegen.autofiles`, ``thetabif export``) start from :data:`DEFAULTS`;
+each states where it departs from it, and why.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+#: AUTO-07p constants shared by every run (the keyword names of AUTO 0.9's ``c.*``
+#: files). Tolerances: EPSL = EPSU = 1e-10 let Newton polishing start from AUTO's
+#: points; EPSS = 1e-7 locates special points to ~1e-7 in arclength. DSMAX = 0.02: the
+#: folds of theta are sharp in (x, y), and with 0.05 AUTO steps across the upper fold
+#: at J = 15 without locating it (every caller sets its own step anyway).
+DEFAULTS: MappingProxyType[str, Any] = MappingProxyType({
+    "IPS": 1, "IRS": 0, "ILP": 1,
+    "NTST": 50, "NCOL": 4, "IAD": 3, "ISP": 2, "ISW": 1, "IPLT": 0, "NBC": 0, "NINT": 0,
+    "NMX": 3000, "NPR": 5000, "MXBF": 10, "IID": 2, "ITMX": 8, "ITNW": 7, "NWTN": 3,
+    "JAC": 1,
+    "EPSL": 1e-10, "EPSU": 1e-10, "EPSS": 1e-07,
+    "DS": 0.01, "DSMIN": 1e-06, "DSMAX": 0.02, "IADS": 1,
+    "NPAR": 36,
+})

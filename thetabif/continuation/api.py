@@ -1,0 +1,328 @@
+"""The continuation API: :class:`Continuation`, a thin front over the package's modules.
+
+Owns the user's calls (:meth:`Continuation.equilibria`, :meth:`~Continuation.curve`,
+:meth:`~Continuation.cycles`): it checks their arguments (:mod:`.options`), finds where
+to start (:mod:`.seeding`), has AUTO follow the branches (:mod:`.engine`) and turns its
+output into records (:mod:`.convert`, :mod:`.hopf`, :mod:`.cycles`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from thetabif.auto import RunResult
+from thetabif.continuation import engine
+from thetabif.continuation.convert import (
+    account_for_notes,
+    finish,
+    inside,
+    labelled,
+    stops,
+)
+from thetabif.continuation.cycles import finish_cycles
+from thetabif.continuation.engine import (
+    ContinuationFailed,
+    Direction,
+    direction_coords,
+    engine_executable,
+    equilibrium_restart,
+    follow,
+)
+from thetabif.continuation.hopf import hopf_part, with_bautin_points
+from thetabif.continuation.options import (
+    PERIOD_PAR,
+    check_bounds,
+    check_free,
+    check_steps,
+    constants,
+    is_positive,
+    widened,
+)
+from thetabif.continuation.records import ContinuationResult, SpecialPoint
+from thetabif.continuation.seeding import on_branch, seeds
+from thetabif.models import ThetaModel
+
+
+class Continuation:
+    """Continuation of one model from one parameter set, on AUTO-07p.
+
+    Parameters
+    ----------
+    model : ThetaModel, optional
+        Default: the delta-pulse theta model.
+    params : mapping, optional
+        Starting parameters (defaults fill the rest). The equilibrium branch starts
+        on the lowest-rate stable equilibrium there (found by Newton).
+    timeout : float
+        Seconds allowed per AUTO run.
+
+    Raises
+    ------
+    ValueError
+        Invalid parameters, or no equilibrium at the starting parameters.
+    thetabif.auto.AutoNotFoundError, thetabif.auto.CompilerNotFoundError
+        AUTO-07p or gfortran missing (the message says how to install them).
+    """
+
+    def __init__(self, model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
+                 *, timeout: float = 120.0) -> None:
+        if model is not None and not isinstance(model, ThetaModel):
+            raise TypeError(f"model must be a ThetaModel, got {type(model).__name__}")
+        self.model = model or ThetaModel()
+        self.params = self.model.validate_params(params)
+        check_steps(timeout=timeout)
+        self.timeout = float(timeout)
+        self._exe: Path | None = None
+
+    def _executable(self) -> Path:
+        if self._exe is None:
+            self._exe = engine_executable(self.model)
+        return self._exe
+
+    def _run(self, constants: Mapping[str, Any], restart: str | None = None,
+             allow_mx: bool = False) -> RunResult:
+        """One AUTO run of this model's engine (:func:`.engine.run`)."""
+        return engine.run(self._executable(), self.model, constants, restart, allow_mx,
+                          timeout=self.timeout)
+
+    def _check_free(self, free: Sequence[str]) -> tuple[str, ...]:
+        """``free`` checked against the model's parameters (:func:`.options.check_free`)."""
+        return check_free(self.model, free)
+
+    def _own_point(self, point: SpecialPoint, types: Sequence[str], use: str
+                   ) -> SpecialPoint:
+        """``point`` if it can restart a run of this continuation; a loaded point
+        (no AUTO restart data) is found again by a short equilibrium run.
+
+        Raises
+        ------
+        ValueError
+            The point is of another type, another model, or was found at other values
+            of the parameters that are not free on its run.
+        ContinuationFailed
+            A loaded point could not be found again.
+        """
+        if point.type not in types or point.kind != "equilibria":
+            raise ValueError(f"{use}() starts from an {' or '.join(types)} point of an "
+                             f"equilibrium run, got {point.type} {point.label!r} "
+                             f"({point.kind})")
+        if point.model and point.model != self.model.name:
+            raise ValueError(f"{point.label} belongs to a run of model {point.model!r}, not "
+                             f"{self.model.name!r}: start from a point of this continuation")
+        other = [f"{k}={point.params.get(k, math.nan):g} (here {self.params[k]:g})"
+                 for k in self.model.parameter_names if k not in point.free
+                 and not math.isclose(point.params.get(k, math.nan), self.params[k],
+                                      rel_tol=1e-12, abs_tol=1e-12)]
+        if other:
+            raise ValueError(f"{point.label} was found at other parameters: "
+                             f"{', '.join(other)}; continue it with a Continuation at its "
+                             "parameters")
+        if point._restart is not None:
+            return point
+        (free,) = point.free
+        x = point.params[free]
+        half = max(0.5, 0.05 * abs(x))
+        lo = max(x - half, 0.5 * x) if is_positive(self.model, free) else x - half
+        # started away from the point: AUTO detects no fold it starts on
+        near = Continuation(self.model, {**self.params, free: x - 0.4 * (x - lo)},
+                            timeout=self.timeout)
+        found = [p for p in near.equilibria(free, lo, x + half).special_points
+                 if p.type == point.type and all(
+                     abs(p.params[k] - point.params[k]) <= 1e-6 * max(1.0, abs(point.params[k]))
+                     for k in point.params)]
+        if not found:
+            raise ContinuationFailed(f"{point.label} (loaded, {free} = {x:.10g}) was not found "
+                                     f"again by an equilibrium run in {lo:g}:{x + half:g}, so "
+                                     "AUTO has no solution to restart from")
+        return found[0]
+
+    def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
+                   ds: float = 0.01, dsmax: float = 0.02, nmx: int = 5000,
+                   max_points: int = 50_000) -> ContinuationResult:
+        """Every piece of the equilibrium curve in one parameter inside a range.
+
+        The branches are seeded from every equilibrium at the starting parameters
+        (when the start lies in the range) and from every equilibrium at both ends
+        of the range, and followed in both directions (inwards from an end) until they
+        leave the range. A seed that lies on a branch already followed starts nothing,
+        so an S-shaped curve through the start gives two branches (one per direction
+        from the lowest-rate stable equilibrium), and a piece of the curve that
+        re-enters the range past a fold outside it comes out as a branch of its own.
+        Nothing outside ``[start, stop]`` is reported.
+
+        Parameters
+        ----------
+        free : str
+            The continuation parameter.
+        start, stop : float
+            The parameter range (runs stop at its ends). It must lie in the
+            parameter's domain (``> 0`` for ``Delta``, ``tau``, ``tau_s``).
+        ds, dsmax : float
+            First and largest step (arclength), > 0 (a ``ds`` above ``dsmax`` starts
+            with ``dsmax``). ``dsmax`` above ~0.05 lets AUTO step over the upper theta
+            fold without detecting it (the branch scan then finds it).
+        nmx : int
+            Steps per AUTO run, >= 1. A run that ends after ``nmx`` steps inside the
+            range is restarted from its end point in the same direction.
+        max_points : int
+            Points per direction at most. A branch that has not left the range by then
+            is returned with a ``step_limit`` message and a RuntimeWarning.
+
+        Raises
+        ------
+        ValueError
+            Bad arguments, or no equilibrium at the start nor at either end.
+        ContinuationFailed
+            AUTO could not follow any branch.
+        """
+        (free,) = self._check_free([free])
+        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
+        ds = min(ds, dsmax)  # the first step is at most the largest
+        bounds = check_bounds(self.model, [free], {free: (start, stop)})
+        lo, hi = bounds[free]
+        starts, notes = seeds(self.model, self.params, free, lo, hi)
+        names = self.model.state_names
+        followed: list[np.ndarray] = []
+        runs = []
+        for u, at, signs in starts:
+            if any(on_branch(coords, at[free], u) for coords in followed):
+                continue
+            for sign in signs:
+                c = constants(self.model, IRS=1, ICP=[free, "r", "v"], DS=sign * ds,
+                              DSMAX=dsmax, NMX=nmx, UZSTOP=bounds)
+                run = follow(self._run, c, equilibrium_restart(self.model, at, free, u),
+                             (free,), names, max_points=max_points)
+                runs.append((run, sign))
+                followed.append(direction_coords(run.results, (free,), names))
+        return finish(self.model, self.params, "equilibria", (free,), runs, box=bounds,
+                      notes=notes)
+
+    def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
+              bounds: Mapping[str, tuple[float, float]] | None = None, *,
+              ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000,
+              max_points: int = 50_000, bautin: bool = True,
+              margin: float = 0.5) -> ContinuationResult:
+        """Follow a fold (LP) or Hopf (HB) point in two parameters, both directions.
+
+        The curve is followed until it leaves ``bounds`` (default eta in [-20, 20],
+        J in [-60, 60]), ends where AUTO ends it (a Hopf curve at a BT point, where
+        omega -> 0), or returns to its start: a closed curve is cut there, the other
+        direction is not run, and a ``closed`` message says so. AUTO runs ``nmx``
+        steps at a time and is restarted from the end of a run that stopped inside the
+        box; a curve still inside after ``max_points`` points per direction comes back
+        with a ``step_limit`` message and a RuntimeWarning. On Hopf curves,
+        ``bautin=True`` also looks for sign changes of the first Lyapunov coefficient
+        and adds the GH points found that way (``extra["detected_by"]``), polished by
+        Newton on the GH system, to those AUTO labels.
+
+        Only what lies inside ``bounds`` is reported. The curve is followed ``margin``
+        times the box's width beyond each side (inside the parameters' domain), so a
+        curve that leaves the box and comes back within that margin gives each of its
+        pieces inside the box as a branch of its own.
+
+        Raises
+        ------
+        ValueError
+            The point is not an LP/HB of an equilibrium run of this model at these
+            parameters, lies outside ``bounds``, or a range is given for a parameter
+            that is not free.
+        """
+        point = self._own_point(point, ("LP", "HB"), "curve")
+        free = self._check_free(free)
+        if len(free) != 2:
+            raise ValueError(f"a curve needs two free parameters, got {list(free)}")
+        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
+        ds = min(ds, dsmax)  # the first step is at most the largest
+        if not (math.isfinite(margin) and margin >= 0):
+            raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+        extra_names = sorted(set(bounds or {}) - set(free))
+        if extra_names:
+            raise ValueError(f"a range is given for {', '.join(map(repr, extra_names))}, "
+                             f"which is not free on this curve (free: {', '.join(free)})")
+        default = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
+        given = {**default, **(bounds or {})}
+        for name in free:
+            if name not in given:
+                raise ValueError(f"give a range for {name!r} in bounds")
+        box = check_bounds(self.model, free, given)
+        if not inside(point.params, box):
+            raise ValueError(f"{point.label} lies outside the box: "
+                             + ", ".join(f"{k} = {point.params[k]:.10g} (range {lo:g}:{hi:g})"
+                                         for k, (lo, hi) in box.items()))
+        follow_box = widened(self.model, box, margin)
+        fort8, label, _ = point._restart
+        kind = "fold" if point.type == "LP" else "hopf"
+        runs: list[tuple[Direction, int]] = []
+        for sign in (1, -1):
+            # UZR: a point exactly where the curve crosses the box's sides
+            c = constants(self.model, IRS=label, ISW=2, ICP=[*free, "r", "v"], DS=sign * ds,
+                          DSMAX=dsmax, NMX=nmx, UZSTOP=follow_box, UZR=box)
+            runs.append((follow(self._run, c, fort8, free, self.model.state_names,
+                                max_points=max_points, closes=True), sign))
+            if runs[-1][0].closed_at is not None:
+                break  # the other direction is the same closed curve
+        res = finish(self.model, self.params, kind, free, runs, box=box)
+        results = [r for d, _ in runs for r in d.results]
+        if kind == "hopf":
+            res = hopf_part(self.model, self.params, res)
+        if kind == "hopf" and bautin:
+            res = with_bautin_points(self.model, self.params, res, free, results)
+        # points added from the branch (BT ends, GH by l1) are polished: keep those inside
+        kept = tuple(p for p in res.special_points if inside(p.params, box))
+        if len(kept) < len(res.special_points):
+            res = replace(res, special_points=labelled(kept, free))
+        if kind == "hopf":
+            res = account_for_notes(res, results, box)
+        return res
+
+    def cycles(self, point: SpecialPoint, free: str = "eta", start: float = -20.0,
+               stop: float = 20.0, *, ds: float = 0.01, dsmax: float = 0.5, nmx: int = 400,
+               max_points: int = 4000, max_period: float = 500.0, ntst: int = 80
+               ) -> ContinuationResult:
+        """Periodic orbits born at a Hopf point, continued in one parameter.
+
+        AUTO runs ``nmx`` steps at a time, restarted from the end of a run that stopped
+        inside the range, up to ``max_points`` points (then a ``step_limit`` message
+        and a RuntimeWarning). Every tenth orbit is stored with its profile, giving
+        min/max of r and |z|.
+        When the period grows beyond ``max(5 T_Hopf, max_period / 5)``, the branch
+        approaches a homoclinic orbit: a ``homoclinic_approach`` message is added, and
+        AUTO's eventual non-convergence there (MX) is not an error.
+
+        AUTO 0.9.2 misses a period doubling or torus bifurcation when the multiplier
+        passes the unit circle within one step from far off (its PD test function is
+        off while the flip multiplier is above -0.5). Where the Floquet multipliers
+        show such a crossing (periods below 5 T_Hopf) and AUTO labelled no PD/TR
+        there, that stretch is re-run with 1/20 of the step and AUTO's PD/TR taken
+        from the rerun (``extra["detected_by"]``, and a message; if AUTO still labels
+        none, it is placed by interpolation, ``extra["located_by"]``). Without such a
+        crossing nothing is re-run.
+        """
+        point = self._own_point(point, ("HB",), "cycles")
+        (free,) = self._check_free([free])
+        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points,
+                    max_period=max_period, ntst=ntst)
+        ds = min(ds, dsmax)  # the first step is at most the largest
+        box = check_bounds(self.model, [free], {free: (start, stop)})
+        if not inside(point.params, box):
+            lo, hi = box[free]
+            raise ValueError(f"{point.label} lies outside the range: {free} = "
+                             f"{point.params[free]:.10g}, range {lo:g}:{hi:g}")
+        fort8, label, _ = point._restart
+        c = constants(self.model, IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=ntst,
+                      NPR=10, EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
+                      THL={PERIOD_PAR: 0.0}, UZSTOP=stops(box, 0.01),
+                      UZR=box)  # UZ orbits exactly at the range's ends
+        omega = point.extra.get("frequency")
+        # beyond this period the branch approaches a homoclinic orbit (.cycles)
+        limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * max_period)
+        direction = follow(self._run, c, fort8, (free,), self.model.state_names,
+                           max_points=max_points, allow_mx=True, period_limit=limit)
+        return finish_cycles(self._run, self.model, self.params, direction, c, free, omega,
+                             max_period, box)

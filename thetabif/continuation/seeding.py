@@ -1,0 +1,175 @@
+"""Equilibria to start from: Newton at given parameters, and which seeds start a branch.
+
+Owns the equilibria at the starting parameters and at a range's ends (:func:`seeds`,
+:func:`equilibria_at`, :func:`start_equilibrium`) and whether an equilibrium lies on a
+branch already followed (:func:`on_branch`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from thetabif.continuation.records import Note, StopReason
+from thetabif.models import ThetaModel
+
+
+def equilibria_at(model: ThetaModel, params: Mapping[str, float]) -> list[np.ndarray]:
+    """Every equilibrium found at ``params``: stable ones first, each group by rate.
+
+    The same seeds as :func:`thetabif.export.starting_equilibrium` (closed-form
+    delta-pulse equilibria, then a polar grid), with plain Newton steps instead of
+    scipy's ``root``, so the warm path of a continuation does not import scipy. Falls
+    back to :func:`thetabif.equilibrium.find_equilibria` when plain Newton finds nothing.
+
+    Raises
+    ------
+    ValueError
+        No equilibrium at ``params``.
+    """
+    full = model.validate_params(params)
+    reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
+    num_r, num = reduced.numeric, model.numeric
+    p_r, p = num_r.parameter_vector(full), num.parameter_vector(full)
+    pt = math.pi * full["tau"]
+    roots = np.roots([pt**2, -full["J"], -(full["eta"] + full["I_ext"]), 0.0,
+                      -(full["Delta"] / (2 * pt)) ** 2])
+    rates = np.sort(roots[np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots))].real)
+    seeds = []
+    for r in rates[rates > 0]:
+        w = pt * r - 1j * full["Delta"] / (2 * pt * r)
+        z = np.conj((1 - w) / (1 + w))
+        seeds.append(np.array([z.real, z.imag]))
+    for rad in (0.2, 0.5, 0.8, 0.95, 0.99):
+        for ang in np.linspace(-np.pi, np.pi, 12, endpoint=False):
+            seeds.append(np.array([rad * np.cos(ang), rad * np.sin(ang)]))
+    found: list[np.ndarray] = []
+    for seed in seeds:
+        u = seed.copy()
+        with np.errstate(all="ignore"):
+            for _ in range(40):
+                try:
+                    step = np.linalg.solve(num_r.jacobian(u, p_r), -num_r.rhs(u, p_r))
+                except np.linalg.LinAlgError:
+                    break
+                u = u + step
+                if not np.all(np.isfinite(u)) or u @ u >= 1.0:
+                    break
+                if np.max(np.abs(step)) < 1e-15:
+                    break
+        if (not np.all(np.isfinite(u)) or u @ u >= 1.0
+                or np.max(np.abs(num_r.rhs(u, p_r))) > 1e-12
+                or any(np.max(np.abs(u - f)) < 1e-7 for f in found)):
+            continue
+        found.append(u)
+    if not found:
+        from thetabif.equilibrium import find_equilibria  # scipy: only when Newton fails
+
+        eqs = find_equilibria(model, full)
+        if not eqs:
+            raise ValueError(
+                f"no equilibrium of {model.name} found at "
+                + ", ".join(f"{k}={v:g}" for k, v in params.items())
+                + "; AUTO needs one to start from: choose other parameters")
+        return [e.state for e in sorted(eqs, key=lambda e: (not e.stable, e.r))]
+    cands = []
+    for u in found:
+        if model.synapse == "first-order":
+            u = np.array([u[0], u[1], float(num_r.output("s", u, p_r))])
+        stable = bool(np.all(np.linalg.eigvals(num.jacobian(u, p)).real < 0))
+        cands.append((not stable, float(num.output("r", u, p)), u))
+    cands.sort(key=lambda c: (c[0], c[1]))
+    return [_newton_equilibrium(model, full, c[2]) for c in cands]
+
+
+def start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.ndarray:
+    """The lowest-rate stable equilibrium at ``params`` (else the lowest-rate one).
+
+    Raises
+    ------
+    ValueError
+        No equilibrium at ``params``.
+    """
+    return equilibria_at(model, params)[0]
+
+
+def _newton_equilibrium(model: ThetaModel, params: Mapping[str, float],
+                        state: Sequence[float]) -> np.ndarray:
+    """A few Newton steps with the analytic Jacobian (the seed is already converged)."""
+    num = model.numeric
+    p = num.parameter_vector(model.validate_params(params))
+    u = np.asarray(state, dtype=float).copy()
+    for _ in range(8):
+        step = np.linalg.solve(num.jacobian(u, p), -num.rhs(u, p))
+        u += step
+        if np.max(np.abs(step)) < 1e-15:
+            break
+    return u
+
+
+def on_branch(coords: np.ndarray, x0: float, u0: np.ndarray, tol: float = 1e-4) -> bool:
+    """Whether the equilibrium ``u0`` at parameter ``x0`` lies on a followed branch.
+
+    ``coords``: rows (parameter, states...) of the branch. The branch is interpolated
+    linearly at ``x0`` on every segment that reaches it (a fold's segments too); the
+    chord of a step of at most DSMAX = 0.02 departs from the curve by ~curvature *
+    DSMAX^2 / 8, far below ``tol``, while distinct equilibria at one parameter value lie
+    further apart than ``tol`` except within ~tol^2 of a fold.
+    """
+    if len(coords) == 0:
+        return False
+    x, u = coords[:, 0], coords[:, 1:]
+    slack = 1e-6 * max(1.0, abs(x0))  # AUTO ends a run ~1e-8 from a range's end
+    if len(coords) == 1:
+        return bool(abs(x[0] - x0) <= slack and np.max(np.abs(u[0] - u0)) <= tol)
+    xa, xb = x[:-1], x[1:]
+    hit = np.flatnonzero((np.minimum(xa, xb) - slack <= x0) & (x0 <= np.maximum(xa, xb) + slack))
+    if not len(hit):
+        return False
+    dx = xb[hit] - xa[hit]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(dx != 0, (x0 - xa[hit]) / dx, 0.0)
+    t = np.clip(t, 0.0, 1.0)[:, None]
+    at = u[hit] + t * (u[hit + 1] - u[hit])
+    return bool(np.min(np.max(np.abs(at - u0), axis=1)) <= tol * max(1.0, np.max(np.abs(u0))))
+
+
+#: A seed: an equilibrium, the parameters at it and the directions to follow it in.
+Seed = tuple[np.ndarray, dict[str, float], tuple[int, ...]]
+
+
+def seeds(model: ThetaModel, params: Mapping[str, float], free: str, lo: float, hi: float
+          ) -> tuple[list[Seed], list[Note]]:
+    """Where the equilibrium branches in ``free`` over ``[lo, hi]`` start.
+
+    Every equilibrium at ``params`` when it lies inside the range (both directions),
+    then every equilibrium at each end (inwards only). Returned with notes (a start
+    outside the range).
+
+    Raises
+    ------
+    ValueError
+        No equilibrium at the start nor at either end.
+    """
+    edge_tol = 1e-9 * (hi - lo)
+    p0 = params[free]
+    notes: list[Note] = []
+    out: list[Seed] = []
+    if lo + edge_tol < p0 < hi - edge_tol:
+        out += [(u, dict(params), (1, -1)) for u in equilibria_at(model, params)]
+    elif not lo - edge_tol <= p0 <= hi + edge_tol:
+        notes.append(StopReason.START.note(
+            f"{free} = {p0:.10g} lies outside the range {lo:g}:{hi:g}; the branches start "
+            "from the equilibria at the range's ends"))
+    for edge, sign in ((lo, 1), (hi, -1)):
+        at = {**params, free: edge}
+        try:
+            out += [(u, at, (sign,)) for u in equilibria_at(model, at)]
+        except ValueError:  # none at this end
+            continue
+    if not out:
+        raise ValueError(f"no equilibrium of {model.name} at {free} = {p0:g}, "
+                         f"{lo:g} or {hi:g}: nothing to continue in {lo:g}:{hi:g}")
+    return out, notes
