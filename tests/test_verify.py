@@ -439,3 +439,21 @@ def test_transient_bound_uses_the_sampled_time():
     assert not [f for f in _judge(pred, obs, phase, tol) if f.startswith("r at")]
     obs["t_end"] = phase + dt  # a longer stretch must have decayed further
     assert [f for f in _judge(pred, obs, phase, tol) if f.startswith("r at")]
+
+
+def test_diagram_of_another_model_or_parameter_is_rejected():
+    """F4: a continuation or diagram of another model, or a diagram continued in
+    another parameter, is an InputError naming the mismatch (the wrong model's
+    diagram was used silently; a J-diagram gave KeyError 'eta')."""
+    from thetabif.errors import InputError
+
+    cont2 = Continuation(ThetaModel(n=2))
+    with pytest.raises(InputError, match=r"continuation is of model 'theta_n2'.*'theta'"):
+        verify(continuation=cont2)
+    default = Continuation()
+    with pytest.raises(InputError, match=r"diagram is of model 'theta'.*'theta_n2'"):
+        verify(ThetaModel(n=2), diagram=default.equilibria("eta", -20.0, 20.0))
+    with pytest.raises(InputError, match=r"diagram .* continued in J.* must be in eta"):
+        verify(diagram=default.equilibria("J", -20.0, 20.0))
+    with pytest.raises(InputError, match=r"continuation .* J = 15.* J = -10"):
+        verify(ThetaModel(), {"J": -10.0}, continuation=default)

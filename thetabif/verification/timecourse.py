@@ -47,6 +47,7 @@ from scipy.optimize import root
 
 from thetabif.continuation import Continuation, ContinuationFailed, ContinuationResult
 from thetabif.equilibrium import find_equilibria
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 from thetabif.protocols import Phase, Protocol
 from thetabif.simulation import initial_state, simulate
@@ -568,6 +569,41 @@ def _on_diagram(params: Mapping[str, float], phases: Sequence[Phase],
             for ph in phases]
 
 
+def check_engine(model: ThetaModel, params: Mapping[str, float],
+                 diagram: ContinuationResult | None = None,
+                 continuation: Continuation | None = None) -> None:
+    """Raise unless ``diagram`` and ``continuation`` belong to ``model`` at ``params``.
+
+    The diagram must be an equilibrium continuation in ``eta``; both must be of the
+    same model (by name) and computed at the same parameters, ``eta`` and ``I_ext``
+    apart (the phases are read off the diagram's eta axis).
+
+    Raises
+    ------
+    InputError
+        Naming the model, the free parameter or the parameter that differs.
+    """
+    given: list[tuple[str, str, Mapping[str, float]]] = []
+    if continuation is not None:
+        given.append(("continuation", continuation.model.name, continuation.params))
+    if diagram is not None:
+        given.append(("diagram", diagram.model, diagram.params))
+        if diagram.kind != "equilibria" or tuple(diagram.free) != ("eta",):
+            raise InputError(f"the diagram ({diagram.kind}) was continued in "
+                             f"{', '.join(diagram.free)}; verify reads the phases off "
+                             f"equilibria on its eta axis, so it must be in eta: "
+                             f"Continuation(...).equilibria('eta', ...)")
+    for what, name, their in given:
+        if name != model.name:
+            raise InputError(f"the {what} is of model {name!r}, the verification of "
+                             f"model {model.name!r}; pass a {what} of the same model, or "
+                             f"none to have one computed")
+        for k, v in params.items():
+            if k not in ("eta", "I_ext") and abs(their.get(k, v) - v) > 1e-12:
+                raise InputError(f"the {what} was computed at {k} = {their[k]}, the "
+                                 f"verification asks for {k} = {v}")
+
+
 def protocol_diagram(model: ThetaModel, params: Mapping[str, float],
                      phases: Sequence[Phase], continuation: Continuation | None = None
                      ) -> tuple[ContinuationResult, Continuation]:
@@ -639,11 +675,8 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
     Returns ``[(phase, prediction), ...]``; a prediction without a stable attractor
     has ``kind = "none"``.
     """
-    base = {k: v for k, v in diagram.params.items()}
-    for k, v in params.items():
-        if k not in ("eta", "I_ext") and abs(base.get(k, v) - v) > 1e-12:
-            raise ValueError(f"the diagram was computed at {k} = {base[k]}, the "
-                             f"verification asks for {k} = {v}")
+    check_engine(model, params, diagram, continuation)
+    base = dict(diagram.params)
     etas = np.concatenate([p.eta for p in _branch_paths(diagram, model)])
     lo, hi = float(etas.min()), float(etas.max())
     out = []
@@ -651,7 +684,7 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
     prev_kind = "start"
     for ph, pp, eta_eff in _on_diagram(params, protocol.phases(0.0, t_end), base):
         if not (lo <= eta_eff <= hi or _at_bound(lo, eta_eff) or _at_bound(hi, eta_eff)):
-            raise ValueError(f"the diagram covers eta in [{lo:g}, {hi:g}], phase "
+            raise InputError(f"the diagram covers eta in [{lo:g}, {hi:g}], phase "
                              f"{ph.name!r} sits at eta + I_ext = {eta_eff:g}; pass a "
                              f"diagram that covers every phase, or none to have one "
                              f"computed")
@@ -941,8 +974,10 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     ------
     ValueError
         Invalid model parameters, initial state, times, a protocol phase that would
-        not be simulated (see :func:`check_phases_observed`), or a diagram computed
-        at other parameter values.
+        not be simulated (see :func:`check_phases_observed`); an
+        :class:`~thetabif.errors.InputError` for a diagram or continuation of
+        another model, at other parameter values, or (the diagram) not continued in
+        ``eta`` (see :func:`check_engine`).
     """
     model = model or ThetaModel()
     if not isinstance(model, ThetaModel):
@@ -960,6 +995,7 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     check_phases_observed(protocol, t_end, dt)
     tol = tolerances or Tolerances()
     u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
+    check_engine(model, full, diagram, continuation)
     if diagram is None:
         diagram, continuation = protocol_diagram(model, full, protocol.phases(0.0, t_end),
                                                  continuation)
