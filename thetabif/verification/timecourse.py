@@ -29,9 +29,11 @@ cycle persists when the previous phase ended on a cycle and a stable cycle exist
 The rule that decided is stored in ``predicted["rule"]``.
 
 Then the protocol is simulated and each phase compared with its prediction, with the
-tolerances of :class:`Tolerances`. A cycle near its Hopf point attracts at the rate
-``~2 Re(lambda)`` of the focus inside; a phase too short for that is reported as not
-confirmed, with the phase length that would be needed.
+tolerances of :class:`Tolerances`, to a verdict: pass, fail (the observation
+contradicts the prediction) or inconclusive (nothing contradicts it, but the phase is
+too short to confirm it; not a pass). A cycle near its Hopf point attracts at the rate
+``~2 Re(lambda)`` of the focus inside, a weakly damped focus at its ``-Re(lambda)``; a
+phase too short for that is inconclusive, with the phase length that would be needed.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ FREQUENCY_CROSSINGS = 3
 #: the largest: a column normalised to |u - u*| = 1 carries noise up to 1e-9 / 1e-7 =
 #: 1e-2 at the window's bottom, so weaker directions cannot be told from noise
 FIT_RANK_TOL = 1e-2
+#: verdicts of a phase (and of a verification: its worst phase's)
+VERDICTS = ("pass", "inconclusive", "fail")
+
 
 @dataclass(frozen=True)
 class Tolerances:
@@ -126,7 +131,19 @@ class Tolerances:
 
 @dataclass(frozen=True)
 class PhaseCheck:
-    """Prediction, observation and verdict of one protocol phase."""
+    """Prediction, observation and verdict of one protocol phase.
+
+    Attributes
+    ----------
+    verdict : {"pass", "inconclusive", "fail"}
+        ``"fail"``: the observation contradicts the prediction. ``"inconclusive"``:
+        nothing contradicts it, but the phase is too short for the predicted attractor
+        to be reached closely enough to confirm it (by linear theory); a longer phase
+        decides. Only ``"pass"`` counts as a pass.
+    failures : tuple of str
+        Why the phase did not pass: the contradictions, or what could not be
+        confirmed and the phase length that would be needed.
+    """
 
     name: str
     start: float
@@ -134,15 +151,20 @@ class PhaseCheck:
     I_ext: float
     predicted: dict
     observed: dict
-    passed: bool
+    verdict: str
     failures: tuple[str, ...] = ()
 
+    @property
+    def passed(self) -> bool:
+        """True when the verdict is ``"pass"``."""
+        return self.verdict == "pass"
+
     def to_dict(self) -> dict[str, Any]:
-        """The CLI's JSON entry: name, start, stop, predicted, observed, pass."""
+        """The CLI's JSON entry: name, start, stop, predicted, observed, pass, verdict."""
         return {"name": self.name, "start": self.start, "stop": self.stop,
                 "I_ext": self.I_ext, "predicted": _jsonable(self.predicted),
-                "observed": _jsonable(self.observed), "pass": bool(self.passed),
-                "failures": list(self.failures)}
+                "observed": _jsonable(self.observed), "pass": self.passed,
+                "verdict": self.verdict, "failures": list(self.failures)}
 
 
 @dataclass(frozen=True)
@@ -174,13 +196,21 @@ class VerificationResult:
         """True when every phase passed."""
         return all(p.passed for p in self.phases)
 
+    @property
+    def verdict(self) -> str:
+        """``"fail"`` if a phase failed, else ``"inconclusive"`` if one was, else
+        ``"pass"``."""
+        return max((p.verdict for p in self.phases), key=VERDICTS.index, default="pass")
+
     def to_dict(self) -> dict[str, Any]:
-        """``{"phases": [...], "pass": bool}`` plus model, parameters and tolerances."""
+        """``{"phases": [...], "pass": bool, "verdict": str}`` plus model, parameters
+        and tolerances."""
         return {"model": self.model, "params": self.params,
                 "protocol": self.protocol.describe(),
                 "z0": [self.z0.real, self.z0.imag],
                 "tolerances": asdict(self.tolerances),
-                "phases": [p.to_dict() for p in self.phases], "pass": self.passed}
+                "phases": [p.to_dict() for p in self.phases], "pass": self.passed,
+                "verdict": self.verdict}
 
     def to_json(self, **kwargs: Any) -> str:
         """The record as a JSON string."""
@@ -200,7 +230,7 @@ class VerificationResult:
                 "rate_pred": pr.get("decay_rate"), "rate_obs": ob.get("decay_rate"),
                 "freq_pred": pr.get("frequency"), "freq_obs": ob.get("frequency"),
                 "period_pred": pr.get("period"), "period_obs": ob.get("period"),
-                "rule": pr.get("rule"), "pass": p.passed,
+                "rule": pr.get("rule"), "pass": p.passed, "verdict": p.verdict,
             })
         return pd.DataFrame(rows)
 
@@ -208,7 +238,7 @@ class VerificationResult:
         """A plain-text table, one line per phase, failures listed below."""
         lines = [f"model {self.model}; {self.protocol.describe()}; z0 = {self.z0}"]
         head = (f"{'phase':<8} {'t':>13} {'I':>5} {'attractor':<15} {'predicted':<36} "
-                f"{'observed':<36} pass")
+                f"{'observed':<36} verdict")
         lines.append(head)
         for p in self.phases:
             pr, ob = p.predicted, p.observed
@@ -227,11 +257,11 @@ class VerificationResult:
             else:
                 att, pred, obs = "none", "-", f"r={ob.get('r_end', float('nan')):.7g}"
             lines.append(f"{p.name:<8} {f'[{p.start:g},{p.stop:g})':>13} {p.I_ext:>5g} "
-                         f"{att:<15} {pred:<36} {obs:<36} {'yes' if p.passed else 'NO'}")
+                         f"{att:<15} {pred:<36} {obs:<36} {_VERDICT_WORDS[p.verdict]}")
         for p in self.phases:
             for f in p.failures:
                 lines.append(f"  {p.name}: {f}")
-        lines.append("all phases pass" if self.passed else "VERIFICATION FAILED")
+        lines.append(_VERDICT_LINES[self.verdict])
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -254,7 +284,7 @@ class VerificationResult:
         ax, ax2 = fig.subplots(2, 1, sharex=True)
         ax.plot(t, r, color="k", lw=1, label="simulated r")
         for k, p in enumerate(self.phases):
-            colour = "tab:green" if p.passed else "tab:red"
+            colour = _VERDICT_COLOURS[p.verdict]
             if k % 2:
                 ax.axvspan(p.start, p.stop, color="0.93", zorder=0)
                 ax2.axvspan(p.start, p.stop, color="0.93", zorder=0)
@@ -277,12 +307,20 @@ class VerificationResult:
                                 alpha=0.25, label=f"{p.name}: cycle T = {pr['period']:.4g}")
         ax.set_ylabel("r")
         ax.legend(fontsize="small", loc="upper left")
-        verdict = "all phases pass" if self.passed else "verification FAILED"
-        ax.set_title(f"{self.model}: predicted vs simulated ({verdict})")
+        ax.set_title(f"{self.model}: predicted vs simulated "
+                     f"({_VERDICT_LINES[self.verdict].lower()})")
         ax2.set_ylabel("|u - u*| (state)")
         ax2.set_ylim(bottom=1e-12)
         ax2.set_xlabel("time")
         return fig
+
+
+#: how the table, its last line and the figure show a verdict
+_VERDICT_WORDS = {"pass": "yes", "inconclusive": "inconclusive", "fail": "NO"}
+_VERDICT_LINES = {"pass": "all phases pass", "fail": "VERIFICATION FAILED",
+                  "inconclusive": "VERIFICATION INCONCLUSIVE (not a pass): a phase is too "
+                  "short to confirm its prediction"}
+_VERDICT_COLOURS = {"pass": "tab:green", "inconclusive": "tab:orange", "fail": "tab:red"}
 
 
 def _fmt(x: Any) -> str:
@@ -883,8 +921,18 @@ def observe_cycle(t: np.ndarray, r: np.ndarray) -> dict[str, Any]:
 
 
 def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
-           tol: Tolerances) -> list[str]:
-    fails = []
+           tol: Tolerances) -> tuple[str, list[str]]:
+    """Verdict of a phase (one of :data:`VERDICTS`) and its reasons.
+
+    A contradiction of the prediction fails the phase. A phase with none is
+    inconclusive when linear theory says it is too short to have come close enough
+    to the predicted attractor to confirm it: an equilibrium whose linear regime the
+    trajectory never reached (so nothing but a wide transient bound was checked), a
+    cycle whose period or range is off while its slow attraction needs longer.
+    Notes on what could not be measured go to ``obs["notes"]``.
+    """
+    fails: list[str] = []
+    unconfirmed: list[str] = []
     kind = pred.get("kind")
     if kind == "equilibrium":
         # linear-theory transient left at the phase end; none if no decay is predicted
@@ -902,9 +950,16 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
                          f"(|diff| {err:.3g} > allowed {allowed:.3g})")
         rate = obs.get("decay_rate")
         if rate is None and res > 1e-3 and rate_p > 0:
-            # the transient cannot reach the linear window within this phase
-            obs_note = "decay rate not measurable: the phase is too short"
-            obs.setdefault("notes", []).append(obs_note)
+            # only the transient bound was checked: the approach is not confirmed. By
+            # linear theory (with the same factor as the bound) the distance falls to
+            # LINEAR_REGIME after ln(factor * cond * distance_start / LINEAR_REGIME) / rate
+            reach = tol.transient_factor * pred["eigvec_cond"] * obs["distance_start"]
+            need = math.log(max(reach / LINEAR_REGIME, 1.0)) / rate_p
+            unconfirmed.append(
+                f"the trajectory did not reach the linear regime |u - u*| < "
+                f"{LINEAR_REGIME:g} of the predicted equilibrium (closest "
+                f"{obs.get('distance_min', float('nan')):.3g}): at the predicted decay "
+                f"rate {rate_p:.3g} a phase of ~{need:.0f} time units would be needed")
         elif rate is None and obs.get("starts_at_equilibrium"):
             obs.setdefault("notes", []).append(
                 f"decay rate not measurable: the phase starts {obs['distance_start']:.2g} "
@@ -918,12 +973,8 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
             fails += _judge_oscillation(pred, obs, tol)
     elif kind == "cycle":
         sigma = pred.get("contraction_rate_estimate")
-        hint = ""
-        if sigma and sigma > 0:
-            need = 2.0 * math.log(tol.transient_factor / tol.range_rel) / sigma
-            if need > duration:
-                hint = (f" (near the Hopf point the cycle attracts slowly, at rate ~{sigma:.3g}; "
-                        f"a phase of ~{need:.0f} time units would be needed)")
+        need = 2.0 * math.log(tol.transient_factor / tol.range_rel) / sigma \
+            if sigma and sigma > 0 else 0.0
         if "period" not in obs:
             fails.append("predicted a limit cycle, observed no sustained oscillation "
                          f"(r range {obs['r_range_last_half']:.3g} over the last half)")
@@ -934,13 +985,17 @@ def _judge(pred: Mapping[str, Any], obs: dict[str, Any], duration: float,
             for k in ("r_min", "r_max"):
                 if abs(obs[k] - pred[k]) > tol.range_rel * amp:
                     fails.append(f"{k} {obs[k]:.6g}, predicted {pred[k]:.6g}")
-            if fails and hint:
-                fails[-1] += hint
+        if fails and need > duration:
+            fails[-1] += (f" (near the Hopf point the cycle attracts slowly, at rate "
+                          f"~{sigma:.3g}; a phase of ~{need:.0f} time units would be needed)")
+            unconfirmed, fails = fails, []
     else:
         why = "; ".join(pred.get("notes", ()))
         fails.append("the diagram predicts no stable attractor for this phase"
                      + (f" ({why})" if why else ""))
-    return fails
+    if fails:
+        return "fail", fails + unconfirmed
+    return ("inconclusive", unconfirmed) if unconfirmed else ("pass", [])
 
 
 def _judge_oscillation(pred: Mapping[str, Any], obs: dict[str, Any], tol: Tolerances
@@ -1108,7 +1163,7 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
             obs = observe_equilibrium(t[m], U[:, m], r[m], pred)
         else:
             obs = observe_cycle(t[m], r[m])
-        fails = _judge(pred, obs, ph.stop - ph.start, tol)
-        checks.append(PhaseCheck(ph.name, ph.start, ph.stop, ph.value, pred, obs, not fails,
-                                 tuple(fails)))
+        verdict, why = _judge(pred, obs, ph.stop - ph.start, tol)
+        checks.append(PhaseCheck(ph.name, ph.start, ph.stop, ph.value, pred, obs, verdict,
+                                 tuple(why)))
     return VerificationResult(model.name, full, protocol, complex(z0), tuple(checks), ds, tol)
