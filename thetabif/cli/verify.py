@@ -1,7 +1,9 @@
 """The ``thetabif verify`` and ``thetabif verify-grid`` commands.
 
 ``verify`` predicts every phase of a step protocol from the continuation diagram,
-simulates, compares, and exits with status 0 only when every phase passes.
+simulates, compares, and exits with status 0 only when every phase passes: 1 when a
+phase fails (or the command does), :data:`INCONCLUSIVE` (3) when none fails but a
+phase is too short to confirm its prediction -- not a pass; a longer phase decides.
 ``verify-grid`` runs the brute-force check of the (eta, J) phase diagram and writes
 its table, summary, diagram and figure to ``--out``.
 """
@@ -37,6 +39,10 @@ VERIFY_DT, GRID_DT = 0.01, 0.05
 #: The options of ``verify`` and ``verify-grid`` by the names the library's messages give
 #: them (their output spacing is fixed: ``dt`` is no option).
 OPTIONS = {"t_end": "--t-end", "z0": "--z0"}
+#: Exit status of ``verify`` by verdict (see :class:`thetabif.verification.PhaseCheck`):
+#: inconclusive is neither a pass (0) nor a contradiction (1).
+INCONCLUSIVE = 3
+VERIFY_STATUS = {"pass": 0, "fail": 1, "inconclusive": INCONCLUSIVE}
 
 
 def _grid_axis(text: str) -> tuple[float, float, int]:
@@ -57,8 +63,9 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``verify`` and ``verify-grid``."""
     p = sub.add_parser("verify", help="check the diagram's predictions by simulation",
                        description="Predict each phase of a step protocol from the "
-                       "continuation diagram, simulate, compare. Exit status 0 only when "
-                       "every phase passes.")
+                       "continuation diagram, simulate, compare. Exit status 0 when "
+                       "every phase passes, 1 when one fails, 3 when none fails but one is "
+                       "inconclusive (too short to confirm its prediction).")
     add_model_options(p)
     p.add_argument("--step", metavar="START:STOP:AMPLITUDE", default="20:80:3",
                    help="I_ext = AMPLITUDE (+ the I_ext parameter) on [START, STOP) "
@@ -129,7 +136,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             note(f"wrote {path}")
         else:
             print(f"wrote {path}")
-    return 0 if res.passed else 1
+    return VERIFY_STATUS[res.verdict]
 
 
 def cmd_verify_grid(args: argparse.Namespace) -> int:
