@@ -279,14 +279,16 @@ def special_point(model: ThetaModel, params: Mapping[str, float], pt: Any, resul
             except (PolishError, ValueError) as exc:  # ValueError: Newton left the
                 # parameters' domain (e.g. tau_s < 0)
                 warnings.warn(f"{ptype} at {auto_params}: Newton polishing failed ({exc}); "
-                              "AUTO's location is reported", RuntimeWarning, stacklevel=3)
+                              "AUTO's location stands where the branch confirms the point",
+                              RuntimeWarning, stacklevel=3)
                 extra["unpolished"] = f"Newton polishing failed ({exc})"
                 pp = None
             if pp is not None and not pp.residual <= POLISH_RESIDUAL:
                 # Newton's step became small without the defining system being solved
                 warnings.warn(f"{ptype} at {auto_params}: Newton stopped with residual "
                               f"{pp.residual:.3g} > {POLISH_RESIDUAL:g}; AUTO's location "
-                              "is reported", RuntimeWarning, stacklevel=3)
+                              "stands where the branch confirms the point", RuntimeWarning,
+                              stacklevel=3)
                 extra["unpolished"] = f"Newton stopped with residual {pp.residual:.3g}"
                 pp = None
             if pp is not None:
