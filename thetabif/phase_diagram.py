@@ -42,6 +42,7 @@ from thetabif.continuation import (
     ContinuationResult,
     SpecialPoint,
 )
+from thetabif.continuation.options import CurveOptions, CycleOptions, EquilibriumOptions
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
@@ -68,9 +69,14 @@ def default_params(model: ThetaModel) -> dict[str, float]:
     The tutorial's eta = -5, J = 15 for the delta-pulse model; eta = 10, J = -40
     (inhibitory, oscillating) for the others.
     """
+    return model.validate_params(_standard_params(model))
+
+
+def _standard_params(model: ThetaModel) -> dict[str, float]:
+    """The values :func:`default_params` sets, not yet validated."""
     if model.n is None and model.synapse == "instant":
-        return model.validate_params({"eta": -5.0, "J": 15.0})
-    return model.validate_params({"eta": 10.0, "J": -40.0})
+        return {"eta": -5.0, "J": 15.0}
+    return {"eta": 10.0, "J": -40.0}
 
 
 def default_box(model: ThetaModel) -> dict[str, tuple[float, float]]:
@@ -678,7 +684,8 @@ def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None 
 def _compute(model: ThetaModel, params: Mapping[str, float] | None,
              box: Mapping[str, tuple[float, float]] | None, scan_J: Sequence[float] | None,
              grid_shape: tuple[int, int], cycles: bool, j_diagram: bool) -> PhaseDiagram:
-    full = model.validate_params({**default_params(model), **(params or {})})
+    cont = Continuation(model, {**_standard_params(model), **(params or {})})
+    full = cont.params  # validated once, there
     box = {k: (float(v[0]), float(v[1])) for k, v in (box or default_box(model)).items()}
     for k in ("eta", "J"):
         if k not in box or not box[k][0] < box[k][1]:
@@ -688,14 +695,18 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     timings: dict[str, float] = {}
     messages: list[str] = []
     t0 = time.perf_counter()
-    cont = Continuation(model, full)
+    # checked once here, passed down unchanged
+    eq_options, curve_options = EquilibriumOptions(), CurveOptions(dsmax=0.1)
+    cycle_options = CycleOptions(dsmax=0.05, nmx=1000)
     eta_pad = 0.1 * (box["eta"][1] - box["eta"][0])
-    eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
+    eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+                             options=eq_options)
     eq_J = None
     if j_diagram:
         j_pad = 0.5 * (box["J"][1] - box["J"][0])  # reach folds beyond the box
         try:
-            eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad)
+            eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad,
+                                   options=eq_options)
         except ContinuationFailed as exc:
             messages.append(f"equilibria in J: {exc}")
     timings["equilibria"] = time.perf_counter() - t0
@@ -706,7 +717,7 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
         for hb in eq_eta.special("HB"):
             try:
                 c = cont.cycles(hb, "eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
-                                dsmax=0.05, nmx=1000)
+                                options=cycle_options)
             except ContinuationFailed as exc:
                 messages.append(f"cycles from {hb.label}: {exc}")
                 continue
@@ -734,7 +745,7 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
         if _on_curves(p, curves, kind):
             return
         try:
-            curves.append(c.curve(p, ("eta", "J"), c_box, dsmax=0.1))
+            curves.append(c.curve(p, ("eta", "J"), c_box, options=curve_options))
         except ContinuationFailed as exc:
             messages.append(f"{kind} curve from {p.label} at J={p.params['J']:g}: {exc}")
 
@@ -743,7 +754,8 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     for j in scan_J:
         try:
             cj = Continuation(model, {**full, "J": j, "eta": box["eta"][0]})
-            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
+            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+                                options=eq_options)
         except (ContinuationFailed, ValueError) as exc:
             messages.append(f"equilibria at J={j:g}: {exc}")
             continue
