@@ -16,6 +16,9 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
   simulation (per protocol phase; brute force over an (eta, J) grid).
 - :func:`simulate_network`, :func:`compare_network` -- the spiking network behind the
   mean field (exact per-step solution of each theta neuron).
+- Records: every result above names its model (``model``, ``model_options``) and
+  parameters (``params``) alike, with ``to_dict()``, ``save(path, *, overwrite=False)``
+  and, where a round trip makes sense, ``load(path)`` (:mod:`thetabif.records`).
 - Errors (:mod:`thetabif.errors`): :class:`ThetabifError`, the base of every exception
   thetabif raises for its own reasons; :class:`InputError` (also a ``ValueError``),
   :class:`ToolchainError` (AUTO-07p or gfortran missing or failing:

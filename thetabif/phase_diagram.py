@@ -15,8 +15,8 @@
    where the trajectory does not settle on a stable equilibrium.
 
 The result, :class:`PhaseDiagram`, is data first (:meth:`PhaseDiagram.to_xarray`,
-:meth:`PhaseDiagram.save` as netCDF) and pictures second
-(:meth:`PhaseDiagram.figures`, :meth:`PhaseDiagram.write`).
+:meth:`PhaseDiagram.to_dict`, :meth:`PhaseDiagram.save` as netCDF or JSON) and pictures
+second (:meth:`PhaseDiagram.figures`, :meth:`PhaseDiagram.write`).
 
 >>> from thetabif import ThetaModel                       # doctest: +SKIP
 >>> from thetabif.phase_diagram import compute            # doctest: +SKIP
@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -46,6 +46,7 @@ from thetabif.continuation.options import CurveOptions, CycleOptions, Equilibriu
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
+from thetabif.records import Record, all_writable, json_text, model_options, overwriting
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -91,8 +92,11 @@ def default_box(model: ThetaModel) -> dict[str, tuple[float, float]]:
 
 
 @dataclass
-class PhaseDiagram:
+class PhaseDiagram(Record):
     """The result of :func:`compute`: continuation records and the attractor grid.
+
+    Saved as netCDF (:meth:`to_xarray`) or, for a ``.json`` path, as :meth:`to_dict`;
+    not loaded back (the files keep the curves' points, not their records).
 
     Attributes
     ----------
@@ -146,8 +150,11 @@ class PhaseDiagram:
         """The HB points of the eta diagram."""
         return self.eq_eta.special("HB") if self.eq_eta is not None else []
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary: special points, curves, region areas, timings."""
+    what: ClassVar[str] = "phase diagram"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diagram as JSON-ready data: model (name, options, description),
+        parameters, box, special points, curves, region areas, timings, messages."""
         sp = []
         for res in (self.eq_eta, self.eq_J):
             if res is None:
@@ -172,7 +179,8 @@ class PhaseDiagram:
                             "period_max": max(x["period"] for x in o),
                             "messages": list(c.messages)})
         return {
-            "model": self.model.name, "description": self.model.description,
+            "model": self.model.name, "model_options": model_options(self.model),
+            "description": self.model.description,
             "params": self.params, "box": {k: list(v) for k, v in self.box.items()},
             "special_points": sp,
             "codim2": [{"type": p.type, "label": p.label, "eta": p.params["eta"],
@@ -182,6 +190,9 @@ class PhaseDiagram:
             "cycles": cyc, "region_fractions": areas,
             "timings": self.timings, "messages": self.messages,
         }
+
+    #: the older name of :meth:`to_dict`
+    summary = to_dict
 
     def to_xarray(self) -> xr.Dataset:
         """Everything as one Dataset (netCDF-ready).
@@ -255,20 +266,16 @@ class PhaseDiagram:
             params=json.dumps(self.params),
             box=json.dumps({k: list(v) for k, v in self.box.items()}),
             regions=json.dumps({str(k): v for k, v in REGIONS.items()}),
-            summary=json.dumps(self.summary()),
+            summary=json_text(self.to_dict()),
         )
         units = {"curve_eta": "1", "curve_J": "1", "curve_r": "1/tau"}
         for k, u in units.items():
             ds[k].attrs["units"] = u
         return ds
 
-    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write :meth:`to_xarray` as netCDF; refuses to overwrite unless asked."""
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (--force) to replace it")
+    def _write_other(self, path: Path) -> None:
+        """netCDF: :meth:`to_xarray` (:meth:`save` writes JSON for a ``.json`` path)."""
         self.to_xarray().to_netcdf(path)
-        return path
 
     # --------------------------------------------------------------- figures
     def figures(self, marks: Sequence[tuple[float, float, str]] = ()) -> dict[str, Figure]:
@@ -288,29 +295,33 @@ class PhaseDiagram:
         figs["phase"] = phase_figure(self, title=_model_title(self.model), marks=marks)
         return figs
 
-    def write(self, out: str | Path, *, force: bool = False, stem: str | None = None,
-              marks: Sequence[tuple[float, float, str]] = ()) -> list[Path]:
-        """Write the figures (PNG and SVG), the netCDF and a JSON summary into ``out``.
+    def write(self, out: str | Path, *, overwrite: bool = False, stem: str | None = None,
+              marks: Sequence[tuple[float, float, str]] = (),
+              force: bool | None = None) -> list[Path]:
+        """Write the figures (PNG and SVG), the netCDF and the JSON record into ``out``.
 
         Files are ``{stem}_phase.{png,svg}``, ``{stem}_eta.*``, ``{stem}_J.*``,
         ``{stem}.nc`` and ``{stem}.json`` (``stem`` defaults to the model's name).
-        Refuses to overwrite any of them unless ``force``.
+        Refuses to overwrite any of them unless ``overwrite`` (``force``: its older
+        name).
+
+        Raises
+        ------
+        FileExistsError
+            One of the files exists and ``overwrite`` is False.
         """
         out = Path(out)
         stem = stem or self.model.name
         figs = self.figures(marks)
         targets = [out / f"{stem}_{k}{s}" for k in figs for s in (".png", ".svg")]
         targets += [out / f"{stem}.nc", out / f"{stem}.json"]
-        existing = [p for p in targets if p.exists()]
-        if existing and not force:
-            raise FileExistsError(f"{', '.join(map(str, existing))} exist(s); use --force "
-                                  "to overwrite")
+        all_writable(targets, overwriting(overwrite, force))
         out.mkdir(parents=True, exist_ok=True)
         for k, fig in figs.items():
             fig.savefig(out / f"{stem}_{k}.png", dpi=150)
             fig.savefig(out / f"{stem}_{k}.svg")
         self.save(out / f"{stem}.nc", overwrite=True)
-        (out / f"{stem}.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        self.save(out / f"{stem}.json", overwrite=True)
         return targets
 
 

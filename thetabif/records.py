@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -72,10 +72,30 @@ def writable(path: str | Path, overwrite: bool) -> Path:
     FileExistsError
         ``path`` exists and ``overwrite`` is False.
     """
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True (--force) to replace it")
+    (path,) = all_writable([path], overwrite)
     return path
+
+
+def all_writable(paths: Iterable[str | Path], overwrite: bool) -> list[Path]:
+    """``paths`` (the files of one output), which may all be written.
+
+    Raises
+    ------
+    FileExistsError
+        Naming those that exist, when ``overwrite`` is False.
+    """
+    paths = [Path(p) for p in paths]
+    existing = [str(p) for p in paths if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise FileExistsError(f"{', '.join(existing)} exist{'s' if len(existing) == 1 else ''}"
+                              "; pass overwrite=True (--force) to replace "
+                              f"{'it' if len(existing) == 1 else 'them'}")
+    return paths
+
+
+def overwriting(overwrite: bool, force: bool | None) -> bool:
+    """``overwrite``, or ``force``: the older name of the same keyword."""
+    return overwrite or bool(force)
 
 
 class Record:

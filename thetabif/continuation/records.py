@@ -1,11 +1,11 @@
 """The continuation's records: special points, branches and the result of one call.
 
 Owns :class:`SpecialPoint`, :class:`Branch` and :class:`ContinuationResult`, their
-tables (pandas, xarray) and their netCDF files (JSON files, saving and loading are
-:mod:`thetabif.records`', as for every record), and the vocabulary their
-texts are built from: why a message was written (:class:`StopReason`, carried by each
-:class:`Note`) and how a point thetabif added was found (:class:`LocatedBy`, carried by
-each :class:`Located`).
+tables (pandas, xarray) and their netCDF files (JSON, saving and loading: as every
+record, through :mod:`thetabif.records`), and the vocabulary their texts are built
+from: why a message was written (:class:`StopReason`, carried by each :class:`Note`)
+and how a point thetabif added was found (:class:`LocatedBy`, carried by each
+:class:`Located`).
 """
 
 from __future__ import annotations
