@@ -444,6 +444,7 @@ class ContinuationResult(LoadableRecord):
             "homoclinic": self.homoclinic,
         }
 
+    #: the older name of :meth:`to_dict`
     to_json_dict = to_dict
 
     def to_dataframe(self):
@@ -521,6 +522,7 @@ class ContinuationResult(LoadableRecord):
                    tuple(d.get("orbits", ())), d.get("homoclinic"),
                    dict(d.get("model_options") or {}))
 
+    #: the older name of :meth:`from_dict`
     from_json_dict = from_dict
 
 
