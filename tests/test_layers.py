@@ -37,7 +37,7 @@ EXCLUDED = ("thetabif._generated",)
 #: The layers, lowest first: (name, modules). ``thetabif.continuation`` may be a module
 #: or a package (``thetabif.continuation.*``): both are matched by its name.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("thetabif._version", "thetabif.errors")),
+    ("base", ("thetabif._version", "thetabif.errors", "thetabif.records")),
     ("auto", ("thetabif.auto",)),
     ("codegen", ("thetabif.codegen",)),
     ("models", ("thetabif.models",)),

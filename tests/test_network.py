@@ -164,6 +164,20 @@ def test_rate_does_not_depend_on_dt():
         assert abs(ph["r_rel_error"]) < 5e-3, ph
 
 
+def test_comparison_record(tmp_path):
+    model = ThetaModel(n=2)
+    cmp = compare_network(model, {"eta": 1.0}, N=500, protocol=0.0, t_end=1.0, dt=5e-3,
+                          dt_out=0.05, progress=False)
+    d = cmp.to_dict()
+    assert (d["model"], d["model_options"]) == (model.name, {"n": 2, "synapse": "instant",
+                                                             "coupling": "current"})
+    assert d["params"] == model.validate_params({"eta": 1.0}) == cmp.params
+    path = cmp.save(tmp_path / "cmp.json")
+    with pytest.raises(FileExistsError):
+        cmp.save(path)
+    assert json.loads(path.read_text())["summary"]["N"] == 500
+
+
 def test_threads_agree():
     """Delta pulses couple through integer spike counts, so 1 and 2 threads give the
     same spikes; Z differs only by the order of the floating-point sums."""

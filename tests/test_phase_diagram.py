@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 
 import numpy as np
@@ -103,6 +104,18 @@ def test_netcdf_round_trip(theta, tmp_path):
     assert set(np.unique(ds.curve_kind.values)) == {"fold"}
     assert ds.sizes["curve_point"] > 100
     ds.close()
+
+
+def test_json_record(theta, tmp_path):
+    d = theta.to_dict()
+    assert theta.summary() == d  # the older name
+    assert (d["model"], d["model_options"]) == ("theta", {"n": None, "synapse": "instant",
+                                                          "coupling": "current"})
+    assert d["params"] == theta.params
+    path = theta.save(tmp_path / "theta.json")
+    with pytest.raises(FileExistsError):
+        theta.save(path)
+    assert json.loads(path.read_text())["codim2"][0]["label"] == "CP1"
 
 
 def test_compute_rejects_bad_box():

@@ -14,6 +14,8 @@ from matplotlib.figure import Figure
 
 from thetabif import Continuation, Protocol, ThetaModel
 from thetabif.verification import BifurcationCurves, Tolerances, verify, verify_grid
+from thetabif.verification.grid import GridResult
+from thetabif.verification.timecourse import PhaseCheck
 
 CYCLE_MODEL = ThetaModel(synapse="first-order")
 # inhibitory first-order synapse: supercritical Hopf at eta = 8.1201 (l1 < 0);
@@ -363,15 +365,54 @@ def test_grid_rejects_bad_input(grid):
         verify_grid(ThetaModel(n=2), {}, ETA, JS, diagram=diagram)
 
 
-def test_grid_save_refuses_overwrite(grid, tmp_path):
+def test_grid_write_refuses_overwrite(grid, tmp_path):
     _, res = grid
-    paths = res.save(tmp_path / "out")
+    paths = res.write(tmp_path / "out")
     assert all(p.exists() for p in paths)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["cells"] == len(ETA) * len(JS)
+    assert summary["model_options"] == {"n": None, "synapse": "instant",
+                                        "coupling": "current"}
+    with pytest.raises(FileExistsError):
+        res.write(tmp_path / "out")
+    res.write(tmp_path / "out", overwrite=True)
+    # the older call: save into a folder, force=
     with pytest.raises(FileExistsError):
         res.save(tmp_path / "out")
-    res.save(tmp_path / "out", force=True)
+    assert res.save(tmp_path / "out", force=True) == paths
+    # diagram.json is a BifurcationCurves record
+    back = BifurcationCurves.load(tmp_path / "out" / "diagram.json")
+    assert back.to_dict() == res.diagram.to_dict()
+
+
+def test_grid_result_round_trip(grid, tmp_path):
+    _, res = grid
+    path = res.save(tmp_path / "grid.json")
+    with pytest.raises(FileExistsError):
+        res.save(path)
+    back = GridResult.load(path)
+    assert back.to_dict() == res.to_dict()
+    assert back.passed == res.passed and len(back.cells) == len(res.cells)
+    assert res.summary().items() <= res.to_dict().items()
+
+
+def test_verification_record(tutorial, tmp_path):
+    _, res = tutorial
+    d = res.to_dict()
+    assert (d["model"], d["model_options"]) == ("theta", {"n": None, "synapse": "instant",
+                                                          "coupling": "current"})
+    assert d["params"] == res.params
+    path = res.save(tmp_path / "verify.json")
+    with pytest.raises(FileExistsError):
+        res.save(path)
+    doc = json.loads(path.read_text())
+    assert doc == json.loads(res.to_json())
+    for phase, saved in zip(res.phases, doc["phases"], strict=True):
+        back = PhaseCheck.from_dict(saved)
+        assert back.to_dict() == phase.to_dict()
+        assert back.verdict == phase.verdict and back.failures == phase.failures
+    check = res.phases[0].save(tmp_path / "phase.json")
+    assert PhaseCheck.load(check).to_dict() == res.phases[0].to_dict()
 
 
 # -------------------------------------------------------------------------- CLI

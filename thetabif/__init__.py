@@ -9,11 +9,16 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
 - :func:`find_equilibria` -- equilibria at fixed parameters (Newton, analytic Jacobian).
 - :func:`save_dataset`, :func:`load_dataset` -- netCDF/CSV round trips of results.
 - :class:`Continuation` -- equilibria, fold/Hopf curves and cycles on AUTO-07p, with
-  special points polished by Newton (:class:`ContinuationResult` records).
+  special points polished by Newton (:class:`ContinuationResult` records); its
+  options, checked once when made: :class:`EquilibriumOptions`, :class:`CurveOptions`,
+  :class:`CycleOptions` (step controls and limits; base :class:`ContinuationOptions`).
 - :func:`verify`, :func:`verify_grid` -- what the diagram predicts, checked by
   simulation (per protocol phase; brute force over an (eta, J) grid).
 - :func:`simulate_network`, :func:`compare_network` -- the spiking network behind the
   mean field (exact per-step solution of each theta neuron).
+- Records: every result above names its model (``model``, ``model_options``) and
+  parameters (``params``) alike, with ``to_dict()``, ``save(path, *, overwrite=False)``
+  and, where a round trip makes sense, ``load(path)`` (:mod:`thetabif.records`).
 - Errors (:mod:`thetabif.errors`): :class:`ThetabifError`, the base of every exception
   thetabif raises for its own reasons; :class:`InputError` (also a ``ValueError``),
   :class:`ToolchainError` (AUTO-07p or gfortran missing or failing:
@@ -41,6 +46,10 @@ _EXPORTS = {
     "Continuation": "thetabif.continuation",
     "ContinuationResult": "thetabif.continuation",
     "ContinuationFailed": "thetabif.continuation",
+    "ContinuationOptions": "thetabif.continuation",
+    "EquilibriumOptions": "thetabif.continuation",
+    "CurveOptions": "thetabif.continuation",
+    "CycleOptions": "thetabif.continuation",
     "verify": "thetabif.verification",
     "verify_grid": "thetabif.verification",
     "VerificationResult": "thetabif.verification",

@@ -46,11 +46,12 @@ OUTPUTS = (
 
 def _sp_table(pdg) -> list[str]:
     rows = ["| diagram | point | eta | J | r | note |", "|---|---|---|---|---|---|"]
-    for sp in pdg.summary()["special_points"]:
+    record = pdg.to_dict()
+    for sp in record["special_points"]:
         note = sp.get("criticality", sp.get("stability", ""))
         rows.append(f"| {sp['diagram']} | {sp['label']} | {sp['eta']:.6g} | {sp['J']:.6g} | "
                     f"{sp['r']:.4g} | {note} |")
-    for cp in pdg.summary()["codim2"]:
+    for cp in record["codim2"]:
         rows.append(f"| (eta, J) | {cp['label']} | {cp['eta']:.6g} | {cp['J']:.6g} | "
                     f"{cp['r']:.4g} | codimension two |")
     return rows
@@ -60,7 +61,7 @@ def _write_verification(v: Any, out: Path, stem: str) -> list[Path]:
     fig = v.figure()
     paths = [out / f"{stem}.png", out / f"{stem}.json"]
     fig.savefig(paths[0], dpi=120)
-    paths[1].write_text(v.to_json(indent=2) + "\n")
+    v.save(paths[1], overwrite=True)
     return paths
 
 
@@ -122,7 +123,7 @@ def run_demo(out: str | Path, *, force: bool = False, verbose: bool = False) -> 
     t0 = time.perf_counter()
     theta = compute(model, TUTORIAL_PARAMS)
     eff = TUTORIAL_PARAMS["eta"] + TUTORIAL_PROTOCOL.levels[1]
-    written += theta.write(out, force=True, stem="theta", marks=[
+    written += theta.write(out, overwrite=True, stem="theta", marks=[
         (TUTORIAL_PARAMS["eta"], TUTORIAL_PARAMS["J"], "tutorial"),
         (eff, TUTORIAL_PARAMS["J"], r"$\eta+I_{ext}$")])
     tick("theta diagrams", t0)
@@ -131,7 +132,7 @@ def run_demo(out: str | Path, *, force: bool = False, verbose: bool = False) -> 
     t0 = time.perf_counter()
     osc = compute(OSC_MODEL, OSC_PARAMS, j_diagram=False)
     e2 = OSC_PARAMS["eta"] + OSC_PROTOCOL.levels[1]
-    written += osc.write(out, force=True, stem="theta_syn", marks=[
+    written += osc.write(out, overwrite=True, stem="theta_syn", marks=[
         (OSC_PARAMS["eta"], OSC_PARAMS["J"], "start"),
         (e2, OSC_PARAMS["J"], r"$\eta+I_{ext}$")])
     tick("oscillating variant diagrams", t0)

@@ -51,7 +51,7 @@ import math
 import time as _time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numba
 import numpy as np
@@ -59,6 +59,7 @@ import xarray as xr
 from numba import njit, prange
 
 from thetabif.models import ThetaModel, pulse_coefficients
+from thetabif.records import Record, model_options, options_from_name
 from thetabif.simulation import (
     InputSpec,
     _as_protocol,
@@ -566,8 +567,11 @@ def simulate_network(
 
 # --------------------------------------------------------------- agreement
 @dataclass
-class NetworkComparison:
+class NetworkComparison(Record):
     """Network against mean field: both time courses, errors over time and per phase.
+
+    :meth:`save` writes :meth:`to_dict` as JSON (the time courses are datasets of their
+    own: :func:`thetabif.save_dataset`); it is not loaded back.
 
     Attributes
     ----------
@@ -582,6 +586,8 @@ class NetworkComparison:
     summary : dict
         ``N``, ``z_error_max``, ``z_error_mean``, ``r_error_rms``,
         ``r_rel_error_max_phase``, ``neuron_updates_per_s``, ``wall_time``.
+    model_options : dict
+        The options of the model (n, synapse, coupling; from its name when not given).
     """
 
     network: xr.Dataset
@@ -589,12 +595,28 @@ class NetworkComparison:
     errors: xr.Dataset
     phases: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    model_options: dict[str, Any] = field(default_factory=dict)
+
+    what: ClassVar[str] = "network comparison"
+
+    def __post_init__(self) -> None:
+        self.model_options = dict(self.model_options) or options_from_name(self.model)
+
+    @property
+    def model(self) -> str:
+        """The model's name."""
+        return self.network.attrs["model"]
+
+    @property
+    def params(self) -> dict[str, float]:
+        """All parameters of both runs."""
+        return json.loads(self.network.attrs["parameters"])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary and per-phase table."""
-        return {"model": self.network.attrs["model"],
-                "parameters": json.loads(self.network.attrs["parameters"]),
-                "protocol": self.network.attrs["protocol"],
+        """JSON-ready: model (name and options), parameters, protocol, summary and the
+        per-phase table."""
+        return {"model": self.model, "model_options": self.model_options,
+                "params": self.params, "protocol": self.network.attrs["protocol"],
                 "summary": self.summary, "phases": self.phases}
 
 
@@ -677,7 +699,7 @@ def compare_network(
         "neuron_updates_per_s": float(net.attrs["neuron_updates_per_s"]),
         "wall_time": float(net.attrs["wall_time"]),
     }
-    return NetworkComparison(net, mf, errors, phases, summary)
+    return NetworkComparison(net, mf, errors, phases, summary, model_options(model))
 
 
 __all__ = ["SAMPLINGS", "NetworkComparison", "check_network_size", "compare_network",

@@ -15,8 +15,8 @@
    where the trajectory does not settle on a stable equilibrium.
 
 The result, :class:`PhaseDiagram`, is data first (:meth:`PhaseDiagram.to_xarray`,
-:meth:`PhaseDiagram.save` as netCDF) and pictures second
-(:meth:`PhaseDiagram.figures`, :meth:`PhaseDiagram.write`).
+:meth:`PhaseDiagram.to_dict`, :meth:`PhaseDiagram.save` as netCDF or JSON) and pictures
+second (:meth:`PhaseDiagram.figures`, :meth:`PhaseDiagram.write`).
 
 >>> from thetabif import ThetaModel                       # doctest: +SKIP
 >>> from thetabif.phase_diagram import compute            # doctest: +SKIP
@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -42,9 +42,11 @@ from thetabif.continuation import (
     ContinuationResult,
     SpecialPoint,
 )
+from thetabif.continuation.options import CurveOptions, CycleOptions, EquilibriumOptions
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
+from thetabif.records import Record, all_writable, json_text, model_options, overwriting
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -68,9 +70,14 @@ def default_params(model: ThetaModel) -> dict[str, float]:
     The tutorial's eta = -5, J = 15 for the delta-pulse model; eta = 10, J = -40
     (inhibitory, oscillating) for the others.
     """
+    return model.validate_params(_standard_params(model))
+
+
+def _standard_params(model: ThetaModel) -> dict[str, float]:
+    """The values :func:`default_params` sets, not yet validated."""
     if model.n is None and model.synapse == "instant":
-        return model.validate_params({"eta": -5.0, "J": 15.0})
-    return model.validate_params({"eta": 10.0, "J": -40.0})
+        return {"eta": -5.0, "J": 15.0}
+    return {"eta": 10.0, "J": -40.0}
 
 
 def default_box(model: ThetaModel) -> dict[str, tuple[float, float]]:
@@ -85,8 +92,11 @@ def default_box(model: ThetaModel) -> dict[str, tuple[float, float]]:
 
 
 @dataclass
-class PhaseDiagram:
+class PhaseDiagram(Record):
     """The result of :func:`compute`: continuation records and the attractor grid.
+
+    Saved as netCDF (:meth:`to_xarray`) or, for a ``.json`` path, as :meth:`to_dict`;
+    not loaded back (the files keep the curves' points, not their records).
 
     Attributes
     ----------
@@ -140,8 +150,11 @@ class PhaseDiagram:
         """The HB points of the eta diagram."""
         return self.eq_eta.special("HB") if self.eq_eta is not None else []
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary: special points, curves, region areas, timings."""
+    what: ClassVar[str] = "phase diagram"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diagram as JSON-ready data: model (name, options, description),
+        parameters, box, special points, curves, region areas, timings, messages."""
         sp = []
         for res in (self.eq_eta, self.eq_J):
             if res is None:
@@ -166,7 +179,8 @@ class PhaseDiagram:
                             "period_max": max(x["period"] for x in o),
                             "messages": list(c.messages)})
         return {
-            "model": self.model.name, "description": self.model.description,
+            "model": self.model.name, "model_options": model_options(self.model),
+            "description": self.model.description,
             "params": self.params, "box": {k: list(v) for k, v in self.box.items()},
             "special_points": sp,
             "codim2": [{"type": p.type, "label": p.label, "eta": p.params["eta"],
@@ -176,6 +190,9 @@ class PhaseDiagram:
             "cycles": cyc, "region_fractions": areas,
             "timings": self.timings, "messages": self.messages,
         }
+
+    #: the older name of :meth:`to_dict`
+    summary = to_dict
 
     def to_xarray(self) -> xr.Dataset:
         """Everything as one Dataset (netCDF-ready).
@@ -249,20 +266,16 @@ class PhaseDiagram:
             params=json.dumps(self.params),
             box=json.dumps({k: list(v) for k, v in self.box.items()}),
             regions=json.dumps({str(k): v for k, v in REGIONS.items()}),
-            summary=json.dumps(self.summary()),
+            summary=json_text(self.to_dict()),
         )
         units = {"curve_eta": "1", "curve_J": "1", "curve_r": "1/tau"}
         for k, u in units.items():
             ds[k].attrs["units"] = u
         return ds
 
-    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write :meth:`to_xarray` as netCDF; refuses to overwrite unless asked."""
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (--force) to replace it")
+    def _write_other(self, path: Path) -> None:
+        """netCDF: :meth:`to_xarray` (:meth:`save` writes JSON for a ``.json`` path)."""
         self.to_xarray().to_netcdf(path)
-        return path
 
     # --------------------------------------------------------------- figures
     def figures(self, marks: Sequence[tuple[float, float, str]] = ()) -> dict[str, Figure]:
@@ -282,29 +295,33 @@ class PhaseDiagram:
         figs["phase"] = phase_figure(self, title=_model_title(self.model), marks=marks)
         return figs
 
-    def write(self, out: str | Path, *, force: bool = False, stem: str | None = None,
-              marks: Sequence[tuple[float, float, str]] = ()) -> list[Path]:
-        """Write the figures (PNG and SVG), the netCDF and a JSON summary into ``out``.
+    def write(self, out: str | Path, *, overwrite: bool = False, stem: str | None = None,
+              marks: Sequence[tuple[float, float, str]] = (),
+              force: bool | None = None) -> list[Path]:
+        """Write the figures (PNG and SVG), the netCDF and the JSON record into ``out``.
 
         Files are ``{stem}_phase.{png,svg}``, ``{stem}_eta.*``, ``{stem}_J.*``,
         ``{stem}.nc`` and ``{stem}.json`` (``stem`` defaults to the model's name).
-        Refuses to overwrite any of them unless ``force``.
+        Refuses to overwrite any of them unless ``overwrite`` (``force``: its older
+        name).
+
+        Raises
+        ------
+        FileExistsError
+            One of the files exists and ``overwrite`` is False.
         """
         out = Path(out)
         stem = stem or self.model.name
         figs = self.figures(marks)
         targets = [out / f"{stem}_{k}{s}" for k in figs for s in (".png", ".svg")]
         targets += [out / f"{stem}.nc", out / f"{stem}.json"]
-        existing = [p for p in targets if p.exists()]
-        if existing and not force:
-            raise FileExistsError(f"{', '.join(map(str, existing))} exist(s); use --force "
-                                  "to overwrite")
+        all_writable(targets, overwriting(overwrite, force))
         out.mkdir(parents=True, exist_ok=True)
         for k, fig in figs.items():
             fig.savefig(out / f"{stem}_{k}.png", dpi=150)
             fig.savefig(out / f"{stem}_{k}.svg")
         self.save(out / f"{stem}.nc", overwrite=True)
-        (out / f"{stem}.json").write_text(json.dumps(self.summary(), indent=2) + "\n")
+        self.save(out / f"{stem}.json", overwrite=True)
         return targets
 
 
@@ -678,7 +695,8 @@ def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None 
 def _compute(model: ThetaModel, params: Mapping[str, float] | None,
              box: Mapping[str, tuple[float, float]] | None, scan_J: Sequence[float] | None,
              grid_shape: tuple[int, int], cycles: bool, j_diagram: bool) -> PhaseDiagram:
-    full = model.validate_params({**default_params(model), **(params or {})})
+    cont = Continuation(model, {**_standard_params(model), **(params or {})})
+    full = cont.params  # validated once, there
     box = {k: (float(v[0]), float(v[1])) for k, v in (box or default_box(model)).items()}
     for k in ("eta", "J"):
         if k not in box or not box[k][0] < box[k][1]:
@@ -688,14 +706,18 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     timings: dict[str, float] = {}
     messages: list[str] = []
     t0 = time.perf_counter()
-    cont = Continuation(model, full)
+    # checked once here, passed down unchanged
+    eq_options, curve_options = EquilibriumOptions(), CurveOptions(dsmax=0.1)
+    cycle_options = CycleOptions(dsmax=0.05, nmx=1000)
     eta_pad = 0.1 * (box["eta"][1] - box["eta"][0])
-    eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
+    eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+                             options=eq_options)
     eq_J = None
     if j_diagram:
         j_pad = 0.5 * (box["J"][1] - box["J"][0])  # reach folds beyond the box
         try:
-            eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad)
+            eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad,
+                                   options=eq_options)
         except ContinuationFailed as exc:
             messages.append(f"equilibria in J: {exc}")
     timings["equilibria"] = time.perf_counter() - t0
@@ -706,7 +728,7 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
         for hb in eq_eta.special("HB"):
             try:
                 c = cont.cycles(hb, "eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
-                                dsmax=0.05, nmx=1000)
+                                options=cycle_options)
             except ContinuationFailed as exc:
                 messages.append(f"cycles from {hb.label}: {exc}")
                 continue
@@ -734,7 +756,7 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
         if _on_curves(p, curves, kind):
             return
         try:
-            curves.append(c.curve(p, ("eta", "J"), c_box, dsmax=0.1))
+            curves.append(c.curve(p, ("eta", "J"), c_box, options=curve_options))
         except ContinuationFailed as exc:
             messages.append(f"{kind} curve from {p.label} at J={p.params['J']:g}: {exc}")
 
@@ -743,7 +765,8 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     for j in scan_J:
         try:
             cj = Continuation(model, {**full, "J": j, "eta": box["eta"][0]})
-            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
+            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+                                options=eq_options)
         except (ContinuationFailed, ValueError) as exc:
             messages.append(f"equilibria at J={j:g}: {exc}")
             continue

@@ -26,8 +26,6 @@ from thetabif.cli.common import (
     check_out,
     complex_value,
     ensure_cache,
-    json_text,
-    jsonable,
     model_from_args,
     nonnegative_int,
     note,
@@ -40,6 +38,8 @@ from thetabif.cli.common import (
 )
 from thetabif.cli.main import COMMANDS, build_parser, main
 from thetabif.cli.status import BAD_INPUT, BROKEN_PIPE, EXIT_STATUS, FAILED, INTERRUPTED
+from thetabif.records import json_text
+from thetabif.records import strict as jsonable
 
 __all__ = [
     "BAD_INPUT",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import json
 import math
 import os
 import re
@@ -33,6 +32,7 @@ from typing import Any
 
 from thetabif.errors import InputError
 from thetabif.models import COUPLINGS, SYNAPSES, ThetaModel, model_from_options
+from thetabif.records import json_text
 
 
 class CLIError(InputError):
@@ -324,28 +324,6 @@ def write_file(path: str | Path, write: Callable[[Path], Any]) -> Path:
 
 
 # --------------------------------------------------------------------- JSON
-def jsonable(obj: Any) -> Any:
-    """``obj`` with NaN and infinities as None and numpy values as Python ones (recursive)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, (str, int, bool)) or obj is None:
-        return obj
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, complex):
-        return [jsonable(obj.real), jsonable(obj.imag)]
-    if hasattr(obj, "tolist"):  # numpy arrays and scalars
-        return jsonable(obj.tolist())
-    return obj
-
-
-def json_text(obj: Any, **kwargs: Any) -> str:
-    """Strict JSON (``allow_nan=False``) of ``obj`` after :func:`jsonable`."""
-    return json.dumps(jsonable(obj), allow_nan=False, **kwargs)
-
-
 def print_json(obj: Any, **kwargs: Any) -> None:
     """Print one strict JSON document on stdout (the only thing ``--json`` prints there)."""
     sys.stdout.write(json_text(obj, **kwargs) + "\n")

@@ -200,7 +200,7 @@ def _save(result, path: Path) -> None:
     if path.suffix == ".nc":
         result.save(path, overwrite=True)
     elif path.suffix == ".json":
-        path.write_text(json_text(result.to_json_dict()) + "\n")
+        path.write_text(json_text(result.to_dict()) + "\n")
     else:
         result.to_dataframe().to_csv(path, index=False)
 
@@ -212,7 +212,7 @@ def _emit(args: argparse.Namespace, result) -> int:
     if args.json:
         if wrote:
             note(wrote)
-        print_json(result.to_json_dict())
+        print_json(result.to_dict())
         return 0
     print(f"{result.kind} of {result.model}, free: {', '.join(result.free)}; "
           f"{len(result.branches)} branch(es), "

@@ -24,6 +24,7 @@ from thetabif.cli.common import (
     protocol_from_args,
     write_file,
 )
+from thetabif.records import model_options
 
 #: The options of ``network`` by the names the library's messages give them.
 OPTIONS = {"N (number of neurons)": "--N", "N": "--N", "dt_out (output spacing)": "--dt-out",
@@ -99,7 +100,8 @@ def cmd_network(args: argparse.Namespace) -> int:
             report = None
     last = ds.isel(time=-1)
     if args.json:
-        out = report or {"model": model.name, "parameters": params,
+        out = report or {"model": model.name, "model_options": model_options(model),
+                         "params": params,
                          "protocol": ds.attrs["protocol"]}
         out["network"] = {"N": args.N, "wall_time": ds.attrs["wall_time"],
                           "neuron_updates_per_s": ds.attrs["neuron_updates_per_s"],

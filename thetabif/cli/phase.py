@@ -91,8 +91,8 @@ def cmd_phase_diagram(args: argparse.Namespace) -> int:
         pdg = compute(model, full, box=box, grid_shape=args.grid, cycles=not args.no_cycles)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
-    paths = pdg.write(out, force=args.force, stem=stem)  # FileExistsError: exit status 2
-    s = pdg.summary()
+    paths = pdg.write(out, overwrite=args.force, stem=stem)  # FileExistsError: exit status 2
+    s = pdg.to_dict()
     print(f"model: {model.name} ({model.description})")
     print(f"box: eta {box['eta'][0]:g}..{box['eta'][1]:g}, J {box['J'][0]:g}..{box['J'][1]:g}")
     for sp in s["special_points"]:

@@ -170,7 +170,7 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
     finally:
         if client is not None:
             client.close()
-    paths = res.save(out, force=args.force)
+    paths = res.write(out, overwrite=args.force)
     s = res.summary()
     if args.json:
         print_json(s)

@@ -19,7 +19,8 @@ of each branch (:mod:`thetabif.branch_scan`).
 Modules, each importing only those above it:
 
 options
-    Inputs checked once (steps, free parameters, ranges) and AUTO's constants.
+    Inputs checked once (the options of each kind of run, free parameters, ranges)
+    and AUTO's constants.
 records
     :class:`SpecialPoint`, :class:`Branch`, :class:`ContinuationResult` and their files.
 engine
@@ -47,6 +48,12 @@ from thetabif.continuation.engine import (
     engine_source_file,
     restart_text,
 )
+from thetabif.continuation.options import (
+    ContinuationOptions,
+    CurveOptions,
+    CycleOptions,
+    EquilibriumOptions,
+)
 from thetabif.continuation.records import (
     Branch,
     ContinuationResult,
@@ -64,7 +71,11 @@ __all__ = [
     "Branch",
     "Continuation",
     "ContinuationFailed",
+    "ContinuationOptions",
     "ContinuationResult",
+    "CurveOptions",
+    "CycleOptions",
+    "EquilibriumOptions",
     "Located",
     "LocatedBy",
     "Note",

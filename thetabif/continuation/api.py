@@ -37,6 +37,9 @@ from thetabif.continuation.engine import (
 from thetabif.continuation.hopf import hopf_part, with_bautin_points
 from thetabif.continuation.options import (
     PERIOD_PAR,
+    CurveOptions,
+    CycleOptions,
+    EquilibriumOptions,
     check_bounds,
     check_free,
     check_steps,
@@ -143,8 +146,9 @@ class Continuation:
         return found[0]
 
     def equilibria(self, free: str = "eta", start: float = -20.0, stop: float = 20.0, *,
-                   ds: float = 0.01, dsmax: float = 0.02, nmx: int = 5000,
-                   max_points: int = 50_000) -> ContinuationResult:
+                   options: EquilibriumOptions | None = None, ds: float | None = None,
+                   dsmax: float | None = None, nmx: int | None = None,
+                   max_points: int | None = None) -> ContinuationResult:
         """Every piece of the equilibrium curve in one parameter inside a range.
 
         The branches are seeded from every equilibrium at the starting parameters
@@ -163,16 +167,17 @@ class Continuation:
         start, stop : float
             The parameter range (runs stop at its ends). It must lie in the
             parameter's domain (``> 0`` for ``Delta``, ``tau``, ``tau_s``).
-        ds, dsmax : float
-            First and largest step (arclength), > 0 (a ``ds`` above ``dsmax`` starts
-            with ``dsmax``). ``dsmax`` above ~0.05 lets AUTO step over the upper theta
-            fold without detecting it (the branch scan then finds it).
-        nmx : int
-            Steps per AUTO run, >= 1. A run that ends after ``nmx`` steps inside the
-            range is restarted from its end point in the same direction.
-        max_points : int
-            Points per direction at most. A branch that has not left the range by then
-            is returned with a ``step_limit`` message and a RuntimeWarning.
+        options : EquilibriumOptions, optional
+            Step controls, checked when made (default ``EquilibriumOptions()``).
+        ds, dsmax, nmx, max_points
+            Replace those of ``options`` (defaults 0.01, 0.02, 5000, 50 000): first and
+            largest step (arclength), > 0 (a ``ds`` above ``dsmax`` starts with
+            ``dsmax``; ``dsmax`` above ~0.05 lets AUTO step over the upper theta fold
+            without detecting it, the branch scan then finds it); steps per AUTO run,
+            >= 1 (a run that ends after ``nmx`` steps inside the range is restarted
+            from its end point in the same direction); points per direction at most
+            (a branch that has not left the range by then is returned with a
+            ``step_limit`` message and a RuntimeWarning).
 
         Raises
         ------
@@ -181,9 +186,9 @@ class Continuation:
         ContinuationFailed
             AUTO could not follow any branch.
         """
+        opts = EquilibriumOptions.given(options, ds=ds, dsmax=dsmax, nmx=nmx,
+                                        max_points=max_points)
         (free,) = self._check_free([free])
-        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
-        ds = min(ds, dsmax)  # the first step is at most the largest
         bounds = check_bounds(self.model, [free], {free: (start, stop)})
         lo, hi = bounds[free]
         starts, notes = seeds(self.model, self.params, free, lo, hi)
@@ -194,10 +199,11 @@ class Continuation:
             if any(on_branch(coords, at[free], u) for coords in followed):
                 continue
             for sign in signs:
-                c = constants(self.model, IRS=1, ICP=[free, "r", "v"], DS=sign * ds,
-                              DSMAX=dsmax, NMX=nmx, UZSTOP=bounds)
+                c = constants(self.model, IRS=1, ICP=[free, "r", "v"],
+                              DS=sign * opts.first_step, DSMAX=opts.dsmax, NMX=opts.nmx,
+                              UZSTOP=bounds)
                 run = follow(self._run, c, equilibrium_restart(self.model, at, free, u),
-                             (free,), names, max_points=max_points)
+                             (free,), names, max_points=opts.max_points)
                 runs.append((run, sign))
                 followed.append(direction_coords(run.results, (free,), names))
         return finish(self.model, self.params, "equilibria", (free,), runs, box=bounds,
@@ -205,9 +211,10 @@ class Continuation:
 
     def curve(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
               bounds: Mapping[str, tuple[float, float]] | None = None, *,
-              ds: float = 0.01, dsmax: float = 0.05, nmx: int = 5000,
-              max_points: int = 50_000, bautin: bool = True,
-              margin: float = 0.5) -> ContinuationResult:
+              options: CurveOptions | None = None, ds: float | None = None,
+              dsmax: float | None = None, nmx: int | None = None,
+              max_points: int | None = None, bautin: bool | None = None,
+              margin: float | None = None) -> ContinuationResult:
         """Follow a fold (LP) or Hopf (HB) point in two parameters, both directions.
 
         The curve is followed until it leaves ``bounds`` (default eta in [-20, 20],
@@ -226,6 +233,11 @@ class Continuation:
         curve that leaves the box and comes back within that margin gives each of its
         pieces inside the box as a branch of its own.
 
+        ``options`` (:class:`CurveOptions`, checked when made) hold the step controls,
+        ``bautin`` and ``margin``; the keyword arguments of the same names replace
+        theirs (defaults ds 0.01, dsmax 0.05, nmx 5000, max_points 50 000, bautin
+        True, margin 0.5).
+
         Raises
         ------
         ValueError
@@ -233,14 +245,12 @@ class Continuation:
             parameters, lies outside ``bounds``, or a range is given for a parameter
             that is not free.
         """
+        opts = CurveOptions.given(options, ds=ds, dsmax=dsmax, nmx=nmx,
+                                  max_points=max_points, bautin=bautin, margin=margin)
         point = self._own_point(point, ("LP", "HB"), "curve")
         free = self._check_free(free)
         if len(free) != 2:
             raise ValueError(f"a curve needs two free parameters, got {list(free)}")
-        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points)
-        ds = min(ds, dsmax)  # the first step is at most the largest
-        if not (math.isfinite(margin) and margin >= 0):
-            raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
         extra_names = sorted(set(bounds or {}) - set(free))
         if extra_names:
             raise ValueError(f"a range is given for {', '.join(map(repr, extra_names))}, "
@@ -255,23 +265,24 @@ class Continuation:
             raise ValueError(f"{point.label} lies outside the box: "
                              + ", ".join(f"{k} = {point.params[k]:.10g} (range {lo:g}:{hi:g})"
                                          for k, (lo, hi) in box.items()))
-        follow_box = widened(self.model, box, margin)
+        follow_box = widened(self.model, box, opts.margin)
         fort8, label, _ = point._restart
         kind = "fold" if point.type == "LP" else "hopf"
         runs: list[tuple[Direction, int]] = []
         for sign in (1, -1):
             # UZR: a point exactly where the curve crosses the box's sides
-            c = constants(self.model, IRS=label, ISW=2, ICP=[*free, "r", "v"], DS=sign * ds,
-                          DSMAX=dsmax, NMX=nmx, UZSTOP=follow_box, UZR=box)
+            c = constants(self.model, IRS=label, ISW=2, ICP=[*free, "r", "v"],
+                          DS=sign * opts.first_step, DSMAX=opts.dsmax, NMX=opts.nmx,
+                          UZSTOP=follow_box, UZR=box)
             runs.append((follow(self._run, c, fort8, free, self.model.state_names,
-                                max_points=max_points, closes=True), sign))
+                                max_points=opts.max_points, closes=True), sign))
             if runs[-1][0].closed_at is not None:
                 break  # the other direction is the same closed curve
         res = finish(self.model, self.params, kind, free, runs, box=box)
         results = [r for d, _ in runs for r in d.results]
         if kind == "hopf":
             res = hopf_part(self.model, self.params, res)
-        if kind == "hopf" and bautin:
+        if kind == "hopf" and opts.bautin:
             res = with_bautin_points(self.model, self.params, res, free, results)
         # points added from the branch (BT ends, GH by l1) are polished: keep those inside
         kept = tuple(p for p in res.special_points if inside(p.params, box))
@@ -282,9 +293,10 @@ class Continuation:
         return res
 
     def cycles(self, point: SpecialPoint, free: str = "eta", start: float = -20.0,
-               stop: float = 20.0, *, ds: float = 0.01, dsmax: float = 0.5, nmx: int = 400,
-               max_points: int = 4000, max_period: float = 500.0, ntst: int = 80
-               ) -> ContinuationResult:
+               stop: float = 20.0, *, options: CycleOptions | None = None,
+               ds: float | None = None, dsmax: float | None = None, nmx: int | None = None,
+               max_points: int | None = None, max_period: float | None = None,
+               ntst: int | None = None) -> ContinuationResult:
         """Periodic orbits born at a Hopf point, continued in one parameter.
 
         AUTO runs ``nmx`` steps at a time, restarted from the end of a run that stopped
@@ -303,26 +315,31 @@ class Continuation:
         from the rerun (``extra["detected_by"]``, and a message; if AUTO still labels
         none, it is placed by interpolation, ``extra["located_by"]``). Without such a
         crossing nothing is re-run.
+
+        ``options`` (:class:`CycleOptions`, checked when made) hold the step controls,
+        ``max_period`` and ``ntst``; the keyword arguments of the same names replace
+        theirs (defaults ds 0.01, dsmax 0.5, nmx 400, max_points 4000, max_period 500,
+        ntst 80).
         """
+        opts = CycleOptions.given(options, ds=ds, dsmax=dsmax, nmx=nmx,
+                                  max_points=max_points, max_period=max_period, ntst=ntst)
         point = self._own_point(point, ("HB",), "cycles")
         (free,) = self._check_free([free])
-        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, max_points=max_points,
-                    max_period=max_period, ntst=ntst)
-        ds = min(ds, dsmax)  # the first step is at most the largest
         box = check_bounds(self.model, [free], {free: (start, stop)})
         if not inside(point.params, box):
             lo, hi = box[free]
             raise ValueError(f"{point.label} lies outside the range: {free} = "
                              f"{point.params[free]:.10g}, range {lo:g}:{hi:g}")
         fort8, label, _ = point._restart
-        c = constants(self.model, IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=ntst,
-                      NPR=10, EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax, NMX=nmx,
+        c = constants(self.model, IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=opts.ntst,
+                      NPR=10, EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=opts.first_step,
+                      DSMAX=opts.dsmax, NMX=opts.nmx,
                       THL={PERIOD_PAR: 0.0}, UZSTOP=stops(box, 0.01),
                       UZR=box)  # UZ orbits exactly at the range's ends
         omega = point.extra.get("frequency")
         # beyond this period the branch approaches a homoclinic orbit (.cycles)
-        limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * max_period)
+        limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * opts.max_period)
         direction = follow(self._run, c, fort8, (free,), self.model.state_names,
-                           max_points=max_points, allow_mx=True, period_limit=limit)
+                           max_points=opts.max_points, allow_mx=True, period_limit=limit)
         return finish_cycles(self._run, self.model, self.params, direction, c, free, omega,
-                             max_period, box)
+                             opts.max_period, box)

@@ -28,10 +28,10 @@ from thetabif.continuation.records import (
     SpecialPoint,
     StopReason,
     bautin_kind,
-    model_options,
 )
 from thetabif.models import ThetaModel
 from thetabif.polish import KINDS, PolishError, polish, second_lyapunov_coefficient
+from thetabif.records import model_options
 
 #: Largest accepted |AUTO - polished| in any coordinate before a warning is issued.
 #: AUTO locates special points by secant iteration on test functions to about EPSS

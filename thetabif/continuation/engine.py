@@ -28,7 +28,7 @@ from thetabif.auto import (
     run_auto,
 )
 from thetabif.codegen.pregenerate import lookup, read_source_module, write_text_atomic
-from thetabif.continuation.options import PERIOD_PAR, auto_names, check_steps
+from thetabif.continuation.options import PERIOD_PAR, auto_names
 from thetabif.continuation.records import Note, StopReason
 from thetabif.errors import ContinuationError as ContinuationFailed
 from thetabif.models import ThetaModel
@@ -294,9 +294,10 @@ def follow(run: Runner, constants: Mapping[str, Any], restart: str | None,
     two-parameter curves), has ``max_points`` points (recorded in ``stopped``, so
     that it cannot pass for a complete branch) or, on cycle branches, a period
     above ``period_limit`` (a homoclinic orbit is near: nothing to restart for).
-    ``run`` runs AUTO once (:func:`run` with the engine bound); ``names``: the states.
+    ``run`` runs AUTO once (:func:`run` with the engine bound); ``names``: the states;
+    ``max_points``: an integer >= 2, checked by the caller's options
+    (:class:`.options.ContinuationOptions`).
     """
-    check_steps(max_points=max_points)
     cyc = period_limit is not None
     constants = {**constants, "NMX": min(int(constants["NMX"]), max_points)}
     direction = Direction([run(constants, restart, allow_mx)])

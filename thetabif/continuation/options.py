@@ -1,6 +1,9 @@
 """What a continuation is told: its inputs validated once, and AUTO's constants.
 
-Owns the checks of the step controls (:func:`check_steps`), of the free parameters
+Owns the options of the three kinds of run (:class:`EquilibriumOptions`,
+:class:`CurveOptions`, :class:`CycleOptions`: frozen, checked when made, so a record
+of options passed down a walk is checked once), the checks of the step controls
+(:func:`check_steps`), of the free parameters
 (:func:`check_free`) and of their ranges (:func:`check_bounds`, :func:`widened`), the
 names AUTO's ``PAR`` and ``U`` indices carry (:func:`auto_names`) and the constants of
 an engine run (:func:`constants`).
@@ -10,7 +13,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +25,11 @@ from thetabif.models import ThetaModel
 PERIOD_PAR = 11
 #: First PAR index of the solution measures written by PVLS (as codegen.fortran).
 _FIRST_OUTPUT_PAR = 21
+
+
+#: The step controls :func:`check_steps` knows, and their plain Python types.
+_STEP_CHECKS = {"ds": float, "dsmax": float, "max_period": float, "timeout": float,
+                "nmx": int, "max_points": int, "ntst": int}
 
 
 def check_steps(**values: Any) -> None:
@@ -46,6 +55,136 @@ def check_steps(**values: Any) -> None:
             ok = False
         if not ok:
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+_O = TypeVar("_O", bound="ContinuationOptions")
+
+
+@dataclass(frozen=True)
+class ContinuationOptions:
+    """Step controls shared by every kind of run, checked when made.
+
+    The base of :class:`EquilibriumOptions`, :class:`CurveOptions` and
+    :class:`CycleOptions`, whose defaults are those of :meth:`Continuation.equilibria
+    <thetabif.continuation.Continuation.equilibria>`, ``curve`` and ``cycles``.
+    Numpy numbers are accepted and kept as plain ``float``/``int`` (as AUTO needs them).
+
+    Attributes
+    ----------
+    ds, dsmax : float
+        First and largest step (arclength), > 0; a ``ds`` above ``dsmax`` starts with
+        ``dsmax`` (:attr:`first_step`).
+    nmx : int
+        Steps per AUTO run, >= 1; a run ending after ``nmx`` steps inside the range is
+        restarted from its end point.
+    max_points : int
+        Points per direction at most, >= 2.
+
+    Raises
+    ------
+    ValueError
+        A value out of range, naming the option, the value and what is allowed.
+    """
+
+    ds: float = 0.01
+    dsmax: float = 0.02
+    nmx: int = 5000
+    max_points: int = 50_000
+
+    def __post_init__(self) -> None:
+        steps = {f.name: getattr(self, f.name) for f in fields(self)
+                 if f.name in _STEP_CHECKS}
+        check_steps(**steps)
+        for name, value in steps.items():
+            object.__setattr__(self, name, _STEP_CHECKS[name](value))
+
+    @property
+    def first_step(self) -> float:
+        """The first step AUTO takes: ``ds``, at most ``dsmax``."""
+        return min(self.ds, self.dsmax)
+
+    def updated(self: _O, **changes: Any) -> _O:
+        """These options with ``changes`` (``None`` values ignored), checked again
+        only when something changes."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **changes) if changes else self
+
+    @classmethod
+    def given(cls: type[_O], options: ContinuationOptions | None, **changes: Any) -> _O:
+        """``options`` (default ``cls()``) with the keyword arguments given beside them.
+
+        Raises
+        ------
+        TypeError
+            ``options`` are not of this kind (``cls``).
+        """
+        if options is None:
+            options = cls()
+        elif type(options) is not cls:
+            raise TypeError(f"options must be {cls.__name__}, got {type(options).__name__}")
+        return options.updated(**changes)
+
+
+@dataclass(frozen=True)
+class EquilibriumOptions(ContinuationOptions):
+    """Options of :meth:`Continuation.equilibria
+    <thetabif.continuation.Continuation.equilibria>` (see :class:`ContinuationOptions`).
+
+    ``dsmax`` above ~0.05 lets AUTO step over the upper theta fold without detecting
+    it (the branch scan then finds it).
+    """
+
+
+@dataclass(frozen=True)
+class CurveOptions(ContinuationOptions):
+    """Options of :meth:`Continuation.curve <thetabif.continuation.Continuation.curve>`
+    (see :class:`ContinuationOptions`).
+
+    Attributes
+    ----------
+    bautin : bool
+        On Hopf curves, also look for sign changes of the first Lyapunov coefficient.
+    margin : float
+        The curve is followed ``margin`` times the box's width beyond each side,
+        finite and >= 0.
+    """
+
+    dsmax: float = 0.05
+    bautin: bool = True
+    margin: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        try:
+            ok = not isinstance(self.margin, bool) and math.isfinite(self.margin) \
+                and self.margin >= 0
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"margin must be a finite number >= 0, got {self.margin!r}")
+        object.__setattr__(self, "margin", float(self.margin))
+        object.__setattr__(self, "bautin", bool(self.bautin))
+
+
+@dataclass(frozen=True)
+class CycleOptions(ContinuationOptions):
+    """Options of :meth:`Continuation.cycles <thetabif.continuation.Continuation.cycles>`
+    (see :class:`ContinuationOptions`).
+
+    Attributes
+    ----------
+    max_period : float
+        Scale of the period at which the branch is taken to approach a homoclinic
+        orbit (beyond ``max(5 T_Hopf, max_period / 5)``), > 0.
+    ntst : int
+        Mesh intervals of the orbits, >= 2.
+    """
+
+    dsmax: float = 0.5
+    nmx: int = 400
+    max_points: int = 4000
+    max_period: float = 500.0
+    ntst: int = 80
 
 
 def check_free(model: ThetaModel, free: Sequence[str]) -> tuple[str, ...]:

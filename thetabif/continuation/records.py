@@ -1,10 +1,11 @@
 """The continuation's records: special points, branches and the result of one call.
 
 Owns :class:`SpecialPoint`, :class:`Branch` and :class:`ContinuationResult`, their
-tables (pandas, xarray) and their files (JSON dicts, netCDF), and the vocabulary their
-texts are built from: why a message was written (:class:`StopReason`, carried by each
-:class:`Note`) and how a point thetabif added was found (:class:`LocatedBy`, carried by
-each :class:`Located`).
+tables (pandas, xarray) and their netCDF files (JSON, saving and loading: as every
+record, through :mod:`thetabif.records`), and the vocabulary their texts are built
+from: why a message was written (:class:`StopReason`, carried by each :class:`Note`)
+and how a point thetabif added was found (:class:`LocatedBy`, carried by each
+:class:`Located`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from thetabif.branch_scan import DETECTED_BY
 from thetabif.errors import InputError
-from thetabif.models import ThetaModel
+from thetabif.records import LoadableRecord, options_from_name
 
 
 class StopReason(enum.Enum):
@@ -150,19 +151,6 @@ class Located(str):
 
 #: Keys of ``SpecialPoint.extra`` that hold a :class:`Located`.
 LOCATED_KEYS = ("detected_by", "located_by")
-
-
-def model_options(model: ThetaModel) -> dict[str, Any]:
-    """The options that make ``model`` (``ThetaModel(**options)``), as records keep them."""
-    return {"n": model.n, "synapse": model.synapse, "coupling": model.coupling}
-
-
-def _options_from_name(name: str) -> dict[str, Any]:
-    """:func:`model_options` from a model's name (files saved before options were kept)."""
-    parts = name.split("_")[1:]
-    n = next((int(p[1:]) for p in parts if p.startswith("n") and p[1:].isdigit()), None)
-    return {"n": n, "synapse": "first-order" if "syn" in parts else "instant",
-            "coupling": "conductance" if "cond" in parts else "current"}
 
 
 @dataclass(frozen=True)
@@ -382,17 +370,6 @@ class Branch:
                    dict(d.get("model_options") or {}))
 
 
-def _strict(value: Any) -> Any:
-    """``value`` with non-finite floats replaced by None, in lists and dicts too."""
-    if isinstance(value, float):
-        return value if np.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
-    return value
-
-
 def _column(values: Any) -> np.ndarray:
     """A branch column read back from JSON: numbers with ``null`` (strict JSON's NaN) as
     nan, flags and type codes as they are."""
@@ -403,7 +380,7 @@ def _column(values: Any) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ContinuationResult:
+class ContinuationResult(LoadableRecord):
     """The branches and special points of one continuation call.
 
     ``model`` and ``model_options`` name the model (as on every branch and point),
@@ -428,7 +405,7 @@ class ContinuationResult:
     model_options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        options = dict(self.model_options) or _options_from_name(self.model)
+        options = dict(self.model_options) or options_from_name(self.model)
         object.__setattr__(self, "model_options", options)
         # every branch and point names the model of the run it belongs to
         named = {"model": self.model, "model_options": options}
@@ -467,6 +444,7 @@ class ContinuationResult:
             "homoclinic": self.homoclinic,
         }
 
+    #: the older name of :meth:`to_dict`
     to_json_dict = to_dict
 
     def to_dataframe(self):
@@ -502,60 +480,31 @@ class ContinuationResult:
                         special_points=json.dumps([p.to_dict() for p in self.special_points]))
         return ds
 
-    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
-        """Write the record: JSON for a ``.json`` path, else netCDF (the tables of
-        :meth:`to_xarray`, with the full JSON record kept in the attrs).
+    what: ClassVar[str] = "continuation"
 
-        Raises
-        ------
-        FileExistsError
-            ``path`` exists and ``overwrite`` is False.
-        """
-        path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-        if path.suffix == ".json":  # strict JSON: NaN as null (read back as nan)
-            path.write_text(json.dumps(_strict(self.to_dict()), allow_nan=False))
-            return path
+    def _write_other(self, path: Path) -> None:
+        """netCDF: the tables of :meth:`to_xarray`, the full JSON record in the attrs
+        (:meth:`save` writes JSON for a ``.json`` path, this for any other)."""
         ds = self.to_xarray()
         ds.attrs["record"] = json.dumps(self.to_dict())
         for k in list(ds.data_vars):
             if ds[k].dtype == object:
                 ds[k] = ds[k].astype(str)
         ds.to_netcdf(path)
-        return path
 
     @classmethod
-    def load(cls, path: str | Path) -> ContinuationResult:
-        """Read a result written by :meth:`save` (netCDF ``.nc`` or ``.json``; the JSON
-        document of ``thetabif ... --out FILE.json`` too, with ``null`` for NaN).
-
-        Raises
-        ------
-        InputError
-            The file is of another kind (a ``.csv`` holds the branch points only) or
-            not a thetabif continuation record.
-        """
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".nc", ".json"):
+    def _read_other(cls, path: Path) -> Mapping[str, Any]:
+        """The record of a netCDF file :meth:`save` wrote (:meth:`load` reads ``.json``
+        and this; the JSON document of ``thetabif ... --out FILE.json`` too)."""
+        if path.suffix.lower() != ".nc":
             raise InputError(f"cannot load {str(path)!r} as a continuation result: use the "
                              ".nc (netCDF) or .json file written by save() or --out"
-                             + ("; a .csv holds the branch points only" if suffix == ".csv"
-                                else ""))
-        try:
-            if suffix == ".json":
-                return cls.from_dict(json.loads(path.read_text()))
-            import xarray as xr
+                             + ("; a .csv holds the branch points only"
+                                if path.suffix.lower() == ".csv" else ""))
+        import xarray as xr
 
-            with xr.open_dataset(path) as ds:
-                record = json.loads(ds.attrs["record"])
-            return cls.from_dict(record)
-        except FileNotFoundError:
-            raise
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{str(path)!r} is not a thetabif continuation record "
-                             f"({type(exc).__name__}: {exc})") from None
+        with xr.open_dataset(path) as ds:
+            return json.loads(ds.attrs["record"])
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ContinuationResult:
@@ -573,6 +522,7 @@ class ContinuationResult:
                    tuple(d.get("orbits", ())), d.get("homoclinic"),
                    dict(d.get("model_options") or {}))
 
+    #: the older name of :meth:`from_dict`
     from_json_dict = from_dict
 
 

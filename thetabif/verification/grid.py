@@ -17,17 +17,23 @@ subcritical Hopf point and a fold of cycles) is not part of the region labels.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from thetabif.models import ThetaModel
+from thetabif.records import (
+    LoadableRecord,
+    all_writable,
+    json_text,
+    model_options,
+    overwriting,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -44,15 +50,18 @@ class Curve:
 
 
 @dataclass(frozen=True)
-class BifurcationCurves:
+class BifurcationCurves(LoadableRecord):
     """The fold and Hopf curves of a model in (eta, J).
 
-    Use :meth:`compute` to obtain it from continuation, :meth:`shifted` to perturb it.
+    Use :meth:`compute` to obtain it from continuation, :meth:`shifted` to perturb it;
+    :meth:`save` writes it as JSON, :meth:`load` reads it back.
     """
 
     model: ThetaModel
     params: dict
     curves: tuple[Curve, ...]
+
+    what: ClassVar[str] = "bifurcation curves"
 
     @classmethod
     def compute(cls, model: ThetaModel, params: Mapping[str, float] | None,
@@ -101,9 +110,18 @@ class BifurcationCurves:
                                           for c in self.curves))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"model": self.model.name, "params": self.params,
+        """The model (name and options), the parameters and every curve's points."""
+        return {"model": self.model.name, "model_options": model_options(self.model),
+                "params": self.params,
                 "curves": [{"kind": c.kind, "source": c.source, "eta": c.eta.tolist(),
                             "J": c.J.tolist()} for c in self.curves]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> BifurcationCurves:
+        """The curves :meth:`to_dict` wrote."""
+        return cls(ThetaModel(**d["model_options"]), dict(d["params"]),
+                   tuple(Curve(c["kind"], np.asarray(c["eta"], float),
+                               np.asarray(c["J"], float), c["source"]) for c in d["curves"]))
 
 
 def _near_curve(c: Curve, eta: float, J: float, tol: float = 1e-3) -> bool:
@@ -207,8 +225,12 @@ def _label(n_stable: int, osc: bool) -> str:
 
 # ------------------------------------------------------------------- result
 @dataclass(frozen=True)
-class GridResult:
+class GridResult(LoadableRecord):
     """Cells of the brute-force check, with predicted and observed labels.
+
+    :meth:`save` writes the record as JSON and :meth:`load` reads it back;
+    :meth:`write` writes the table, the summary, the diagram and the figure into a
+    folder.
 
     Attributes
     ----------
@@ -227,6 +249,11 @@ class GridResult:
     eta: np.ndarray = field(repr=False)
     J: np.ndarray = field(repr=False)
 
+    what: ClassVar[str] = "grid check"
+    #: the files :meth:`write` writes into its folder
+    FILES: ClassVar[tuple[str, ...]] = ("cells.csv", "summary.json", "diagram.json",
+                                        "grid.png")
+
     @property
     def mismatches(self):
         """Rows whose observed label differs from the predicted one."""
@@ -241,10 +268,28 @@ class GridResult:
     def passed(self) -> bool:
         return len(self.unexplained) == 0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data: :meth:`summary`, every cell (``cell_table``),
+        the grid's axes and the diagram (:meth:`BifurcationCurves.to_dict`)."""
+        return {**self.summary(), "cell_table": self.cells.to_dict("records"),
+                "eta": self.eta.tolist(), "J": self.J.tolist(),
+                "diagram": self.diagram.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GridResult:
+        """The result :meth:`to_dict` wrote."""
+        import pandas as pd
+
+        return cls(pd.DataFrame.from_records(d["cell_table"]),
+                   BifurcationCurves.from_dict(d["diagram"]), d["near"],
+                   np.asarray(d["eta"], float), np.asarray(d["J"], float))
+
     def summary(self) -> dict[str, Any]:
-        """Counts and the mismatching cells, JSON-ready."""
+        """The model, counts and the mismatching cells, JSON-ready (``summary.json``)."""
         mm = self.mismatches
-        return {"model": self.diagram.model.name, "params": self.diagram.params,
+        model = self.diagram.model
+        return {"model": model.name, "model_options": model_options(model),
+                "params": self.diagram.params,
                 "cells": int(len(self.cells)), "matches": int(self.cells["match"].sum()),
                 "mismatches": int(len(mm)), "unexplained": int(len(self.unexplained)),
                 "near": self.near, "pass": self.passed,
@@ -289,21 +334,40 @@ class GridResult:
         return _compare(results, diagram, self.eta, self.J,
                         self.near if near is None else float(near))
 
-    def save(self, out: str | Path, *, force: bool = False) -> list[Path]:
-        """Write ``cells.csv``, ``summary.json``, ``diagram.json`` and ``grid.png``."""
-        out = Path(out)
-        names = ("cells.csv", "summary.json", "diagram.json", "grid.png")
-        paths = [out / n for n in names]
-        existing = [p for p in paths if p.exists()]
-        if existing and not force:
-            raise FileExistsError(f"{existing[0]} exists; pass force=True (--force) to "
-                                  "overwrite")
-        out.mkdir(parents=True, exist_ok=True)
+    def save(self, path: str | Path, *, overwrite: bool = False,
+             force: bool | None = None) -> Path | list[Path]:
+        """Write the record as strict JSON to a ``.json`` path (:meth:`load` reads it).
+
+        A path that does not end in ``.json`` is a folder: the files of :meth:`write`
+        go there and their paths are returned (what ``save`` did before). ``force`` is
+        the older name of ``overwrite``.
+
+        Raises
+        ------
+        FileExistsError
+            The file (or one of the folder's files) exists and ``overwrite`` is False.
+        """
+        overwrite = overwriting(overwrite, force)
+        if Path(path).suffix.lower() != ".json":
+            return self.write(path, overwrite=overwrite)
+        return super().save(path, overwrite=overwrite)
+
+    def write(self, out: str | Path, *, overwrite: bool = False) -> list[Path]:
+        """Write :attr:`FILES` into the folder ``out`` (made if missing): the cells
+        (``observed_r`` as JSON text), :meth:`summary`, the diagram and :meth:`figure`.
+
+        Raises
+        ------
+        FileExistsError
+            One of the files exists and ``overwrite`` is False.
+        """
+        paths = all_writable([Path(out) / n for n in self.FILES], overwrite)
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
         cells = self.cells.copy()
-        cells["observed_r"] = cells["observed_r"].map(json.dumps)
+        cells["observed_r"] = cells["observed_r"].map(json_text)
         cells.to_csv(paths[0], index=False)
-        paths[1].write_text(json.dumps(self.summary(), indent=2))
-        paths[2].write_text(json.dumps(self.diagram.to_dict()))
+        paths[1].write_text(json_text(self.summary(), indent=2))
+        paths[2].write_text(json_text(self.diagram.to_dict()))
         self.figure().savefig(paths[3], dpi=120)
         return paths
 

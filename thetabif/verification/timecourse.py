@@ -38,11 +38,10 @@ phase too short for that is inconclusive, with the phase length that would be ne
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from scipy.optimize import root
@@ -52,6 +51,14 @@ from thetabif.equilibrium import find_equilibria
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 from thetabif.protocols import Phase, Protocol
+from thetabif.records import (
+    LoadableRecord,
+    Record,
+    json_text,
+    model_options,
+    options_from_name,
+    strict,
+)
 from thetabif.simulation import initial_state, simulate
 
 if TYPE_CHECKING:
@@ -130,7 +137,7 @@ class Tolerances:
 
 
 @dataclass(frozen=True)
-class PhaseCheck:
+class PhaseCheck(LoadableRecord):
     """Prediction, observation and verdict of one protocol phase.
 
     Attributes
@@ -159,21 +166,33 @@ class PhaseCheck:
         """True when the verdict is ``"pass"``."""
         return self.verdict == "pass"
 
+    what: ClassVar[str] = "phase check"
+
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON entry: name, start, stop, predicted, observed, pass, verdict."""
         return {"name": self.name, "start": self.start, "stop": self.stop,
-                "I_ext": self.I_ext, "predicted": _jsonable(self.predicted),
-                "observed": _jsonable(self.observed), "pass": self.passed,
+                "I_ext": self.I_ext, "predicted": strict(self.predicted),
+                "observed": strict(self.observed), "pass": self.passed,
                 "verdict": self.verdict, "failures": list(self.failures)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PhaseCheck:
+        """The check :meth:`to_dict` wrote (its ``null`` numbers as NaN)."""
+        return cls(d["name"], d["start"], d["stop"], d["I_ext"], _nan(d["predicted"]),
+                   _nan(d["observed"]), d["verdict"], tuple(d["failures"]))
 
 
 @dataclass(frozen=True)
-class VerificationResult:
+class VerificationResult(Record):
     """Per-phase predicted vs observed behaviour of one protocol run.
+
+    Saved as JSON (:meth:`save`, the ``--json`` document); not loaded back, as the
+    time course is not in it.
 
     Attributes
     ----------
     model : str
+        The model's name.
     params : dict
     protocol : Protocol
     z0 : complex
@@ -181,6 +200,8 @@ class VerificationResult:
     dataset : xarray.Dataset
         The simulated time course.
     tolerances : Tolerances
+    model_options : dict
+        The model's options n, synapse and coupling (from its name when not given).
     """
 
     model: str
@@ -190,6 +211,13 @@ class VerificationResult:
     phases: tuple[PhaseCheck, ...]
     dataset: Any = field(repr=False)
     tolerances: Tolerances = field(default_factory=Tolerances)
+    model_options: dict = field(default_factory=dict)
+
+    what: ClassVar[str] = "verification"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model_options",
+                           dict(self.model_options) or options_from_name(self.model))
 
     @property
     def passed(self) -> bool:
@@ -205,16 +233,17 @@ class VerificationResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"phases": [...], "pass": bool, "verdict": str}`` plus model, parameters
         and tolerances."""
-        return {"model": self.model, "params": self.params,
-                "protocol": self.protocol.describe(),
+        return {"model": self.model, "model_options": self.model_options,
+                "params": self.params, "protocol": self.protocol.describe(),
                 "z0": [self.z0.real, self.z0.imag],
                 "tolerances": asdict(self.tolerances),
                 "phases": [p.to_dict() for p in self.phases], "pass": self.passed,
                 "verdict": self.verdict}
 
     def to_json(self, **kwargs: Any) -> str:
-        """The record as a JSON string."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """:meth:`to_dict` as strict JSON text (kept for older callers; :meth:`save`
+        writes it to a file)."""
+        return json_text(self.to_dict(), **kwargs)
 
     def to_dataframe(self):
         """One row per phase: the main predicted and observed numbers."""
@@ -327,20 +356,9 @@ def _fmt(x: Any) -> str:
     return "n/a" if x is None else f"{x:.5g}"
 
 
-def _jsonable(d: Any) -> Any:
-    if isinstance(d, dict):
-        return {k: _jsonable(v) for k, v in d.items()}
-    if isinstance(d, (list, tuple)):
-        return [_jsonable(v) for v in d]
-    if isinstance(d, np.ndarray):
-        return _jsonable(d.tolist())
-    if isinstance(d, (np.bool_, bool)):
-        return bool(d)
-    if isinstance(d, (np.floating, float)):
-        return None if not math.isfinite(float(d)) else float(d)
-    if isinstance(d, np.integer):
-        return int(d)
-    return d
+def _nan(d: Mapping[str, Any]) -> dict[str, Any]:
+    """``d`` read back from strict JSON: ``None`` values as NaN."""
+    return {k: math.nan if v is None else v for k, v in d.items()}
 
 
 # ----------------------------------------------------------------- predictions
@@ -1166,4 +1184,5 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         verdict, why = _judge(pred, obs, ph.stop - ph.start, tol)
         checks.append(PhaseCheck(ph.name, ph.start, ph.stop, ph.value, pred, obs, verdict,
                                  tuple(why)))
-    return VerificationResult(model.name, full, protocol, complex(z0), tuple(checks), ds, tol)
+    return VerificationResult(model.name, full, protocol, complex(z0), tuple(checks), ds, tol,
+                              model_options(model))
