@@ -129,3 +129,21 @@ def test_c_compiler_failures_are_toolchain_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # neither cc nor gcc
     with pytest.raises(errors.ToolchainError, match="needs a C compiler"):
         numeric._c_compiler()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: __import__("thetabif").ThetaModel(n=0),
+    lambda: __import__("thetabif").ThetaModel().validate_params({"Delta": -1}),
+    lambda: __import__("thetabif").Protocol.step(5.0, 1.0, 3.0),
+    lambda: __import__("thetabif").simulate(__import__("thetabif").ThetaModel(), t_end=-1.0),
+    lambda: __import__("thetabif").simulate_network(__import__("thetabif").ThetaModel(), N=0),
+    lambda: __import__("thetabif").Continuation().equilibria("zeta"),
+    lambda: __import__("thetabif").Continuation().equilibria("eta", 5.0, -5.0),
+    lambda: __import__("thetabif").Continuation().equilibria("eta", ds=0.0),
+])
+def test_bad_input_to_the_library_is_an_input_error(call):
+    """Bad arguments raise the family's InputError (still a ValueError), before any work."""
+    from thetabif.errors import InputError
+
+    with pytest.raises(InputError):
+        call()

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from thetabif.errors import InputError
+
 if TYPE_CHECKING:
     import sympy as sp
 
@@ -61,15 +63,15 @@ class Parameter:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(
+            raise InputError(
                 f"parameter {self.name!r} must be a real number, got {value!r}"
             ) from None
         if isinstance(value, complex):
-            raise ValueError(f"parameter {self.name!r} must be real, got {value!r}")
+            raise InputError(f"parameter {self.name!r} must be real, got {value!r}")
         if not math.isfinite(number):
-            raise ValueError(f"parameter {self.name!r} must be finite, got {value!r}")
+            raise InputError(f"parameter {self.name!r} must be finite, got {value!r}")
         if self.positive and number <= 0.0:
-            raise ValueError(
+            raise InputError(
                 f"parameter {self.name!r} must be > 0 ({self.description}), got {value!r}"
             )
         return number
@@ -180,17 +182,17 @@ class ThetaModel:
             except TypeError:
                 n = None
             if n is None or n < 1:
-                raise ValueError(
+                raise InputError(
                     f"pulse sharpness 'n' must be a positive integer (or None for delta "
                     f"pulses), got {self.n!r}"
                 )
             object.__setattr__(self, "n", n)
         if self.synapse not in SYNAPSES:
-            raise ValueError(
+            raise InputError(
                 f"'synapse' must be one of {', '.join(SYNAPSES)}, got {self.synapse!r}"
             )
         if self.coupling not in COUPLINGS:
-            raise ValueError(
+            raise InputError(
                 f"'coupling' must be one of {', '.join(COUPLINGS)}, got {self.coupling!r}"
             )
 
@@ -264,7 +266,7 @@ class ThetaModel:
         specs = {p.name: p for p in self.parameters}
         unknown = sorted(set(given) - set(specs))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unknown parameter(s) {', '.join(map(repr, unknown))} for model "
                 f"{self.name!r}; allowed: {', '.join(specs)}"
             )
@@ -357,5 +359,5 @@ def model_from_options(
 ) -> ThetaModel:
     """Build a model from the command-line style options (``--model``, ``--n``, ...)."""
     if model != "theta":
-        raise ValueError(f"unknown model family {model!r}; allowed: 'theta'")
+        raise InputError(f"unknown model family {model!r}; allowed: 'theta'")
     return ThetaModel(n=n, synapse=synapse, coupling=coupling)  # type: ignore[arg-type]

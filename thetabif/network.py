@@ -58,6 +58,7 @@ import numpy as np
 import xarray as xr
 from numba import njit, prange
 
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel, pulse_coefficients
 from thetabif.records import Record, model_options, options_from_name
 from thetabif.simulation import (
@@ -215,7 +216,7 @@ def lorentzian_quantiles(N: int, eta: float = 0.0, Delta: float = 1.0,
     N = _check_n(N)
     if isinstance(offset, bool) or not isinstance(offset, (int, float)) \
             or not 0.0 < offset <= 1.0:
-        raise ValueError(f"quantile offset must be in (0, 1], got {offset!r}")
+        raise InputError(f"quantile offset must be in (0, 1], got {offset!r}")
     j = np.arange(1, N + 1, dtype=float)
     u = (j - 1 + offset) / (N - 1 + 2 * offset)
     return eta + Delta * np.tan(np.pi * (u - 0.5))
@@ -223,7 +224,7 @@ def lorentzian_quantiles(N: int, eta: float = 0.0, Delta: float = 1.0,
 
 def _check_n(N: Any) -> int:
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"N (number of neurons) must be an integer >= 1, got {N!r}")
+        raise InputError(f"N (number of neurons) must be an integer >= 1, got {N!r}")
     return int(N)
 
 
@@ -231,9 +232,9 @@ def _check_pos(name: str, value: Any) -> float:
     try:
         x = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise InputError(f"{name} must be a number, got {value!r}") from None
     if not (math.isfinite(x) and x > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+        raise InputError(f"{name} must be finite and > 0, got {value!r}")
     return x
 
 
@@ -420,23 +421,23 @@ def simulate_network(
     dt_out = _check_pos("dt_out", dt_out)
     every = int(round(dt_out / dt))
     if every < 1 or abs(every * dt - dt_out) > 1e-9 * dt_out:
-        raise ValueError(f"dt_out must be an integer multiple of dt (>= dt), got "
+        raise InputError(f"dt_out must be an integer multiple of dt (>= dt), got "
                          f"dt_out={dt_out!r}, dt={dt!r}")
     window = dt_out if rate_window is None else _check_pos("rate_window", rate_window)
     if window < dt * (1 - 1e-9):
-        raise ValueError(f"rate_window must be >= dt = {dt!r}, got {window!r}")
+        raise InputError(f"rate_window must be >= dt = {dt!r}, got {window!r}")
     if sampling not in SAMPLINGS:
-        raise ValueError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
+        raise InputError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                              or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
     if isinstance(raster, bool) or not isinstance(raster, (int, np.integer)) \
             or not 0 <= raster <= N:
-        raise ValueError(f"raster (neurons recorded) must be an integer in [0, N={N}], "
+        raise InputError(f"raster (neurons recorded) must be an integer in [0, N={N}], "
                          f"got {raster!r}")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
                                 or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS):
-        raise ValueError(f"threads must be an integer in [1, "
+        raise InputError(f"threads must be an integer in [1, "
                          f"{numba.config.NUMBA_NUM_THREADS}], got {threads!r}")
     n_out, n_steps = check_network_size(N, t_end, dt, dt_out, raster=int(raster))
     protocol = _as_protocol(inputs, full["I_ext"])
@@ -655,7 +656,7 @@ def compare_network(
     model = model or ThetaModel()
     full = model.validate_params(params)
     if not (math.isfinite(skip) and skip >= 0):
-        raise ValueError(f"skip must be finite and >= 0, got {skip!r}")
+        raise InputError(f"skip must be finite and >= 0, got {skip!r}")
     # both runs are checked before the network starts (the mean field runs second)
     raster = network_options.get("raster", 0)
     raster = raster if isinstance(raster, int) and not isinstance(raster, bool) else 0

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from thetabif.codegen.pregenerate import load_generated_module
-from thetabif.errors import PolishError
+from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
 
 if TYPE_CHECKING:
@@ -544,14 +544,14 @@ def polish(
         the parameters' domain (e.g. ``tau_s <= 0``) or met a singular system.
     """
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise InputError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     free = tuple(free)
     if len(free) != KINDS[kind]:
-        raise ValueError(f"{kind} needs {KINDS[kind]} free parameter(s), got {list(free)}")
+        raise InputError(f"{kind} needs {KINDS[kind]} free parameter(s), got {list(free)}")
     full = model.validate_params(params)
     for name in free:
         if name not in full:
-            raise ValueError(f"free parameter {name!r} is not a parameter of {model.name!r}")
+            raise InputError(f"free parameter {name!r} is not a parameter of {model.name!r}")
     names = model.parameter_names
     idx = [names.index(nm) for nm in free]
     g, dg = _system(model, kind, free)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from thetabif.errors import InputError
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -49,17 +51,17 @@ class Protocol:
         object.__setattr__(self, "breaks", breaks)
         object.__setattr__(self, "levels", levels)
         if len(levels) != len(breaks) + 1:
-            raise ValueError(
+            raise InputError(
                 f"a protocol needs one more level than switch times, got {len(levels)} "
                 f"levels and {len(breaks)} switch times"
             )
         if not all(math.isfinite(v) for v in breaks + levels):
-            raise ValueError(f"protocol values must be finite, got breaks={breaks}, "
+            raise InputError(f"protocol values must be finite, got breaks={breaks}, "
                              f"levels={levels}")
         if any(b2 <= b1 for b1, b2 in zip(breaks, breaks[1:], strict=False)):
-            raise ValueError(f"protocol switch times must increase strictly, got {breaks}")
+            raise InputError(f"protocol switch times must increase strictly, got {breaks}")
         if self.names is not None and len(self.names) != len(levels):
-            raise ValueError(f"need {len(levels)} phase names, got {len(self.names)}")
+            raise InputError(f"need {len(levels)} phase names, got {len(self.names)}")
 
     # ----------------------------------------------------------- constructors
     @classmethod
@@ -75,11 +77,11 @@ class Protocol:
         """
         for name, value in (("start", start), ("stop", stop), ("amplitude", amplitude)):
             if not math.isfinite(float(value)):
-                raise ValueError(f"step {name} must be finite, got {value!r}")
+                raise InputError(f"step {name} must be finite, got {value!r}")
         if not start < stop:
-            raise ValueError(f"step start must be < stop, got start={start}, stop={stop}")
+            raise InputError(f"step start must be < stop, got start={start}, stop={stop}")
         if start < 0:
-            raise ValueError(f"step start must be >= 0, got {start}")
+            raise InputError(f"step start must be >= 0, got {start}")
         return cls((start, stop), (baseline, amplitude, baseline), ("before", "during", "after"))
 
     @classmethod
@@ -91,7 +93,7 @@ class Protocol:
                 raise ValueError
             start, stop, amp = (float(p) for p in parts)
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"--step must be START:STOP:AMPLITUDE with three numbers, got {text!r}"
             ) from None
         return cls.step(start, stop, amp)
@@ -106,13 +108,13 @@ class Protocol:
         """
         arr = np.asarray(values, dtype=float)
         if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"input array must be one-dimensional and non-empty, got "
+            raise InputError(f"input array must be one-dimensional and non-empty, got "
                              f"shape {arr.shape}")
         if not np.all(np.isfinite(arr)):
             bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise ValueError(f"input array has a non-finite value {arr[bad]} at index {bad}")
+            raise InputError(f"input array has a non-finite value {arr[bad]} at index {bad}")
         if not (math.isfinite(dt) and dt > 0):
-            raise ValueError(f"step size must be finite and > 0, got {dt!r}")
+            raise InputError(f"step size must be finite and > 0, got {dt!r}")
         change = np.flatnonzero(np.diff(arr) != 0.0) + 1
         breaks = tuple(t0 + float(k) * dt for k in change)
         levels = (float(arr[0]),) + tuple(float(arr[k]) for k in change)

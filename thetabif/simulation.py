@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from thetabif.errors import SimulationError
+from thetabif.errors import InputError, SimulationError
 from thetabif.models import ThetaModel
 from thetabif.protocols import Protocol
 
@@ -56,7 +56,7 @@ def memory_limit() -> int:
     except ValueError:
         gib = math.nan
     if not (math.isfinite(gib) and gib > 0):
-        raise ValueError(f"THETABIF_MEMORY_LIMIT must be a positive number of GiB, got {text!r}")
+        raise InputError(f"THETABIF_MEMORY_LIMIT must be a positive number of GiB, got {text!r}")
     return int(gib * 2**30)
 
 
@@ -73,7 +73,7 @@ def output_samples(t_end: float, dt: float, *, dt_name: str = "dt") -> int:
         ``dt > t_end``: the grid would hold ``t = 0`` only and nothing be integrated.
     """
     if dt > t_end * (1 + 1e-12):
-        raise ValueError(f"{dt_name} (output spacing) = {dt!r} is larger than t_end = "
+        raise InputError(f"{dt_name} (output spacing) = {dt!r} is larger than t_end = "
                          f"{t_end!r}: nothing would be integrated; choose {dt_name} <= t_end")
     # t_end / dt can overflow (1e300 / 1e-300); capped, it still fails the memory check
     ratio = min(t_end / dt * (1 + 1e-12), 1e300)
@@ -100,7 +100,7 @@ def check_memory(n_bytes: float, what: str, remedy: str) -> None:
     """
     limit = memory_limit()
     if n_bytes > limit:
-        raise ValueError(f"{what}, which needs about {_gib(n_bytes)} of memory, more than "
+        raise InputError(f"{what}, which needs about {_gib(n_bytes)} of memory, more than "
                          f"the limit of {_gib(limit)}: {remedy} (or raise the limit with "
                          "the environment variable THETABIF_MEMORY_LIMIT, in GiB)")
 
@@ -154,7 +154,7 @@ def _as_protocol(inputs: InputSpec, default: float) -> Protocol:
     if isinstance(inputs, tuple) and len(inputs) == 2:
         values, dt = inputs
         return Protocol.from_array(values, float(dt))
-    raise ValueError(
+    raise InputError(
         "inputs must be None, a number, a Protocol, or a tuple (values, dt) of samples "
         f"on a time grid; got {type(inputs).__name__}"
     )
@@ -164,9 +164,9 @@ def _check_positive(name: str, value: float) -> float:
     try:
         value = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+        raise InputError(f"{name} must be a number, got {value!r}") from None
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+        raise InputError(f"{name} must be finite and > 0, got {value!r}")
     return value
 
 
@@ -177,12 +177,12 @@ def initial_state(
     try:
         z0 = complex(z0)
     except (TypeError, ValueError):
-        raise ValueError(f"z0 must be a complex number, got {z0!r}") from None
+        raise InputError(f"z0 must be a complex number, got {z0!r}") from None
     # |z0| = 1 is allowed: the tutorial starts on the circle (r = 0), which Delta > 0
     # makes the disk's inflowing boundary. z0 = -1 is the one point where r is infinite.
     if (not (math.isfinite(z0.real) and math.isfinite(z0.imag)) or abs(z0) > 1.0 + 1e-12
             or abs(z0 + 1) < 1e-10):
-        raise ValueError(f"z0 must lie in the closed unit disk (|z0| <= 1) and not at -1, "
+        raise InputError(f"z0 must lie in the closed unit disk (|z0| <= 1) and not at -1, "
                          f"got {z0!r}")
     u = [z0.real, z0.imag]
     if model.synapse == "first-order":
@@ -192,10 +192,10 @@ def initial_state(
             s0 = float(num.output("s", np.array(u), num.parameter_vector(params)))
         s0 = float(s0)
         if not math.isfinite(s0):
-            raise ValueError(f"s0 must be finite, got {s0!r}")
+            raise InputError(f"s0 must be finite, got {s0!r}")
         u.append(s0)
     elif s0 is not None:
-        raise ValueError(f"s0 is only meaningful with a first-order synapse; model "
+        raise InputError(f"s0 is only meaningful with a first-order synapse; model "
                          f"{model.name!r} has none")
     return np.array(u, dtype=float)
 
@@ -291,7 +291,7 @@ def solve(
     rtol = _check_positive("rtol", rtol)
     atol = _check_positive("atol", atol)
     if method not in SOLVERS:
-        raise ValueError(f"method must be one of {', '.join(SOLVERS)}, got {method!r}")
+        raise InputError(f"method must be one of {', '.join(SOLVERS)}, got {method!r}")
     n_out = check_simulation_size(model, t_end, dt)
     protocol = _as_protocol(inputs, full["I_ext"])
     u0 = initial_state(model, full, z0, s0)
@@ -436,7 +436,7 @@ def save_dataset(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -
                 df = df.drop(columns=name)
         df.to_csv(path)
     else:
-        raise ValueError(f"output file must end in .nc or .csv, got {path.name!r}")
+        raise InputError(f"output file must end in .nc or .csv, got {path.name!r}")
     return path
 
 

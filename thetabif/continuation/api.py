@@ -49,6 +49,7 @@ from thetabif.continuation.options import (
 )
 from thetabif.continuation.records import ContinuationResult, SpecialPoint
 from thetabif.continuation.seeding import on_branch, seeds
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
 
@@ -112,18 +113,18 @@ class Continuation:
             A loaded point could not be found again.
         """
         if point.type not in types or point.kind != "equilibria":
-            raise ValueError(f"{use}() starts from an {' or '.join(types)} point of an "
+            raise InputError(f"{use}() starts from an {' or '.join(types)} point of an "
                              f"equilibrium run, got {point.type} {point.label!r} "
                              f"({point.kind})")
         if point.model and point.model != self.model.name:
-            raise ValueError(f"{point.label} belongs to a run of model {point.model!r}, not "
+            raise InputError(f"{point.label} belongs to a run of model {point.model!r}, not "
                              f"{self.model.name!r}: start from a point of this continuation")
         other = [f"{k}={point.params.get(k, math.nan):g} (here {self.params[k]:g})"
                  for k in self.model.parameter_names if k not in point.free
                  and not math.isclose(point.params.get(k, math.nan), self.params[k],
                                       rel_tol=1e-12, abs_tol=1e-12)]
         if other:
-            raise ValueError(f"{point.label} was found at other parameters: "
+            raise InputError(f"{point.label} was found at other parameters: "
                              f"{', '.join(other)}; continue it with a Continuation at its "
                              "parameters")
         if point._restart is not None:
@@ -250,19 +251,19 @@ class Continuation:
         point = self._own_point(point, ("LP", "HB"), "curve")
         free = self._check_free(free)
         if len(free) != 2:
-            raise ValueError(f"a curve needs two free parameters, got {list(free)}")
+            raise InputError(f"a curve needs two free parameters, got {list(free)}")
         extra_names = sorted(set(bounds or {}) - set(free))
         if extra_names:
-            raise ValueError(f"a range is given for {', '.join(map(repr, extra_names))}, "
+            raise InputError(f"a range is given for {', '.join(map(repr, extra_names))}, "
                              f"which is not free on this curve (free: {', '.join(free)})")
         default = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
         given = {**default, **(bounds or {})}
         for name in free:
             if name not in given:
-                raise ValueError(f"give a range for {name!r} in bounds")
+                raise InputError(f"give a range for {name!r} in bounds")
         box = check_bounds(self.model, free, given)
         if not inside(point.params, box):
-            raise ValueError(f"{point.label} lies outside the box: "
+            raise InputError(f"{point.label} lies outside the box: "
                              + ", ".join(f"{k} = {point.params[k]:.10g} (range {lo:g}:{hi:g})"
                                          for k, (lo, hi) in box.items()))
         follow_box = widened(self.model, box, opts.margin)
@@ -328,7 +329,7 @@ class Continuation:
         box = check_bounds(self.model, [free], {free: (start, stop)})
         if not inside(point.params, box):
             lo, hi = box[free]
-            raise ValueError(f"{point.label} lies outside the range: {free} = "
+            raise InputError(f"{point.label} lies outside the range: {free} = "
                              f"{point.params[free]:.10g}, range {lo:g}:{hi:g}")
         fort8, label, _ = point._restart
         c = constants(self.model, IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=opts.ntst,

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from thetabif.auto.constants import DEFAULTS
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
 #: AUTO's PAR index of the period of periodic orbits.
@@ -47,14 +48,14 @@ def check_steps(**values: Any) -> None:
         if name in least:
             if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                     or value < least[name]):
-                raise ValueError(f"{name} must be an integer >= {least[name]}, got {value!r}")
+                raise InputError(f"{name} must be an integer >= {least[name]}, got {value!r}")
             continue
         try:
             ok = not isinstance(value, bool) and math.isfinite(value) and value > 0
         except TypeError:
             ok = False
         if not ok:
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+            raise InputError(f"{name} must be a finite number > 0, got {value!r}")
 
 
 _O = TypeVar("_O", bound="ContinuationOptions")
@@ -161,7 +162,7 @@ class CurveOptions(ContinuationOptions):
         except TypeError:
             ok = False
         if not ok:
-            raise ValueError(f"margin must be a finite number >= 0, got {self.margin!r}")
+            raise InputError(f"margin must be a finite number >= 0, got {self.margin!r}")
         object.__setattr__(self, "margin", float(self.margin))
         object.__setattr__(self, "bautin", bool(self.bautin))
 
@@ -198,10 +199,10 @@ def check_free(model: ThetaModel, free: Sequence[str]) -> tuple[str, ...]:
     free = tuple(free)
     for name in free:
         if name not in model.parameter_names:
-            raise ValueError(f"free parameter {name!r} is not a parameter of "
+            raise InputError(f"free parameter {name!r} is not a parameter of "
                              f"{model.name!r}; allowed: {', '.join(model.parameter_names)}")
     if len(set(free)) != len(free):
-        raise ValueError(f"free parameters must differ, got {list(free)}")
+        raise InputError(f"free parameters must differ, got {list(free)}")
     return free
 
 
@@ -224,10 +225,10 @@ def check_bounds(model: ThetaModel, free: Sequence[str],
     for name in free:
         lo, hi = bounds[name]
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise ValueError(f"range of {name!r} must be finite with start < stop, "
+            raise InputError(f"range of {name!r} must be finite with start < stop, "
                              f"got {lo}:{hi}")
         if domain[name].positive and lo <= 0:
-            raise ValueError(f"range of {name!r} must lie in its domain ({name} > 0: "
+            raise InputError(f"range of {name!r} must lie in its domain ({name} > 0: "
                              f"{domain[name].description}), got {lo:g}:{hi:g}")
         out[name] = [float(lo), float(hi)]
     return out

@@ -63,7 +63,7 @@ class StopReason(enum.Enum):
         for member in cls:
             if member.code == code:
                 return member
-        raise ValueError(f"no stop reason {code!r}; known: {', '.join(m.code for m in cls)}")
+        raise InputError(f"no stop reason {code!r}; known: {', '.join(m.code for m in cls)}")
 
 
 class Note(str):
@@ -132,7 +132,7 @@ class LocatedBy(enum.Enum):
             head = member.template.split("{")[0]
             if text == member.template or ("{" in member.template and text.startswith(head)):
                 return Located(text, member)
-        raise ValueError(f"unknown way of locating a point: {text!r}")
+        raise InputError(f"unknown way of locating a point: {text!r}")
 
 
 class Located(str):
