@@ -16,7 +16,9 @@ stop PyRates 1.2.3 from building anything from it: ``variables: {v_s: -10.0}`` s
 inside ``equations:`` of ``conductance_op`` (PyRates raises ``TypeError:
 _update_equation() got an unexpected keyword argument 'variables'``, so
 ``conductance_pop`` and ``kmo_conductance`` fail with ``AttributeError: 'str' object
-has no attribute 'name'``), and ``edges:`` sits inside ``nodes:``. Here
+has no attribute 'name'``), and ``edges:`` sits inside ``nodes:`` (with the first
+error fixed, the circuit has a node ``edges`` holding a list, no edge, and ``run``
+fails with ``AttributeError: 'list' object has no attribute 'apply'``). Here
 ``kmo_conductance`` is the circuit the file spells out, read as intended:
 ``ThetaModel(coupling="conductance")`` with ``J = 15``, ``v_s = -10``, ``eta = -5``,
 ``Delta = 1``, ``tau = 1`` -- exactly the operator's equation after the template's
