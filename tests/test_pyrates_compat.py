@@ -23,6 +23,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from thetabif import ThetaModel, integrate
+from thetabif.tutorial import NO_OPS
 
 THETA = "model_templates.neural_mass_models.theta."
 PYRATES_PY = Path("/work/main/benchmarks/.venv-peers-pycobi/bin/python")
@@ -261,6 +262,7 @@ def test_documented_no_ops_do_not_change_the_answer():
                  decorator=None, decorator_kwargs={}, imports=[], max_step=0.1, min_step=0,
                  jac=None, jac_sparsity=None, lband=None, uband=None, vectorized=False,
                  dense_output=True, events=None)
+    extra.update({key: None for key in NO_OPS if key not in extra})
     again = integrate(THETA + "kmo_theta", **call, **extra)["z"].to_numpy()
     np.testing.assert_array_equal(again, base)
     assert again.dtype == np.complex128

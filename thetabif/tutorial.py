@@ -80,6 +80,12 @@ NO_OPS: dict[str, str] = {
     "vectorized": "solve_ivp option",
     "dense_output": "solve_ivp option; PyRates returns only the sampled states",
     "events": "solve_ivp option; PyRates returns only the sampled states",
+    "add_hist_arg": "backend code-generation detail (delay history argument)",
+    "idx_left": "backend code-generation detail (index bracket)",
+    "idx_right": "backend code-generation detail (index bracket)",
+    "start_idx": "backend code-generation detail (0- or 1-based indexing)",
+    "constants_file_name": "file of constants written by the Fortran backend",
+    "auto": "Fortran backend: write AUTO-07p-compatible files",
 }
 #: Keywords PyRates 1.2.3 accepts that would change the model; thetabif refuses them
 #: with an InputError pointing to :class:`ThetaModel` and :func:`thetabif.simulate`.
@@ -91,7 +97,8 @@ def _check_kwargs(kwargs: Mapping[str, Any]) -> None:
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise TypeError(f"integrate() got unexpected keyword argument(s) {', '.join(unknown)}; "
-                        f"PyRates 1.2.3 does not accept them either (see thetabif.tutorial)")
+                        f"not a keyword of PyRates 1.2.3's integrate that thetabif knows "
+                        f"(see thetabif.tutorial.NO_OPS)")
     refused = sorted(set(kwargs) & set(UNSUPPORTED))
     if refused:
         raise InputError(f"keyword argument(s) {', '.join(refused)} change the PyRates "
