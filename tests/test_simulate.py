@@ -63,14 +63,15 @@ def test_tutorial_call_verbatim(tutorial_input):
 
 
 @pytest.mark.parametrize("kwargs,needle", [
-    (dict(model="model_templates.neural_mass_models.qif.qif"), "unsupported template.*kmo_theta"),
-    (dict(solver="euler"), "unsupported solver 'euler'; supported: scipy"),
+    (dict(circuit="model_templates.neural_mass_models.qif.qif"), "unsupported template.*kmo_theta"),
+    (dict(solver="rk4"), "unsupported solver 'rk4'; supported: scipy, euler, heun"),
     (dict(outputs={"z": "p/theta_op/zz"}), "unsupported output.*p/theta_op/z"),
     (dict(inputs={"p/theta_op/eta": [0.0]}), "unsupported input.*p/theta_op/I_ext"),
-    (dict(method="RK45"), "unsupported argument.*method"),
+    (dict(method="RK23"), "unsupported method 'RK23'"),
+    (dict(node_values={"p/theta_op/eta": -3.0}), "node_values change the PyRates template"),
 ])
 def test_tutorial_call_rejects_unsupported(kwargs, needle):
-    call = dict(model="model_templates.neural_mass_models.theta.kmo_theta", step_size=0.01,
+    call = dict(circuit="model_templates.neural_mass_models.theta.kmo_theta", step_size=0.01,
                 simulation_time=1.0, outputs={"z": "p/theta_op/z"}, solver="scipy")
     call.update(kwargs)
     with pytest.raises(ValueError, match=needle):
@@ -192,3 +193,10 @@ def test_compiled_integrator_arrives_from_within_rounding_of_the_end():
                     rtol=1e-13, atol=1e-15, t_eval=[0.25, 0.5]).y.T
     assert status == 0
     np.testing.assert_allclose(states, ref, atol=1e-11)
+
+
+def test_tutorial_call_rejects_unknown_keyword():
+    """A keyword PyRates 1.2.3 does not accept either is a TypeError naming it."""
+    with pytest.raises(TypeError, match="unexpected keyword argument.*solver_options"):
+        integrate("model_templates.neural_mass_models.theta.kmo_theta", step_size=0.01,
+                  simulation_time=1.0, outputs={"z": "p/theta_op/z"}, solver_options={})

@@ -5,7 +5,8 @@ Public API (imported lazily, so ``import thetabif`` stays fast):
 - :class:`ThetaModel` -- the model family (pulse sharpness, synapse, coupling).
 - :class:`Protocol` -- piecewise-constant input protocols (steps, constants, arrays).
 - :func:`simulate` -- time integration, returning an xarray Dataset.
-- :func:`integrate` -- PyRates' tutorial call, answered with the complex model's solution.
+- :func:`integrate` -- PyRates 1.2.3's ``integrate`` on the theta templates (every
+  keyword), answered with the complex model's solution.
 - :func:`find_equilibria` -- equilibria at fixed parameters (Newton, analytic Jacobian).
 - :func:`save_dataset`, :func:`load_dataset` -- netCDF/CSV round trips of results.
 - :class:`Continuation` -- equilibria, fold/Hopf curves and cycles on AUTO-07p, with
