@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from thetabif.errors import InputError
+
 if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.axes import Axes
@@ -180,7 +182,7 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
     from matplotlib.lines import Line2D
 
     if result.kind != "equilibria":
-        raise ValueError(f"bifurcation_diagram needs an equilibria run, got {result.kind!r}")
+        raise InputError(f"bifurcation_diagram needs an equilibria run, got {result.kind!r}")
     free = result.free[0]
     if ax is None:
         fig = Figure(figsize=(6.4, 4.4), layout="constrained")

@@ -28,7 +28,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from thetabif.errors import CompileError
+from thetabif.errors import CompileError, InputError
 
 from .locate import find_auto, find_compiler
 
@@ -166,7 +166,7 @@ def compile_equations(source: str, name: str) -> Path:
         If AUTO-07p or gfortran cannot be found.
     """
     if not isinstance(source, str) or not source.strip():
-        raise ValueError("source must be non-empty Fortran source text")
+        raise InputError("source must be non-empty Fortran source text")
     auto = find_auto()
     compiler = find_compiler()
     key = _cache_key(source, f"{compiler.path}\n{compiler.version}", auto.fingerprint())

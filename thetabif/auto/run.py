@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from thetabif.errors import InputError
+
 from .parse import NameMap, output_messages, parse_fort7, parse_fort8, parse_fort9
 from .records import BranchData, Point, RunResult, RunStatus, Solution
 
@@ -173,11 +175,11 @@ def run_auto(
     if not exe.is_file() or not os.access(exe, os.X_OK):
         raise FileNotFoundError(f"AUTO executable not found or not executable: {exe}")
     if not isinstance(constants, str) or not constants.strip():
-        raise ValueError("constants must be the non-empty text of an AUTO constants file")
+        raise InputError("constants must be the non-empty text of an AUTO constants file")
     if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout}")
+        raise InputError(f"timeout must be positive, got {timeout}")
     if threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+        raise InputError(f"threads must be >= 1, got {threads}")
 
     workdir = Path(tempfile.mkdtemp(prefix="thetabif-auto-run-"))
     try:
