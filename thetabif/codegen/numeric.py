@@ -292,6 +292,13 @@ class NumericModel:
     def jacobian(self, u: Sequence[float], p: Sequence[float]) -> np.ndarray:
         return np.array(self._jac(*u, *p), dtype=float)
 
+    def rhs_many(self, u: np.ndarray, p: Sequence) -> np.ndarray:
+        """Right-hand sides at states ``u`` of shape ``(ndim, npoints)``, same shape.
+        Entries of ``p`` may be arrays of length ``npoints`` too."""
+        npts = np.shape(u)[1]
+        return np.array([np.broadcast_to(np.asarray(e, dtype=float), (npts,))
+                         for e in self._rhs(*u, *p)])
+
     def jacobians(self, u: np.ndarray, p: Sequence) -> np.ndarray:
         """Jacobians along states ``u`` of shape ``(ndim, npoints)``: ``(npoints, ndim,
         ndim)``. Entries of ``p`` may be arrays of length ``npoints`` too."""

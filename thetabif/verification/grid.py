@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from thetabif.equilibrium import find_equilibria, newton
 from thetabif.models import ThetaModel
 
 if TYPE_CHECKING:
@@ -146,9 +147,6 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
 
     Top-level (picklable) so process pools and dask workers can run it.
     """
-    from scipy.optimize import root
-
-    from thetabif.equilibrium import find_equilibria
     from thetabif.simulation import SimulationError, simulate
 
     model = _model_of(task["model"])
@@ -186,9 +184,8 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
             continue
         u_end = np.array([float(ds.z[-1].real), float(ds.z[-1].imag)]
                          + ([float(ds.s[-1])] if "s" in ds else []))
-        sol = root(lambda u: num.rhs(u, p), u_end, jac=lambda u: num.jacobian(u, p),
-                   tol=1e-13)
-        u = sol.x if sol.success and np.max(np.abs(num.rhs(sol.x, p))) < 1e-9 else u_end
+        u = newton(model, params, u_end, tol=1e-9)
+        u = u_end if u is None else u
         if not any(np.max(np.abs(u - f)) < 1e-5 for f in finals):
             finals.append(u)
     return {"eta": task["params"]["eta"], "J": task["params"]["J"], "i": task["i"],
@@ -432,8 +429,6 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
 def _compare(results: list[dict], diagram: BifurcationCurves, eta_a: np.ndarray, J_a: np.ndarray,
              near: float) -> GridResult:
     import pandas as pd
-
-    from thetabif.equilibrium import find_equilibria
 
     region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
     ref_label = {}
