@@ -42,6 +42,7 @@ from thetabif.continuation import (
     ContinuationResult,
     SpecialPoint,
 )
+from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria_many
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
@@ -475,24 +476,6 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
 
 
 # ------------------------------------------------------------------ continuation
-def _on_curves(p: SpecialPoint, curves: Sequence[ContinuationResult], kind: str) -> bool:
-    for c in curves:
-        if c.kind != kind:
-            continue
-        for b in c.branches:
-            x, y = np.asarray(b.data["eta"]), np.asarray(b.data["J"])
-            if x.size < 2:
-                continue
-            ax, ay, dx, dy = x[:-1], y[:-1], np.diff(x), np.diff(y)
-            t = ((p.params["eta"] - ax) * dx + (p.params["J"] - ay) * dy) / np.maximum(
-                dx * dx + dy * dy, 1e-300)
-            t = np.clip(t, 0.0, 1.0)
-            d = np.hypot(ax + t * dx - p.params["eta"], ay + t * dy - p.params["J"])
-            if d.min() < 1e-3:
-                return True
-    return False
-
-
 def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None = None, *,
             box: Mapping[str, tuple[float, float]] | None = None,
             scan_J: Sequence[float] | None = None, grid_shape: tuple[int, int] = (81, 61),
@@ -579,37 +562,16 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     timings["cycles"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    seeds: list[tuple[Continuation, SpecialPoint]] = [
-        (cont, p) for p in eq_eta.special_points if p.type in ("LP", "HB")]
     if scan_J is None:
         lo, hi = box["J"]
         scan_J = [lo + f * (hi - lo) for f in (0.1, 0.9)]
-    curves: list[ContinuationResult] = []
     c_box = {"eta": (box["eta"][0] - eta_pad, box["eta"][1] + eta_pad),
              "J": (box["J"][0] - 0.1 * (box["J"][1] - box["J"][0]),
                    box["J"][1] + 0.1 * (box["J"][1] - box["J"][0]))}
-
-    def follow(c: Continuation, p: SpecialPoint) -> None:
-        kind = "fold" if p.type == "LP" else "hopf"
-        if _on_curves(p, curves, kind):
-            return
-        try:
-            curves.append(c.curve(p, ("eta", "J"), c_box, dsmax=0.1))
-        except ContinuationFailed as exc:
-            messages.append(f"{kind} curve from {p.label} at J={p.params['J']:g}: {exc}")
-
-    for c, p in seeds:
-        follow(c, p)
-    for j in scan_J:
-        try:
-            cj = Continuation(model, {**full, "J": j, "eta": box["eta"][0]})
-            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad)
-        except (ContinuationFailed, ValueError) as exc:
-            messages.append(f"equilibria at J={j:g}: {exc}")
-            continue
-        for p in res.special_points:
-            if p.type in ("LP", "HB"):
-                follow(cj, p)
+    followed, notes = fold_hopf_curves(model, {**full, "eta": box["eta"][0]}, scan_J,
+                                       c_box["eta"], c_box, first=(cont, eq_eta), dsmax=0.1)
+    curves = [f.result for f in followed]
+    messages += notes
     timings["curves"] = time.perf_counter() - t0
 
     codim2: list[SpecialPoint] = []

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria, newton
 from thetabif.models import ThetaModel
 
@@ -65,35 +66,15 @@ class BifurcationCurves:
         state is the only equilibrium; the curves are followed over the range padded
         by its own width on every side.
         """
-        from thetabif.continuation import Continuation, ContinuationFailed
-
         (e0, e1), (j0, j1) = eta_range, J_range
         pe, pj = e1 - e0, j1 - j0
         box = {"eta": (e0 - pe, e1 + pe), "J": (j0 - pj, j1 + pj)}
-        curves: list[Curve] = []
         base = model.validate_params(params)
-        for Jrow in np.linspace(j0, j1, rows):
-            try:
-                cont = Continuation(model, {**base, "J": float(Jrow), "eta": box["eta"][0],
-                                            "I_ext": 0.0})
-                eq = cont.equilibria("eta", *box["eta"])
-            except (ContinuationFailed, ValueError):
-                continue
-            for pt in eq.special_points:
-                if pt.type not in ("LP", "HB"):
-                    continue
-                kind = "fold" if pt.type == "LP" else "hopf"
-                if any(c.kind == kind and _near_curve(c, pt.params["eta"], pt.params["J"])
-                       for c in curves):
-                    continue
-                try:
-                    res = cont.curve(pt, ("eta", "J"), box)
-                except ContinuationFailed:
-                    continue
-                for b in res.branches:
-                    curves.append(Curve(kind, np.asarray(b.data["eta"], float),
-                                        np.asarray(b.data["J"], float),
-                                        f"{pt.label} at J={Jrow:g}"))
+        followed, _ = fold_hopf_curves(model, {**base, "eta": box["eta"][0], "I_ext": 0.0},
+                                       np.linspace(j0, j1, rows), box["eta"], box)
+        curves = [Curve(f.result.kind, np.asarray(b.data["eta"], float),
+                        np.asarray(b.data["J"], float), f"{f.point.label} at J={f.row:g}")
+                  for f in followed for b in f.result.branches]
         return cls(model, dict(base), tuple(curves))
 
     def shifted(self, d_eta: float = 0.0, d_J: float = 0.0) -> BifurcationCurves:
@@ -105,18 +86,6 @@ class BifurcationCurves:
         return {"model": self.model.name, "params": self.params,
                 "curves": [{"kind": c.kind, "source": c.source, "eta": c.eta.tolist(),
                             "J": c.J.tolist()} for c in self.curves]}
-
-
-def _near_curve(c: Curve, eta: float, J: float, tol: float = 1e-3) -> bool:
-    """True when (eta, J) lies within ``tol`` of the polyline (point-to-segment)."""
-    a = np.column_stack([c.eta[:-1], c.J[:-1]])
-    d = np.column_stack([np.diff(c.eta), np.diff(c.J)])
-    q = np.array([eta, J])
-    if len(d) == 0:
-        return bool(np.hypot(c.eta[0] - eta, c.J[0] - J) < tol)
-    w = np.clip(np.einsum("ij,ij->i", q - a, d) / np.maximum(np.einsum("ij,ij->i", d, d),
-                                                              1e-300), 0, 1)
-    return bool(np.min(np.linalg.norm(a + w[:, None] * d - q, axis=1)) < tol)
 
 
 def _dense_points(diagram: BifurcationCurves, se: float, sj: float, spacing: float = 0.05
