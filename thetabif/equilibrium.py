@@ -8,7 +8,7 @@ parameter sets and seeds) and from a given state (:func:`newton`).
 Seeds come from the delta-pulse, current-coupled model, whose equilibria are known in
 closed form (roots of a quartic in ``r``, :func:`delta_pulse_rates`); for any other
 model a polar grid over the unit disk is added. Newton steps are damped to length
-0.25; an iterate may leave the disk on its way, and is given up beyond radius 2. A
+0.25; an iterate may leave the disk on its way, and is given up beyond radius 1.2. A
 result is an equilibrium when it is finite, lies inside the unit disk and its residual
 (max-norm of the right-hand side) is at most ``tol``; results within 1e-7 (max-norm)
 of one another at the same parameters are one equilibrium. A first-order synapse does
@@ -38,7 +38,7 @@ _MAX_STEP = 0.25
 _RESIDUAL_TOL = 1e-14
 _STEP_TOL = 1e-14
 #: Iterates may leave the unit disk on their way; beyond this radius they are given up.
-_FAR = 2.0
+_FAR = 1.2
 #: Results closer than this (max-norm) at the same parameters are one equilibrium.
 _SAME = 1e-7
 
