@@ -11,7 +11,8 @@ import pytest
 import xarray as xr
 
 from thetabif import Continuation, ThetaModel, find_equilibria
-from thetabif.phase_diagram import REGIONS, classify_grid, compute, grid_equilibria
+from thetabif.equilibrium import find_equilibria_many
+from thetabif.phase_diagram import REGIONS, classify_grid, compute
 
 pytestmark = pytest.mark.filterwarnings("error::UserWarning")
 
@@ -57,14 +58,14 @@ def test_grid_equilibria_match_find_equilibria():
                        (ThetaModel(n=2), ((0, 25), (-50, -5)))):
         eta = rng.uniform(*box[0], 12)
         J = rng.uniform(*box[1], 12)
-        ge = grid_equilibria(model, {}, eta, J)
+        ge = find_equilibria_many(model, {}, {"eta": eta, "J": J})
         for i in range(12):
             ref = find_equilibria(model, {"eta": eta[i], "J": J[i]})
             mine = ge.at(i)
             assert len(mine) == len(ref)
             for a, b in zip(ref, mine, strict=True):
-                assert b[1] == pytest.approx(a.r, abs=1e-9)
-                assert bool(np.all(b[2].real < 0)) == a.stable
+                assert b.r == pytest.approx(a.r, abs=1e-9)
+                assert b.stable == a.stable
 
 
 def test_n2_hopf_bt_cycles(n2):

@@ -1,20 +1,46 @@
-"""Equilibria of a model at fixed parameters, by Newton's method with the analytic Jacobian.
+"""Equilibria of a model, by Newton's method with the analytic Jacobian: the one place.
+
+Owns the seeds, the Newton iteration and the rule that accepts its result, for one
+parameter set (:func:`find_equilibria`; :func:`equilibria_to_start` orders them for a
+continuation), for many at once (:func:`find_equilibria_many`, vectorised over
+parameter sets and seeds) and from a given state (:func:`newton`).
 
 Seeds come from the delta-pulse, current-coupled model, whose equilibria are known in
-closed form (roots of a quartic in ``r``), plus a polar grid over the unit disk; every
-seed is refined by Newton on the full model and duplicates are merged. A first-order
-synapse does not move equilibria (``s* = J p(z*)``), so those are solved in ``(x, y)``.
+closed form (roots of a quartic in ``r``, :func:`delta_pulse_rates`); for any other
+model a polar grid over the unit disk is added. Newton steps are damped to length
+0.25; an iterate may leave the disk on its way, and is given up beyond radius 1.2. A
+result is an equilibrium when it is finite, lies inside the unit disk and its residual
+(max-norm of the right-hand side) is at most ``tol``; results within 1e-7 (max-norm)
+of one another at the same parameters are one equilibrium. A first-order synapse does
+not move equilibria (``s* = J p(z*)``), so those are solved in ``(x, y)`` and ``s`` is
+computed.
+
+Imports no scipy (the warm path of a continuation seeds from here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.optimize import root
 
 from thetabif.models import ThetaModel
+
+#: Radii and number of angles of the polar grid of seeds.
+_RADII = (0.2, 0.5, 0.8, 0.95, 0.99)
+_ANGLES = 24
+#: Newton: iterations, longest step, and the residual or step below which an iterate
+#: has converged.
+_ITERATIONS = 40
+_MAX_STEP = 0.25
+_RESIDUAL_TOL = 1e-14
+_STEP_TOL = 1e-14
+#: Iterates may leave the unit disk on their way; beyond this radius they are given up.
+_FAR = 1.2
+#: Results closer than this (max-norm) at the same parameters are one equilibrium.
+_SAME = 1e-7
 
 
 @dataclass(frozen=True)
@@ -35,18 +61,83 @@ class Equilibrium:
         return complex(self.state[0], self.state[1])
 
 
-def delta_pulse_rates(params: Mapping[str, float]) -> np.ndarray:
-    """Firing rates of all equilibria of the delta-pulse, current-coupled model.
+@dataclass(frozen=True)
+class EquilibriumSet:
+    """Equilibria at many parameter sets, flat: one row per equilibrium.
+
+    Attributes
+    ----------
+    point : ndarray of int
+        Index of the parameter set each equilibrium belongs to.
+    state : ndarray, shape (m, ndim)
+    r : ndarray
+    eigenvalues : ndarray, shape (m, ndim)
+    npoints : int
+        Number of parameter sets.
+    """
+
+    point: np.ndarray
+    state: np.ndarray
+    r: np.ndarray
+    eigenvalues: np.ndarray
+    npoints: int
+
+    @property
+    def stable(self) -> np.ndarray:
+        """True where every eigenvalue has a negative real part."""
+        return np.all(self.eigenvalues.real < 0, axis=1)
+
+    def at(self, i: int) -> list[Equilibrium]:
+        """The equilibria of parameter set ``i``, by rate."""
+        idx = np.flatnonzero(self.point == i)
+        idx = idx[np.argsort(self.r[idx], kind="stable")]
+        return [Equilibrium(self.state[k], float(self.r[k]), self.eigenvalues[k])
+                for k in idx]
+
+
+def _quartic_states(params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Roots of the delta-pulse quartic and their states, per parameter set.
 
     From the (r, v) form (design.md): ``v = -Delta / (2 pi tau r)`` and
     ``eta + I_ext = (pi tau r)^2 - J r - Delta^2 / (2 pi tau r)^2``, i.e. the positive
     real roots of ``(pi tau)^2 r^4 - J r^3 - (eta + I_ext) r^2 - Delta^2/(2 pi tau)^2``.
+    Entries of ``params`` may be arrays of one length ``npoints``.
+
+    Returns
+    -------
+    rates : ndarray, shape (npoints, 4)
+        The positive real roots, NaN elsewhere.
+    states : ndarray, shape (2, npoints, 4)
+        Their (x, y), NaN elsewhere.
     """
-    pt = np.pi * params["tau"]
-    eta = params["eta"] + params.get("I_ext", 0.0)
-    roots = np.roots([pt**2, -params["J"], -eta, 0.0, -(params["Delta"] / (2 * pt)) ** 2])
-    real = roots[np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots))].real
-    return np.sort(real[real > 0])
+    pt = np.pi * np.asarray(params["tau"], dtype=float)
+    eta = np.asarray(params["eta"], dtype=float) + np.asarray(params.get("I_ext", 0.0))
+    J = np.asarray(params["J"], dtype=float)
+    delta = np.asarray(params["Delta"], dtype=float)
+    pt, eta, J, delta = (np.atleast_1d(a) for a in np.broadcast_arrays(pt, eta, J, delta))
+    # companion matrices of the monic quartic, as numpy.roots builds them
+    comp = np.zeros((pt.size, 4, 4))
+    comp[:, 0, 0] = J / pt**2
+    comp[:, 0, 1] = eta / pt**2
+    comp[:, 0, 3] = (delta / (2 * pt)) ** 2 / pt**2
+    comp[:, 1, 0] = comp[:, 2, 1] = comp[:, 3, 2] = 1.0
+    roots = np.linalg.eigvals(comp)
+    good = (np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots))) & (roots.real > 0)
+    rates = np.where(good, roots.real, np.nan)
+    rr = np.where(good, roots.real, 1.0)
+    w = pt[:, None] * rr - 1j * delta[:, None] / (2 * pt[:, None] * rr)  # pi tau r + i v
+    z = np.where(good, np.conj((1 - w) / (1 + w)), np.nan)
+    return rates, np.array([z.real, z.imag])
+
+
+def delta_pulse_rates(params: Mapping[str, float]) -> np.ndarray:
+    """Firing rates of all equilibria of the delta-pulse, current-coupled model, sorted.
+
+    The positive real roots of ``(pi tau)^2 r^4 - J r^3 - (eta + I_ext) r^2 -
+    Delta^2/(2 pi tau)^2`` (from the (r, v) form, design.md).
+    """
+    rates = _quartic_states(params)[0][0]
+    return np.sort(rates[np.isfinite(rates)])
 
 
 def rate_to_state(r: float, params: Mapping[str, float]) -> np.ndarray:
@@ -55,6 +146,120 @@ def rate_to_state(r: float, params: Mapping[str, float]) -> np.ndarray:
     w = pt * r - 1j * params["Delta"] / (2 * pt * r)  # W = pi tau r + i v
     z = np.conj((1 - w) / (1 + w))
     return np.array([z.real, z.imag])
+
+
+def _reduced(model: ThetaModel) -> ThetaModel:
+    """The model with an instantaneous synapse: the same equilibria in (x, y)."""
+    return ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
+
+
+def _columns(model: ThetaModel, full: Mapping[str, float],
+             varying: Mapping[str, np.ndarray], idx: np.ndarray) -> list:
+    """Parameter vector of ``model`` for the parameter sets ``idx`` (arrays where varying)."""
+    return [varying[k][idx] if k in varying else full[k] for k in model.parameter_names]
+
+
+def _take(cols: Sequence, keep: np.ndarray) -> list:
+    return [v[keep] if isinstance(v, np.ndarray) else v for v in cols]
+
+
+def _solve(model: ThetaModel, cols: Sequence, u: np.ndarray, tol: float) -> np.ndarray:
+    """Damped Newton on the 2-D ``model`` from the columns of ``u`` (changed in place).
+
+    ``cols``: the parameter vector, entries scalars or arrays (one per column of
+    ``u``). Returns which columns are accepted as equilibria (the module's rule).
+    """
+    num = model.numeric
+    active = np.arange(u.shape[1])
+    with np.errstate(all="ignore"):
+        for _ in range(_ITERATIONS):
+            if active.size == 0:
+                break
+            F = num.rhs_many(u[:, active], _take(cols, active))
+            moving = np.max(np.abs(F), axis=0) > _RESIDUAL_TOL
+            active, F = active[moving], F[:, moving]
+            pa = _take(cols, active)
+            ua = u[:, active]
+            (a, b), (c, d) = np.moveaxis(num.jacobians(ua, pa), 0, -1)
+            det = a * d - b * c
+            step = np.array([d * F[0] - b * F[1], a * F[1] - c * F[0]]) / det
+            length = np.hypot(step[0], step[1])
+            ua = ua - np.minimum(1.0, _MAX_STEP / np.maximum(length, 1e-300)) * step
+            u[:, active] = ua
+            moving = ((ua[0] ** 2 + ua[1] ** 2 < _FAR**2)
+                      & (np.max(np.abs(step), axis=0) > _STEP_TOL))
+            active = active[moving]
+        res = np.max(np.abs(num.rhs_many(u, cols)), axis=0)
+        return np.all(np.isfinite(u), axis=0) & (u[0] ** 2 + u[1] ** 2 < 1.0) & (res <= tol)
+
+
+def _distinct(point: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """Indices of the first of each group of results within ``_SAME`` at one point."""
+    keep = []
+    left = np.arange(point.size)
+    while left.size:
+        groups, first = np.unique(point[left], return_index=True)
+        reps = left[first]
+        keep.append(reps)
+        rep_of = reps[np.searchsorted(groups, point[left])]
+        left = left[np.max(np.abs(state[left] - state[rep_of]), axis=1) >= _SAME]
+    return np.sort(np.concatenate(keep)) if keep else left
+
+
+def find_equilibria_many(model: ThetaModel, params: Mapping[str, float] | None,
+                         varying: Mapping[str, Any], *, tol: float = 1e-12
+                         ) -> EquilibriumSet:
+    """All equilibria found from the seeds at many parameter sets at once.
+
+    Parameters
+    ----------
+    model : ThetaModel
+    params : mapping, optional
+        Parameter values (validated; defaults fill the rest).
+    varying : mapping
+        Parameters that differ between the sets: name -> array, all of one length
+        (the number of sets); empty for one set.
+    tol : float
+        Residual (max-norm of the right-hand side) below which a Newton result
+        counts as an equilibrium.
+
+    Returns
+    -------
+    EquilibriumSet
+        Rows in the order of the parameter sets, then of the seeds.
+    """
+    full = model.validate_params(params)
+    var = {k: np.asarray(v, dtype=float).ravel() for k, v in varying.items()}
+    npts = len(next(iter(var.values()))) if var else 1
+    reduced = _reduced(model)
+    _, quartic = _quartic_states({**full, **var})  # (2, npts or 1, 4)
+    seeds = np.broadcast_to(quartic, (2, npts, 4))
+    if model.n is not None or model.coupling != "current":
+        # the quartic's roots are all the equilibria of the delta-pulse, current-coupled
+        # model; for the others they are only seeds, with a polar grid over the disk
+        ang = np.linspace(-np.pi, np.pi, _ANGLES, endpoint=False)
+        rad = np.repeat(_RADII, _ANGLES)
+        polar = np.array([np.r_[0.0, rad * np.cos(np.tile(ang, len(_RADII)))],
+                          np.r_[0.0, rad * np.sin(np.tile(ang, len(_RADII)))]])
+        seeds = np.concatenate([seeds, np.broadcast_to(polar[:, None, :],
+                                                       (2, npts, polar.shape[1]))], axis=2)
+    nseed = seeds.shape[2]
+    point = np.repeat(np.arange(npts), nseed)
+    u = seeds.reshape(2, -1).copy()
+    real = np.all(np.isfinite(u), axis=0)  # quartic slots without a root are NaN
+    point, u = point[real], u[:, real]
+    ok = _solve(reduced, _columns(reduced, full, var, point), u, tol)
+    point, u = point[ok], u[:, ok]
+    first = _distinct(point, u.T)
+    point, u = point[first], u[:, first]
+    if model.synapse == "first-order":
+        s = reduced.numeric.output("s", u, _columns(reduced, full, var, point))
+        u = np.vstack([u, s])
+    num = model.numeric
+    cols = _columns(model, full, var, point)
+    eig = (np.linalg.eigvals(num.jacobians(u, cols)) if point.size
+           else np.zeros((0, u.shape[0]), dtype=complex))
+    return EquilibriumSet(point, u.T, num.output("r", u, cols), eig, npts)
 
 
 def find_equilibria(
@@ -75,37 +280,55 @@ def find_equilibria(
     -------
     list of Equilibrium
     """
+    return find_equilibria_many(model, params, {}, tol=tol).at(0)
+
+
+def equilibria_to_start(model: ThetaModel, params: Mapping[str, float]
+                        ) -> list[Equilibrium]:
+    """Every equilibrium at ``params``, stable ones first, each group by rate.
+
+    The first is where a continuation starts: the lowest-rate stable equilibrium,
+    else the lowest-rate one.
+
+    Raises
+    ------
+    ValueError
+        No equilibrium at ``params`` (AUTO needs one to start from).
+    """
+    eqs = find_equilibria(model, params)
+    if not eqs:
+        raise ValueError(
+            f"no equilibrium of {model.name} found at "
+            + ", ".join(f"{k}={v:g}" for k, v in params.items())
+            + "; AUTO needs one to start from: choose other parameters")
+    return sorted(eqs, key=lambda e: not e.stable)
+
+
+def newton(model: ThetaModel, params: Mapping[str, float] | None, state: Sequence[float],
+           *, tol: float = 1e-12) -> np.ndarray | None:
+    """The equilibrium Newton reaches from ``state``, or None when it is not accepted.
+
+    Parameters
+    ----------
+    model : ThetaModel
+    params : mapping, optional
+        Parameter values (validated; defaults fill the rest).
+    state : sequence of float
+        Initial state (a synaptic ``s`` in it is ignored: it follows from ``z``).
+    tol : float
+        Residual below which the result counts as an equilibrium.
+
+    Returns
+    -------
+    ndarray or None
+        The full state of the equilibrium.
+    """
     full = model.validate_params(params)
-    reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
-    num_r = reduced.numeric
-    p_r = num_r.parameter_vector(full)
-
-    seeds = [rate_to_state(r, full) for r in delta_pulse_rates(full)]
-    for rad in (0.2, 0.5, 0.8, 0.95, 0.99):
-        for ang in np.linspace(-np.pi, np.pi, 12, endpoint=False):
-            seeds.append(np.array([rad * np.cos(ang), rad * np.sin(ang)]))
-
-    found: list[np.ndarray] = []
-    for seed in seeds:
-        sol = root(
-            lambda u: num_r.rhs(u, p_r), seed, jac=lambda u: num_r.jacobian(u, p_r), tol=1e-14
-        )
-        u = sol.x
-        if not np.all(np.isfinite(u)) or u[0] ** 2 + u[1] ** 2 >= 1.0:
-            continue
-        if np.max(np.abs(num_r.rhs(u, p_r))) > tol:
-            continue
-        if any(np.max(np.abs(u - f)) < 1e-7 for f in found):
-            continue
-        found.append(u)
-
-    num = model.numeric
-    p = num.parameter_vector(full)
-    result = []
-    for u in found:
-        if model.synapse == "first-order":
-            s_star = float(num_r.output("s", u, p_r))
-            u = np.array([u[0], u[1], s_star])
-        eig = np.linalg.eigvals(num.jacobian(u, p))
-        result.append(Equilibrium(u, float(num.output("r", u, p)), eig))
-    return sorted(result, key=lambda e: e.r)
+    reduced = _reduced(model)
+    u = np.asarray(state, dtype=float)[:2].reshape(2, 1).copy()
+    cols = _columns(reduced, full, {}, np.zeros(1, dtype=int))
+    if not _solve(reduced, cols, u, tol)[0]:
+        return None
+    if model.synapse == "first-order":
+        u = np.vstack([u, reduced.numeric.output("s", u, cols)])
+    return u[:, 0]

@@ -25,7 +25,7 @@ import numpy as np
 
 from thetabif.codegen.autofiles import SCENARIOS, auto_script, constants_file
 from thetabif.codegen.fortran import equation_file
-from thetabif.equilibrium import Equilibrium, find_equilibria
+from thetabif.equilibrium import Equilibrium, equilibria_to_start
 from thetabif.models import ThetaModel
 
 
@@ -62,15 +62,7 @@ def starting_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> Equi
     ValueError
         If no equilibrium is found at ``params``.
     """
-    found = find_equilibria(model, params)
-    if not found:
-        raise ValueError(
-            f"no equilibrium of {model.name} found at "
-            + ", ".join(f"{k}={v:g}" for k, v in params.items())
-            + "; AUTO needs one to start from: choose other parameters"
-        )
-    stable = [e for e in found if e.stable]
-    return (stable or found)[0]
+    return equilibria_to_start(model, params)[0]
 
 
 def polish_equilibrium(

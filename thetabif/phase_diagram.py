@@ -8,11 +8,11 @@
    a curve already computed is skipped, so each curve is computed once;
 3. the codimension-two points on those curves (CP, BT, GH, ZH), merged across curves;
 4. the limit cycles born at the Hopf points of step 1 (min/max envelope of r);
-5. the attractors at every point of a regular (eta, J) grid: equilibria by vectorised
-   Newton from the seeds :func:`thetabif.find_equilibria` uses, with their Jacobian's
-   eigenvalues; stable limit cycles by integrating from a perturbed unstable focus (in
-   the plane a stable cycle surrounds one) wherever there is one, and counting a cycle
-   where the trajectory does not settle on a stable equilibrium.
+5. the attractors at every point of a regular (eta, J) grid: equilibria by
+   :func:`thetabif.equilibrium.find_equilibria_many` (vectorised over the grid), with
+   their Jacobian's eigenvalues; stable limit cycles by integrating from a perturbed
+   unstable focus (in the plane a stable cycle surrounds one) wherever there is one,
+   and counting a cycle where the trajectory does not settle on a stable equilibrium.
 
 The result, :class:`PhaseDiagram`, is data first (:meth:`PhaseDiagram.to_xarray`,
 :meth:`PhaseDiagram.to_dict`, :meth:`PhaseDiagram.save` as netCDF or JSON) and pictures
@@ -43,6 +43,8 @@ from thetabif.continuation import (
     SpecialPoint,
 )
 from thetabif.continuation.options import CurveOptions, CycleOptions, EquilibriumOptions
+from thetabif.continuation.scan import fold_hopf_curves
+from thetabif.equilibrium import find_equilibria_many
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
@@ -335,147 +337,7 @@ def _model_title(model: ThetaModel) -> str:
     return ", ".join(parts)
 
 
-# ----------------------------------------------------------------- equilibria grid
-def _call(fun, u: Sequence[np.ndarray], p: Sequence[Any], shape: tuple[int, ...]
-          ) -> np.ndarray:
-    """Evaluate a lambdified vector/matrix function, broadcasting every entry."""
-    val = fun(*u, *p)
-
-    def fix(v):
-        if isinstance(v, list):
-            return [fix(w) for w in v]
-        return np.broadcast_to(np.asarray(v, dtype=float), shape)
-
-    return np.asarray(fix(val), dtype=float)
-
-
-@dataclass(frozen=True)
-class GridEquilibria:
-    """Equilibria at many parameter pairs, flat: one row per equilibrium.
-
-    Attributes
-    ----------
-    point : ndarray of int
-        Index of the (eta, J) pair each equilibrium belongs to.
-    state : ndarray, shape (m, ndim)
-    r : ndarray
-    eigenvalues : ndarray, shape (m, ndim)
-    npoints : int
-    """
-
-    point: np.ndarray
-    state: np.ndarray
-    r: np.ndarray
-    eigenvalues: np.ndarray
-    npoints: int
-
-    @property
-    def stable(self) -> np.ndarray:
-        """True where every eigenvalue has a negative real part."""
-        return np.all(self.eigenvalues.real < 0, axis=1)
-
-    def at(self, i: int) -> list[tuple[np.ndarray, float, np.ndarray]]:
-        """``(state, r, eigenvalues)`` of the equilibria of pair ``i``, by rate."""
-        idx = np.flatnonzero(self.point == i)
-        idx = idx[np.argsort(self.r[idx])]
-        return [(self.state[k], float(self.r[k]), self.eigenvalues[k]) for k in idx]
-
-
-def grid_equilibria(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
-                    J: np.ndarray) -> GridEquilibria:
-    """All equilibria at many (eta, J) pairs at once.
-
-    Same seeds and acceptance rule as :func:`thetabif.find_equilibria` (the delta-pulse
-    quartic's roots where they apply, a polar grid over the unit disk; residual
-    <= 1e-12, duplicates merged), with Newton vectorised over all pairs and seeds.
-    """
-    full = model.validate_params(params)
-    reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
-    num_r = reduced.numeric
-    eta = np.asarray(eta, dtype=float).ravel()
-    J = np.asarray(J, dtype=float).ravel()
-    npts = eta.size
-    seeds = [np.zeros(2)]
-    for rad in (0.2, 0.5, 0.8, 0.95, 0.99):
-        for ang in np.linspace(-np.pi, np.pi, 12, endpoint=False):
-            seeds.append(np.array([rad * np.cos(ang), rad * np.sin(ang)]))
-    u = np.tile(np.array(seeds).T[:, None, :], (1, npts, 1))  # (2, npts, nseed)
-    if model.n is None and model.coupling == "current":
-        # the quartic's positive roots are all the equilibria: no other seeds needed
-        u = u[:, :, :0]
-        # roots of the delta-pulse quartic (thetabif.equilibrium.delta_pulse_rates)
-        pt = np.pi * full["tau"]
-        e_eff = eta + full["I_ext"]
-        comp = np.zeros((npts, 4, 4))
-        comp[:, 0, 0] = J / pt**2
-        comp[:, 0, 1] = e_eff / pt**2
-        comp[:, 0, 3] = (full["Delta"] / (2 * pt)) ** 2 / pt**2
-        comp[:, 1, 0] = comp[:, 2, 1] = comp[:, 3, 2] = 1.0
-        roots = np.linalg.eigvals(comp)
-        good = (np.abs(roots.imag) <= 1e-9 * np.maximum(1, np.abs(roots))) & (roots.real > 0)
-        rr = np.where(good, roots.real, 1.0)
-        w = pt * rr - 1j * full["Delta"] / (2 * pt * rr)
-        zq = np.conj((1 - w) / (1 + w))
-        zq = np.where(good, zq, 0.0)
-        u = np.concatenate([u, np.array([zq.real, zq.imag])], axis=2)
-    nseed = u.shape[2]
-    # flatten (pair, seed) and iterate Newton on the entries still moving
-    ii = np.repeat(np.arange(npts), nseed)
-    uu = u.reshape(2, -1).copy()
-    pe_all = {"eta": eta[ii], "J": J[ii]}
-    active = np.arange(ii.size)
-    done = np.zeros(ii.size, dtype=bool)
-    with np.errstate(all="ignore"):
-        for _ in range(40):
-            if active.size == 0:
-                break
-            pa = [pe_all[k][active] if k in pe_all else full[k]
-                  for k in reduced.parameter_names]
-            ua = uu[:, active]
-            F = _call(num_r._rhs, ua, pa, (active.size,))
-            res = np.abs(F).max(axis=0)
-            conv = res <= 1e-13
-            done[active[conv]] = True
-            keep = ~conv
-            active, ua, F = active[keep], ua[:, keep], F[:, keep]
-            pa = [v[keep] if isinstance(v, np.ndarray) else v for v in pa]
-            Jm = _call(num_r._jac, ua, pa, (active.size,))
-            a, b, c, d = Jm[0, 0], Jm[0, 1], Jm[1, 0], Jm[1, 1]
-            det = a * d - b * c
-            dx = (d * F[0] - b * F[1]) / det
-            dy = (-c * F[0] + a * F[1]) / det
-            step = np.hypot(dx, dy)
-            scale = np.minimum(1.0, 0.25 / np.maximum(step, 1e-300))
-            ua = ua - scale * np.array([dx, dy])
-            rad2 = ua[0] ** 2 + ua[1] ** 2
-            alive = np.isfinite(rad2) & (rad2 < 1.0)
-            uu[:, active] = ua
-            active = active[alive]
-        pf = [pe_all[k] if k in pe_all else full[k] for k in reduced.parameter_names]
-        F = _call(num_r._rhs, uu, pf, (ii.size,))
-        rad2 = uu[0] ** 2 + uu[1] ** 2
-    ok = (done | np.isin(np.arange(ii.size), active)) & (rad2 < 1.0) & (
-        np.abs(F).max(axis=0) <= 1e-12)
-    sol = uu[:, ok].T  # (m, 2)
-    ii = ii[ok]
-    key = np.column_stack([ii, np.round(sol / 1e-7).astype(np.int64)])
-    _, first = np.unique(key, axis=0, return_index=True)
-    ii, sol = ii[first], sol[first]
-    m = ii.size
-    pe = [eta[ii] if k == "eta" else J[ii] if k == "J" else full[k]
-          for k in model.parameter_names]
-    if model.synapse == "first-order":
-        pr = [eta[ii] if k == "eta" else J[ii] if k == "J" else full[k]
-              for k in reduced.parameter_names]
-        s_star = _call(num_r._outputs["s"], sol.T, pr, (m,))
-        sol = np.column_stack([sol, s_star])
-    num = model.numeric
-    jac = _call(num._jac, sol.T, pe, (m,))  # (nd, nd, m)
-    eig = np.linalg.eigvals(np.moveaxis(jac, -1, 0)) if m else np.zeros((0, sol.shape[1]))
-    r = _call(num._outputs["r"], sol.T, pe, (m,))
-    return GridEquilibria(ii, sol, r, eig, npts)
-
-
+# ----------------------------------------------------------------- attractor grid
 def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
                 J: np.ndarray, u0: np.ndarray, targets: list[np.ndarray], t_end: float,
                 dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -504,15 +366,14 @@ def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
     with np.errstate(all="ignore"):
         for k in range(nsteps):
             ua = u[:, active]
-            sh = (active.size,)
-            k1 = _call(num._rhs, ua, p, sh)
-            k2 = _call(num._rhs, ua + 0.5 * dt * k1, p, sh)
-            k3 = _call(num._rhs, ua + 0.5 * dt * k2, p, sh)
-            k4 = _call(num._rhs, ua + dt * k3, p, sh)
+            k1 = num.rhs_many(ua, p)
+            k2 = num.rhs_many(ua + 0.5 * dt * k1, p)
+            k3 = num.rhs_many(ua + 0.5 * dt * k2, p)
+            k4 = num.rhs_many(ua + dt * k3, p)
             ua = ua + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
             u[:, active] = ua
             if k >= 0.8 * nsteps:
-                r = _call(num._outputs["r"], ua, p, sh)
+                r = num.output("r", ua, p)
                 rmin[active] = np.minimum(rmin[active], r)
                 rmax[active] = np.maximum(rmax[active], r)
             if (k + 1) % check == 0:
@@ -561,7 +422,7 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
     etas = np.linspace(*box["eta"], shape[0])
     Js = np.linspace(*box["J"], shape[1])
     E, JJ = np.meshgrid(etas, Js)
-    ge = grid_equilibria(model, params, E.ravel(), JJ.ravel())
+    ge = find_equilibria_many(model, params, {"eta": E.ravel(), "J": JJ.ravel()})
     npts = E.size
     stable = ge.stable
     n_eq = np.bincount(ge.point, minlength=npts)
@@ -632,24 +493,6 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
 
 
 # ------------------------------------------------------------------ continuation
-def _on_curves(p: SpecialPoint, curves: Sequence[ContinuationResult], kind: str) -> bool:
-    for c in curves:
-        if c.kind != kind:
-            continue
-        for b in c.branches:
-            x, y = np.asarray(b.data["eta"]), np.asarray(b.data["J"])
-            if x.size < 2:
-                continue
-            ax, ay, dx, dy = x[:-1], y[:-1], np.diff(x), np.diff(y)
-            t = ((p.params["eta"] - ax) * dx + (p.params["J"] - ay) * dy) / np.maximum(
-                dx * dx + dy * dy, 1e-300)
-            t = np.clip(t, 0.0, 1.0)
-            d = np.hypot(ax + t * dx - p.params["eta"], ay + t * dy - p.params["J"])
-            if d.min() < 1e-3:
-                return True
-    return False
-
-
 def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None = None, *,
             box: Mapping[str, tuple[float, float]] | None = None,
             scan_J: Sequence[float] | None = None, grid_shape: tuple[int, int] = (81, 61),
@@ -741,38 +584,17 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     timings["cycles"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    seeds: list[tuple[Continuation, SpecialPoint]] = [
-        (cont, p) for p in eq_eta.special_points if p.type in ("LP", "HB")]
     if scan_J is None:
         lo, hi = box["J"]
         scan_J = [lo + f * (hi - lo) for f in (0.1, 0.9)]
-    curves: list[ContinuationResult] = []
     c_box = {"eta": (box["eta"][0] - eta_pad, box["eta"][1] + eta_pad),
              "J": (box["J"][0] - 0.1 * (box["J"][1] - box["J"][0]),
                    box["J"][1] + 0.1 * (box["J"][1] - box["J"][0]))}
-
-    def follow(c: Continuation, p: SpecialPoint) -> None:
-        kind = "fold" if p.type == "LP" else "hopf"
-        if _on_curves(p, curves, kind):
-            return
-        try:
-            curves.append(c.curve(p, ("eta", "J"), c_box, options=curve_options))
-        except ContinuationFailed as exc:
-            messages.append(f"{kind} curve from {p.label} at J={p.params['J']:g}: {exc}")
-
-    for c, p in seeds:
-        follow(c, p)
-    for j in scan_J:
-        try:
-            cj = Continuation(model, {**full, "J": j, "eta": box["eta"][0]})
-            res = cj.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
-                                options=eq_options)
-        except (ContinuationFailed, ValueError) as exc:
-            messages.append(f"equilibria at J={j:g}: {exc}")
-            continue
-        for p in res.special_points:
-            if p.type in ("LP", "HB"):
-                follow(cj, p)
+    followed, notes = fold_hopf_curves(model, {**full, "eta": box["eta"][0]}, scan_J,
+                                       c_box["eta"], c_box, first=(cont, eq_eta),
+                                       options=curve_options)
+    curves = [f.result for f in followed]
+    messages += notes
     timings["curves"] = time.perf_counter() - t0
 
     codim2: list[SpecialPoint] = []

@@ -25,16 +25,14 @@ the GH system is differentiated by central differences of the analytic ``l1``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from thetabif.codegen.pregenerate import load_generated_module
+from thetabif.codegen.pregenerate import cache_key, load_generated_module
 from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
 
@@ -112,18 +110,9 @@ def _hurwitz(coeffs: list[sp.Expr]) -> sp.Expr:
     return a1 * a2 - a3
 
 
-@lru_cache(maxsize=1)
-def _sources_digest() -> str:
-    here = Path(__file__).resolve()
-    h = hashlib.sha256(b"polish-v1")
-    for path in (here, here.parent / "models.py"):
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 def _filename(model: ThetaModel, tag: str) -> str:
     """File name of the generated module ``tag`` of ``model`` (holds the cache key)."""
-    key = hashlib.sha256(f"{model.name}|{tag}|{_sources_digest()}".encode()).hexdigest()[:20]
+    key = cache_key(("polish.py", "models.py"), "polish-v1", model.name, tag)
     return f"{model.name}_{tag.split('|')[0]}_{key}.py"
 
 

@@ -21,13 +21,12 @@ there first, so even an empty user cache needs no sympy for them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from thetabif.codegen.pregenerate import (
+    cache_key,
     load_generated_module,
     lookup,
     read_source_module,
@@ -46,20 +46,12 @@ if TYPE_CHECKING:
     from thetabif.models import ThetaModel
 
 _HERE = Path(__file__).resolve().parent
-_SOURCES = (_HERE.parent / "models.py", _HERE / "numeric.py", _HERE / "dop853_template.c")
+_SOURCES = ("models.py", "codegen/numeric.py", "codegen/dop853_template.c")
 TEMPLATE_MARKER = "/* --- template --- */"
 
 
-@lru_cache(maxsize=1)
-def _sources_digest() -> str:
-    h = hashlib.sha256()
-    for path in _SOURCES:
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
-
 def _cache_key(model: ThetaModel) -> str:
-    return hashlib.sha256(f"{model.name}|{_sources_digest()}".encode()).hexdigest()[:20]
+    return cache_key(_SOURCES, "numeric-v1", model.name)
 
 
 # ----------------------------------------------------------------- printing
@@ -291,6 +283,13 @@ class NumericModel:
 
     def jacobian(self, u: Sequence[float], p: Sequence[float]) -> np.ndarray:
         return np.array(self._jac(*u, *p), dtype=float)
+
+    def rhs_many(self, u: np.ndarray, p: Sequence) -> np.ndarray:
+        """Right-hand sides at states ``u`` of shape ``(ndim, npoints)``, same shape.
+        Entries of ``p`` may be arrays of length ``npoints`` too."""
+        npts = np.shape(u)[1]
+        return np.array([np.broadcast_to(np.asarray(e, dtype=float), (npts,))
+                         for e in self._rhs(*u, *p)])
 
     def jacobians(self, u: np.ndarray, p: Sequence) -> np.ndarray:
         """Jacobians along states ``u`` of shape ``(ndim, npoints)``: ``(npoints, ndim,

@@ -2,8 +2,9 @@
 
 This module owns where generated modules live and how they are loaded: the shipped
 folder ``thetabif/_generated`` (:data:`SHIPPED`), the user cache (:func:`user_cache`),
-atomic writes and one import per process (:func:`load_generated_module`), and the
-Python wrapper of Fortran and C sources (:func:`source_module`). Writing the shipped
+the cache keys that name the files (:func:`cache_key`, the one place they are
+computed), atomic writes and one import per process (:func:`load_generated_module`),
+and the Python wrapper of Fortran and C sources (:func:`source_module`). Writing the shipped
 files is the job of :mod:`thetabif.generate`, at the top of the package (it needs the
 continuation and export layers).
 
@@ -30,22 +31,58 @@ Regenerate with ``python -m thetabif.generate`` (default target: the package's
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+#: The package's folder ``thetabif/``.
+PACKAGE = Path(__file__).resolve().parent.parent
+
 #: Folder of the shipped files (a package: ``thetabif._generated``).
-SHIPPED = Path(__file__).resolve().parent.parent / "_generated"
+SHIPPED = PACKAGE / "_generated"
 
 #: Kinds of generated files, one subpackage each.
 KINDS = ("numeric", "polish", "fortran", "c")
 
 #: First line of every generated Python file.
 HEADER = "# ruff: noqa\n"
+
+
+@cache
+def _source_digest(rel: str) -> bytes:
+    return hashlib.sha256((PACKAGE / rel).read_bytes()).digest()
+
+
+def cache_key(sources: Sequence[str], *parts: str, length: int = 20) -> str:
+    """The key under which code generated from ``sources`` (or a build of it) is cached.
+
+    Parameters
+    ----------
+    sources : sequence of str
+        The files that determine the generated code, relative to the package folder
+        (e.g. ``"models.py"``); a change to any of them changes the key.
+    *parts : str
+        What else determines it (a version tag, the model's name, a compiler...).
+    length : int
+        Number of hex digits.
+
+    Returns
+    -------
+    str
+        Hex digits of a SHA-256 over ``parts`` and the sources' contents.
+    """
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() + b"\0")
+    for rel in sources:
+        h.update(rel.encode() + b"\0" + _source_digest(rel))
+    return h.hexdigest()[:length]
 
 
 def lookup(kind: str, filename: str) -> Path | None:

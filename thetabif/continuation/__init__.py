@@ -35,6 +35,9 @@ cycles
     Cycle branches: homoclinic end, missed PD/TR points, stored orbits.
 api
     :class:`Continuation`.
+scan
+    Fold and Hopf curves from the LP/HB points of equilibrium runs at several ``J``
+    (the one scan of phase diagrams and of the grid check).
 """
 
 # The private helpers below stay importable from here, where tests have imported them.

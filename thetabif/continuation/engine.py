@@ -9,7 +9,6 @@ box, closes or reaches its point limit (:func:`follow`, :class:`Direction`).
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,12 @@ from thetabif.auto import (
     find_compiler,
     run_auto,
 )
-from thetabif.codegen.pregenerate import lookup, read_source_module, write_text_atomic
+from thetabif.codegen.pregenerate import (
+    cache_key,
+    lookup,
+    read_source_module,
+    write_text_atomic,
+)
 from thetabif.continuation.options import PERIOD_PAR, auto_names
 from thetabif.continuation.records import Note, StopReason
 from thetabif.errors import ContinuationError as ContinuationFailed
@@ -87,24 +91,13 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
     return head + "\n" + "\n".join(rows) + "\n"
 
 
-def _codegen_digest(model: ThetaModel) -> Any:
-    """Hash of what determines the engine's Fortran source (model, generator, note)."""
-    root = Path(__file__).resolve().parent.parent  # the package thetabif/
-    h = hashlib.sha256(f"engine-v1|{model.name}".encode())
-    for rel in _CODEGEN_SOURCES:
-        h.update((root / rel).read_bytes())
-    return h
-
-
 def engine_source_file(model: ThetaModel) -> tuple[str, Callable[[], str]]:
     """File name (holding the source's cache key) and lazy text of the engine's Fortran.
 
     The name is the one :mod:`thetabif.codegen.pregenerate` ships the source under
     (as a Python module with the constant ``SOURCE``).
     """
-    h = _codegen_digest(model)
-    h.update(_ENGINE_NOTE.encode())
-    name = f"{model.name}_{h.hexdigest()[:20]}.py"
+    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v1', model.name, _ENGINE_NOTE)}.py"
 
     def text() -> str:
         from thetabif.codegen.fortran import equation_file  # sympy: cold path only
@@ -125,10 +118,9 @@ def engine_executable(model: ThetaModel) -> Path:
     start the Fortran source of a standard model is read from the package's shipped
     files (:mod:`thetabif.codegen.pregenerate`), so only gfortran runs.
     """
-    h = _codegen_digest(model)
     compiler = find_compiler()
-    h.update(f"{find_auto().fingerprint()}|{compiler.path}|{compiler.version}".encode())
-    key = h.hexdigest()[:24]
+    key = cache_key(_CODEGEN_SOURCES, "engine-v1", model.name, find_auto().fingerprint(),
+                    str(compiler.path), compiler.version, length=24)
     if key in _ENGINES and _ENGINES[key].is_file():
         return _ENGINES[key]
     index = cache_dir() / f"engine-{model.name}-{key}.path"

@@ -7,81 +7,27 @@ branch already followed (:func:`on_branch`).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
 from thetabif.continuation.records import Note, StopReason
+from thetabif.equilibrium import equilibria_to_start
 from thetabif.models import ThetaModel
 
 
 def equilibria_at(model: ThetaModel, params: Mapping[str, float]) -> list[np.ndarray]:
     """Every equilibrium found at ``params``: stable ones first, each group by rate.
 
-    The same seeds as :func:`thetabif.export.starting_equilibrium` (closed-form
-    delta-pulse equilibria, then a polar grid), with plain Newton steps instead of
-    scipy's ``root``, so the warm path of a continuation does not import scipy. Falls
-    back to :func:`thetabif.equilibrium.find_equilibria` when plain Newton finds nothing.
+    From :func:`thetabif.equilibrium.equilibria_to_start` (which imports no scipy, so
+    neither does the warm path of a continuation).
 
     Raises
     ------
     ValueError
         No equilibrium at ``params``.
     """
-    full = model.validate_params(params)
-    reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
-    num_r, num = reduced.numeric, model.numeric
-    p_r, p = num_r.parameter_vector(full), num.parameter_vector(full)
-    pt = math.pi * full["tau"]
-    roots = np.roots([pt**2, -full["J"], -(full["eta"] + full["I_ext"]), 0.0,
-                      -(full["Delta"] / (2 * pt)) ** 2])
-    rates = np.sort(roots[np.abs(roots.imag) <= 1e-9 * np.maximum(1.0, np.abs(roots))].real)
-    seeds = []
-    for r in rates[rates > 0]:
-        w = pt * r - 1j * full["Delta"] / (2 * pt * r)
-        z = np.conj((1 - w) / (1 + w))
-        seeds.append(np.array([z.real, z.imag]))
-    for rad in (0.2, 0.5, 0.8, 0.95, 0.99):
-        for ang in np.linspace(-np.pi, np.pi, 12, endpoint=False):
-            seeds.append(np.array([rad * np.cos(ang), rad * np.sin(ang)]))
-    found: list[np.ndarray] = []
-    for seed in seeds:
-        u = seed.copy()
-        with np.errstate(all="ignore"):
-            for _ in range(40):
-                try:
-                    step = np.linalg.solve(num_r.jacobian(u, p_r), -num_r.rhs(u, p_r))
-                except np.linalg.LinAlgError:
-                    break
-                u = u + step
-                if not np.all(np.isfinite(u)) or u @ u >= 1.0:
-                    break
-                if np.max(np.abs(step)) < 1e-15:
-                    break
-        if (not np.all(np.isfinite(u)) or u @ u >= 1.0
-                or np.max(np.abs(num_r.rhs(u, p_r))) > 1e-12
-                or any(np.max(np.abs(u - f)) < 1e-7 for f in found)):
-            continue
-        found.append(u)
-    if not found:
-        from thetabif.equilibrium import find_equilibria  # scipy: only when Newton fails
-
-        eqs = find_equilibria(model, full)
-        if not eqs:
-            raise ValueError(
-                f"no equilibrium of {model.name} found at "
-                + ", ".join(f"{k}={v:g}" for k, v in params.items())
-                + "; AUTO needs one to start from: choose other parameters")
-        return [e.state for e in sorted(eqs, key=lambda e: (not e.stable, e.r))]
-    cands = []
-    for u in found:
-        if model.synapse == "first-order":
-            u = np.array([u[0], u[1], float(num_r.output("s", u, p_r))])
-        stable = bool(np.all(np.linalg.eigvals(num.jacobian(u, p)).real < 0))
-        cands.append((not stable, float(num.output("r", u, p)), u))
-    cands.sort(key=lambda c: (c[0], c[1]))
-    return [_newton_equilibrium(model, full, c[2]) for c in cands]
+    return [e.state for e in equilibria_to_start(model, params)]
 
 
 def start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.ndarray:
@@ -93,20 +39,6 @@ def start_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> np.ndar
         No equilibrium at ``params``.
     """
     return equilibria_at(model, params)[0]
-
-
-def _newton_equilibrium(model: ThetaModel, params: Mapping[str, float],
-                        state: Sequence[float]) -> np.ndarray:
-    """A few Newton steps with the analytic Jacobian (the seed is already converged)."""
-    num = model.numeric
-    p = num.parameter_vector(model.validate_params(params))
-    u = np.asarray(state, dtype=float).copy()
-    for _ in range(8):
-        step = np.linalg.solve(num.jacobian(u, p), -num.rhs(u, p))
-        u += step
-        if np.max(np.abs(step)) < 1e-15:
-            break
-    return u
 
 
 def on_branch(coords: np.ndarray, x0: float, u0: np.ndarray, tol: float = 1e-4) -> bool:

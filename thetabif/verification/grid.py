@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from thetabif.continuation.scan import fold_hopf_curves
+from thetabif.equilibrium import find_equilibria, newton
 from thetabif.models import ThetaModel
 from thetabif.records import (
     LoadableRecord,
@@ -73,35 +75,15 @@ class BifurcationCurves(LoadableRecord):
         state is the only equilibrium; the curves are followed over the range padded
         by its own width on every side.
         """
-        from thetabif.continuation import Continuation, ContinuationFailed
-
         (e0, e1), (j0, j1) = eta_range, J_range
         pe, pj = e1 - e0, j1 - j0
         box = {"eta": (e0 - pe, e1 + pe), "J": (j0 - pj, j1 + pj)}
-        curves: list[Curve] = []
         base = model.validate_params(params)
-        for Jrow in np.linspace(j0, j1, rows):
-            try:
-                cont = Continuation(model, {**base, "J": float(Jrow), "eta": box["eta"][0],
-                                            "I_ext": 0.0})
-                eq = cont.equilibria("eta", *box["eta"])
-            except (ContinuationFailed, ValueError):
-                continue
-            for pt in eq.special_points:
-                if pt.type not in ("LP", "HB"):
-                    continue
-                kind = "fold" if pt.type == "LP" else "hopf"
-                if any(c.kind == kind and _near_curve(c, pt.params["eta"], pt.params["J"])
-                       for c in curves):
-                    continue
-                try:
-                    res = cont.curve(pt, ("eta", "J"), box)
-                except ContinuationFailed:
-                    continue
-                for b in res.branches:
-                    curves.append(Curve(kind, np.asarray(b.data["eta"], float),
-                                        np.asarray(b.data["J"], float),
-                                        f"{pt.label} at J={Jrow:g}"))
+        followed, _ = fold_hopf_curves(model, {**base, "eta": box["eta"][0], "I_ext": 0.0},
+                                       np.linspace(j0, j1, rows), box["eta"], box)
+        curves = [Curve(f.result.kind, np.asarray(b.data["eta"], float),
+                        np.asarray(b.data["J"], float), f"{f.point.label} at J={f.row:g}")
+                  for f in followed for b in f.result.branches]
         return cls(model, dict(base), tuple(curves))
 
     def shifted(self, d_eta: float = 0.0, d_J: float = 0.0) -> BifurcationCurves:
@@ -122,18 +104,6 @@ class BifurcationCurves(LoadableRecord):
         return cls(ThetaModel(**d["model_options"]), dict(d["params"]),
                    tuple(Curve(c["kind"], np.asarray(c["eta"], float),
                                np.asarray(c["J"], float), c["source"]) for c in d["curves"]))
-
-
-def _near_curve(c: Curve, eta: float, J: float, tol: float = 1e-3) -> bool:
-    """True when (eta, J) lies within ``tol`` of the polyline (point-to-segment)."""
-    a = np.column_stack([c.eta[:-1], c.J[:-1]])
-    d = np.column_stack([np.diff(c.eta), np.diff(c.J)])
-    q = np.array([eta, J])
-    if len(d) == 0:
-        return bool(np.hypot(c.eta[0] - eta, c.J[0] - J) < tol)
-    w = np.clip(np.einsum("ij,ij->i", q - a, d) / np.maximum(np.einsum("ij,ij->i", d, d),
-                                                              1e-300), 0, 1)
-    return bool(np.min(np.linalg.norm(a + w[:, None] * d - q, axis=1)) < tol)
 
 
 def _dense_points(diagram: BifurcationCurves, se: float, sj: float, spacing: float = 0.05
@@ -164,9 +134,6 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
 
     Top-level (picklable) so process pools and dask workers can run it.
     """
-    from scipy.optimize import root
-
-    from thetabif.equilibrium import find_equilibria
     from thetabif.simulation import SimulationError, simulate
 
     model = _model_of(task["model"])
@@ -204,9 +171,8 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
             continue
         u_end = np.array([float(ds.z[-1].real), float(ds.z[-1].imag)]
                          + ([float(ds.s[-1])] if "s" in ds else []))
-        sol = root(lambda u: num.rhs(u, p), u_end, jac=lambda u: num.jacobian(u, p),
-                   tol=1e-13)
-        u = sol.x if sol.success and np.max(np.abs(num.rhs(sol.x, p))) < 1e-9 else u_end
+        u = newton(model, params, u_end, tol=1e-9)
+        u = u_end if u is None else u
         if not any(np.max(np.abs(u - f)) < 1e-5 for f in finals):
             finals.append(u)
     return {"eta": task["params"]["eta"], "J": task["params"]["J"], "i": task["i"],
@@ -496,8 +462,6 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
 def _compare(results: list[dict], diagram: BifurcationCurves, eta_a: np.ndarray, J_a: np.ndarray,
              near: float) -> GridResult:
     import pandas as pd
-
-    from thetabif.equilibrium import find_equilibria
 
     region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
     ref_label = {}

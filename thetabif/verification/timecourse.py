@@ -44,10 +44,9 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from scipy.optimize import root
 
 from thetabif.continuation import Continuation, ContinuationFailed, ContinuationResult
-from thetabif.equilibrium import find_equilibria
+from thetabif.equilibrium import find_equilibria, newton
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 from thetabif.protocols import Phase, Protocol
@@ -395,19 +394,6 @@ def _eq_record(model: ThetaModel, params: Mapping[str, float], u: np.ndarray,
     }
 
 
-def _newton(model: ThetaModel, params: Mapping[str, float], u0: np.ndarray
-            ) -> np.ndarray | None:
-    num = model.numeric
-    p = num.parameter_vector(params)
-    sol = root(lambda u: num.rhs(u, p), u0, jac=lambda u: num.jacobian(u, p), tol=1e-14)
-    u = sol.x
-    if not np.all(np.isfinite(u)) or u[0] ** 2 + u[1] ** 2 >= 1:
-        return None
-    if np.max(np.abs(num.rhs(u, p))) > 1e-10:
-        return None
-    return u
-
-
 @dataclass(frozen=True)
 class _Path:
     """Points of the diagram in order along a branch: eta, states (one row each), flags."""
@@ -528,7 +514,7 @@ def diagram_equilibria(model: ThetaModel, params: Mapping[str, float],
     for path, i, u in _diagram_crossings(_branch_paths(diagram, model), eta_eff):
         src = "continuation"
         if polish:
-            un = _newton(model, params, u)
+            un = newton(model, params, u, tol=1e-10)
             if un is not None:
                 u, src = un, "continuation+newton"
             else:
