@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
 #: Radii and number of angles of the polar grid of seeds.
@@ -297,7 +298,7 @@ def equilibria_to_start(model: ThetaModel, params: Mapping[str, float]
     """
     eqs = find_equilibria(model, params)
     if not eqs:
-        raise ValueError(
+        raise InputError(
             f"no equilibrium of {model.name} found at "
             + ", ".join(f"{k}={v:g}" for k, v in params.items())
             + "; AUTO needs one to start from: choose other parameters")

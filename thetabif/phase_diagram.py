@@ -45,6 +45,7 @@ from thetabif.continuation import (
 from thetabif.continuation.options import CurveOptions, CycleOptions, EquilibriumOptions
 from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria_many
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
@@ -543,9 +544,9 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     box = {k: (float(v[0]), float(v[1])) for k, v in (box or default_box(model)).items()}
     for k in ("eta", "J"):
         if k not in box or not box[k][0] < box[k][1]:
-            raise ValueError(f"box needs {k!r}: (lo, hi) with lo < hi, got {box.get(k)}")
+            raise InputError(f"box needs {k!r}: (lo, hi) with lo < hi, got {box.get(k)}")
         if not box[k][0] <= full[k] <= box[k][1]:
-            raise ValueError(f"{k}={full[k]:g} lies outside the box {box[k]}")
+            raise InputError(f"{k}={full[k]:g} lies outside the box {box[k]}")
     timings: dict[str, float] = {}
     messages: list[str] = []
     t0 = time.perf_counter()

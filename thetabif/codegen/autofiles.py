@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from thetabif.auto.constants import DEFAULTS
 from thetabif.codegen.fortran import output_indices
+from thetabif.errors import InputError
 
 if TYPE_CHECKING:
     from thetabif.models import ThetaModel
@@ -129,7 +130,7 @@ def constants_file(model: ThetaModel, scenario: str) -> str:
     """
     all_scen = scenarios(model)
     if scenario not in all_scen:
-        raise ValueError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
+        raise InputError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
     scen = all_scen[scenario]
     consts = dict(scen.constants, NDIM=len(model.state_names))
     unames = {i: n for i, n in enumerate(model.state_names, start=1)}

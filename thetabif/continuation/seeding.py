@@ -13,6 +13,7 @@ import numpy as np
 
 from thetabif.continuation.records import Note, StopReason
 from thetabif.equilibrium import equilibria_to_start
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
 
@@ -102,6 +103,6 @@ def seeds(model: ThetaModel, params: Mapping[str, float], free: str, lo: float, 
         except ValueError:  # none at this end
             continue
     if not out:
-        raise ValueError(f"no equilibrium of {model.name} at {free} = {p0:g}, "
+        raise InputError(f"no equilibrium of {model.name} at {free} = {p0:g}, "
                          f"{lo:g} or {hi:g}: nothing to continue in {lo:g}:{hi:g}")
     return out, notes

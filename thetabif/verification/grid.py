@@ -28,6 +28,7 @@ import numpy as np
 
 from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria, newton
+from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 from thetabif.records import (
     LoadableRecord,
@@ -346,10 +347,10 @@ def _step(a: np.ndarray) -> float:
 def _axis(name: str, spec: Sequence[float] | np.ndarray) -> np.ndarray:
     arr = np.asarray(spec, dtype=float)
     if arr.ndim != 1 or arr.size < 2 or not np.all(np.isfinite(arr)) or np.any(np.diff(arr) <= 0):
-        raise ValueError(f"{name} values must be a finite, strictly increasing sequence of at "
+        raise InputError(f"{name} values must be a finite, strictly increasing sequence of at "
                          f"least two numbers, got {spec!r}")
     if not np.allclose(np.diff(arr), arr[1] - arr[0], rtol=1e-6, atol=1e-12):
-        raise ValueError(f"{name} values must be evenly spaced, got {spec!r}")
+        raise InputError(f"{name} values must be evenly spaced, got {spec!r}")
     return arr
 
 
@@ -434,21 +435,21 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
     model = model or ThetaModel()
     eta_a, J_a = _axis("eta", eta), _axis("J", J)
     if not (isinstance(n_random, int) and n_random >= 0):
-        raise ValueError(f"n_random must be an integer >= 0, got {n_random!r}")
+        raise InputError(f"n_random must be an integer >= 0, got {n_random!r}")
     if not (math.isfinite(t_end) and t_end >= 60):
-        raise ValueError(f"t_end must be >= 60 (the last 40 time units classify), got {t_end!r}")
+        raise InputError(f"t_end must be >= 60 (the last 40 time units classify), got {t_end!r}")
     if not (math.isfinite(near) and near >= 0):
-        raise ValueError(f"near must be finite and >= 0, got {near!r}")
+        raise InputError(f"near must be finite and >= 0, got {near!r}")
     base = model.validate_params(params)
     if diagram is None:
         diagram = BifurcationCurves.compute(model, base, (eta_a[0], eta_a[-1]), (J_a[0], J_a[-1]))
     elif diagram.model != model:
-        raise ValueError(f"the diagram is of model {diagram.model.name!r}, the grid of "
+        raise InputError(f"the diagram is of model {diagram.model.name!r}, the grid of "
                          f"{model.name!r}")
     else:
         for k, v in base.items():
             if k not in ("eta", "J") and abs(diagram.params.get(k, v) - v) > 1e-12:
-                raise ValueError(f"the diagram was computed at {k} = {diagram.params[k]}, "
+                raise InputError(f"the diagram was computed at {k} = {diagram.params[k]}, "
                                  f"the grid asks for {k} = {v}")
     spec = (model.n, model.synapse, model.coupling)
     tasks = [{"model": spec, "params": {**base, "eta": float(e), "J": float(j)},

@@ -1070,14 +1070,14 @@ def check_phases_observed(protocol: Protocol, t_end: float, dt: float) -> None:
         span = f"{ph.name!r} [{a:g}, {ph.stop:g})"
         what = "empty" if b <= a else f"{b - a:g} long, shorter than dt = {dt:g}"
         if ph.stop > t_end:
-            raise ValueError(f"t_end = {t_end:g} leaves protocol phase {span} {what}; "
+            raise InputError(f"t_end = {t_end:g} leaves protocol phase {span} {what}; "
                              f"t_end must be >= {last + dt:g} (the last switch time "
                              f"{last:g} + dt) so that every phase is simulated")
         if ph.start < 0.0:
-            raise ValueError(f"protocol switch time {ph.stop:g} leaves its first phase "
+            raise InputError(f"protocol switch time {ph.stop:g} leaves its first phase "
                              f"{span} {what}; the first switch time must be >= dt = "
                              f"{dt:g} (the simulation starts at t = 0)")
-        raise ValueError(f"protocol phase {span} is {what}; switch times must be at "
+        raise InputError(f"protocol phase {span} is {what}; switch times must be at "
                          f"least dt = {dt:g} apart")
 
 
@@ -1133,17 +1133,17 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
     """
     model = model or ThetaModel()
     if not isinstance(model, ThetaModel):
-        raise ValueError(f"model must be a ThetaModel, got {type(model).__name__}")
+        raise InputError(f"model must be a ThetaModel, got {type(model).__name__}")
     protocol = protocol if protocol is not None else Protocol.step(20.0, 80.0, 3.0)
     if not isinstance(protocol, Protocol):
-        raise ValueError(f"protocol must be a Protocol, got {type(protocol).__name__}")
+        raise InputError(f"protocol must be a Protocol, got {type(protocol).__name__}")
     full = model.validate_params(params)
     if t_end is None:
         t_end = (protocol.breaks[-1] + 20.0) if protocol.breaks else 100.0
     if not (math.isfinite(t_end) and t_end > 0):
-        raise ValueError(f"t_end must be finite and > 0, got {t_end!r}")
+        raise InputError(f"t_end must be finite and > 0, got {t_end!r}")
     if not (math.isfinite(dt) and 0 < dt <= 0.05):
-        raise ValueError(f"dt must be in (0, 0.05] to resolve oscillations, got {dt!r}")
+        raise InputError(f"dt must be in (0, 0.05] to resolve oscillations, got {dt!r}")
     check_phases_observed(protocol, t_end, dt)
     tol = tolerances or Tolerances()
     u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
