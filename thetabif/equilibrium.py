@@ -61,6 +61,20 @@ class Equilibrium:
     def z(self) -> complex:
         return complex(self.state[0], self.state[1])
 
+    @property
+    def leading(self) -> complex:
+        """The eigenvalue of largest real part (it sets the approach to a stable one)."""
+        return complex(self.eigenvalues[np.argmax(self.eigenvalues.real)])
+
+    @property
+    def kind(self) -> str:
+        """``node`` or ``focus`` (stable; by the leading eigenvalue), ``saddle`` (some
+        eigenvalues with positive real part) or ``repeller`` (all)."""
+        n_unstable = int(np.sum(self.eigenvalues.real > 0))
+        if n_unstable:
+            return "saddle" if n_unstable < len(self.eigenvalues) else "repeller"
+        return "focus" if abs(self.leading.imag) > 1e-12 else "node"
+
 
 @dataclass(frozen=True)
 class EquilibriumSet:

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from thetabif.continuation import Continuation, ContinuationFailed, ContinuationResult
-from thetabif.equilibrium import find_equilibria, newton
+from thetabif.equilibrium import Equilibrium, find_equilibria, newton
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 from thetabif.protocols import Phase, Protocol
@@ -365,16 +365,10 @@ def _eq_record(model: ThetaModel, params: Mapping[str, float], u: np.ndarray,
                source: str) -> dict[str, Any]:
     num = model.numeric
     p = num.parameter_vector(params)
-    jac = num.jacobian(u, p)
-    lam, vec = np.linalg.eig(jac)
-    lead = lam[np.argmax(lam.real)]
-    stable = bool(np.all(lam.real < 0))
-    n_unstable = int(np.sum(lam.real > 0))
-    if n_unstable:
-        kind_ = "saddle" if n_unstable < len(lam) else "repeller"
-    else:
-        kind_ = "focus" if abs(lead.imag) > 1e-12 else "node"
-    try:
+    lam, vec = np.linalg.eig(num.jacobian(u, p))
+    eq = Equilibrium(u, float(num.output("r", u, p)), lam)
+    lead = eq.leading
+    try:  # how far from normal the linearisation is (the decay fit's conditioning)
         cond = float(np.linalg.cond(vec))
     except np.linalg.LinAlgError:
         cond = float("inf")
@@ -383,9 +377,9 @@ def _eq_record(model: ThetaModel, params: Mapping[str, float], u: np.ndarray,
     h = 1e-6 * max(1.0, float(np.max(np.abs(u))))
     grad_r = [(num.output("r", u + h * e, p) - num.output("r", u - h * e, p)) / (2 * h)
               for e in np.eye(len(u))]
-    return {
-        "kind": "equilibrium", "type": kind_, "stable": stable,
-        "r": float(num.output("r", u, p)), "abs_z": float(num.output("abs_z", u, p)),
+    return {  # the JSON view of the Equilibrium, with what the judgement needs
+        "kind": "equilibrium", "type": eq.kind, "stable": eq.stable,
+        "r": eq.r, "abs_z": float(num.output("abs_z", u, p)),
         "state": [float(x) for x in u],
         "eigenvalues": [[float(e.real), float(e.imag)] for e in lam],
         "decay_rate": float(-lead.real), "frequency": float(abs(lead.imag)),
