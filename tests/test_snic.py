@@ -10,6 +10,8 @@ period law.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -132,7 +134,7 @@ def _excursions(J: float, eta: float, state: np.ndarray, t_end: float) -> tuple[
     return int(np.sum(far[1:] & ~far[:-1])), float(np.linalg.norm(X[-1] - pt.state))
 
 
-def test_saddle_node_loop_bracket_and_simulation():
+def test_saddle_node_loop_bracket_and_simulation(tmp_path):
     """The stretch ends at J = -14.1675...; the study's -14.1617 was biased.
 
     The study counted a return when the branch came within 2e-3 of the saddle-node;
@@ -152,7 +154,8 @@ def test_saddle_node_loop_bracket_and_simulation():
     assert snl.width["J"] <= 1e-4
     assert snl.params["J"] == pytest.approx(-14.16755, abs=2e-4)
     assert snl.params["eta"] == pytest.approx(3.74170, abs=2e-4)
-    assert stretches[0].to_dict()["end"]["kind"] in ("saddle-node-loop", "curve end")
+    saved = json.loads(stretches[-1].save(tmp_path / "snic.json").read_text())
+    assert saved["end"]["kind"] == "saddle-node-loop" and saved["free"] == ["eta", "J"]
     # plain simulation on both sides
     state = np.array([curve.branches[0].data[k][0] for k in MODEL.state_names])
     n_snic, d_snic = _excursions(-14.170, 3.7429, state, 3000.0)

@@ -20,10 +20,14 @@ unstable branch (the half of the centre manifold the flow leaves) with the compi
 integrator, and :func:`snic_stretches` brackets the stretches of a fold curve where
 it is, refining their ends (saddle-node-loop points) by bisection on the curve.
 
-Accuracy: the ends are located by a simulated return to a ball around the saddle-node,
-so to about 1e-4 in the curve's parameters (the tests measure the n = 2 model with a
-first-order synapse). Locating saddle-node-loop points to 1e-6 needs the homoclinic
-continuation of AUTO-07p's HomCont, which thetabif does not run yet.
+Accuracy: each classification reads the side of the saddle-node on which the branch
+lands (no return ball, whose radius would bias the result), and the ends are bisected
+until the bracket is narrower than ``tol`` (default 1e-4 in both free parameters; the
+tests check the n = 2 model with a first-order synapse at that width against plain
+simulation). Narrower brackets are not tested: near the point the landing distance
+goes to zero, the passing cycle's period diverges and the transient left after the
+settling time (``e^-10 eps``) competes with it. Saddle-node-loop points to 1e-6 need
+the homoclinic continuation of AUTO-07p's HomCont, which thetabif does not run yet.
 """
 
 from __future__ import annotations
@@ -169,8 +173,9 @@ class StretchEnd:
     """One end of a SNIC stretch.
 
     ``kind`` is ``saddle-node-loop`` (a change of class, bracketed: ``params`` is the
-    middle of the bracket, ``width`` its width in each free parameter) or
-    ``curve end`` (the stretch runs to the end of the computed branch; ``width`` 0).
+    middle of the bracket, ``width`` its width in each free parameter), ``curve end``
+    (the stretch runs to the end of the computed branch; ``width`` 0) or ``last
+    sample`` (the samples beyond it could not be classified).
     ``other`` names the class on the other side of a saddle-node-loop end.
     """
 
@@ -397,7 +402,8 @@ def classify_saddle_node(model: ThetaModel, params: Mapping[str, float],
         if isinstance(settled, str):
             return SaddleNodeClass("unresolved", settled, x0, t0, nf, passes=tuple(passes))
         xc = float(sign * (nf.w @ (settled[0] - u)))
-        if xc < 0 and np.linalg.norm(settled[0] - u) <= r_in:
+        # still near (a fast pass would be gone) and on the attracting side
+        if xc < 0 and np.linalg.norm(settled[0] - u) <= 2 * r_in:
             return SaddleNodeClass("snic", f"the unstable branch returns at t = {t0:.6g} to "
                                    f"the attracting side of the saddle-node (centre "
                                    f"coordinate {xc:.3g})", settled[0], t0 + t_settle, nf,
@@ -545,16 +551,18 @@ def snic_stretches(fold: ContinuationResult, *, samples: int = 12, tol: float = 
             width = {c: abs(pa[c] - pb[c]) for c in free}
             ends.append(StretchEnd("saddle-node-loop", mid, width,
                                    (cb if sa else ca) + note))
-        # pair the ends into stretches, in order along the branch
-        first = {c: float(data[c][0]) for c in free}
-        last = {c: float(data[c][-1]) for c in free}
+        # pair the ends into stretches, in order along the branch; a stretch that
+        # reaches the first or last decided sample ends there ("curve end" if that
+        # sample is the branch's end, else "last sample": the ones beyond were undecided)
         zero = dict.fromkeys(free, 0.0)
         bounds: list[StretchEnd] = []
         if is_snic[0]:
-            bounds.append(StretchEnd("curve end", first, zero))
+            q, _, _, pq = found[0]
+            bounds.append(StretchEnd("curve end" if q == 0 else "last sample", pq, zero))
         bounds += ends
         if is_snic[-1]:
-            bounds.append(StretchEnd("curve end", last, zero))
+            q, _, _, pq = found[-1]
+            bounds.append(StretchEnd("curve end" if q == n - 1 else "last sample", pq, zero))
         for s, e in zip(bounds[::2], bounds[1::2], strict=True):
             stretches.append(SnicStretch(model=fold.model, model_options=fold.model_options,
                                          params=dict(fold.params), free=free, branch=b,
