@@ -141,7 +141,8 @@ def test_saddle_node_loop_bracket_and_simulation(tmp_path):
     a passing cycle comes that close up to 6e-3 above the saddle-node-loop point (it
     passes at 0.30 (J - J_snl)). The classifier reads the side of the landing instead.
     Independent check by plain simulation on either side, 2.5e-3 from the estimate:
-    one excursion and back at J = -14.170; at J = -14.165 the branch keeps going round.
+    one excursion and back at J = -14.170; at J = -14.165 and at the study's -14.1617
+    the branch keeps going round.
     """
     fold = Continuation(MODEL, {**BASE, "J": -25.0}).equilibria("eta", -20, 40)
     lp = max(fold.special("LP"), key=lambda p: p.params["eta"])
@@ -162,6 +163,9 @@ def test_saddle_node_loop_bracket_and_simulation(tmp_path):
     assert n_snic == 1 and d_snic < 1e-2
     n_cyc, _ = _excursions(-14.165, 3.7404, state, 9000.0)
     assert n_cyc >= 2
+    # and at the study's estimate, J = -14.1617, a cycle too (it passes at ~1.7e-3)
+    n_study, _ = _excursions(-14.1617, 3.7388, state, 5000.0)
+    assert n_study >= 2
 
 
 def test_not_snic_at_J_minus_8():
