@@ -241,14 +241,14 @@ def test_bautin_coefficients_on_a_polynomial_system(seed, rhos, rel):
 
 def test_l1_of_bautin_coefficients_is_the_shipped_l1():
     """Re G21 / (2 omega) is :func:`first_lyapunov_coefficient` (same normalisation)."""
-    from thetabif.polish import _derivative_tensors, _forms, _higher_derivative_tensors
+    from thetabif.polish import _forms, _higher_derivative_tensors, derivative_tensors
 
     model = ThetaModel(n=2, synapse="first-order")
     pars = model.validate_params({"eta": 1.4, "J": -11.4, "Delta": 0.2, "tau_s": 0.2})
     pp = polish(model, "HB", ["eta"], find_equilibria(model, pars)[-1].state, pars)
     p = model.numeric.parameter_vector(pp.params)
     A = model.numeric.jacobian(pp.state, p)
-    (Bf, Cf), (Df, Ef) = _derivative_tensors(model), _higher_derivative_tensors(model)
+    (Bf, Cf), (Df, Ef) = derivative_tensors(model), _higher_derivative_tensors(model)
     forms = _forms([T(*pp.state, *p) for T in (Bf, Cf, Df, Ef)])
     w, G21, _ = bautin_coefficients(A, *forms)
     assert G21.real / (2 * w) == pytest.approx(

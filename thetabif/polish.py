@@ -254,7 +254,7 @@ def _adjugate(m: sp.Matrix) -> sp.Matrix:
 
 
 @lru_cache(maxsize=32)
-def _derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
+def derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
     """Second and third derivative tensors of the right-hand side, as functions.
 
     Each returns an array of shape ``(n, n, n)`` / ``(n, n, n, n)`` (output index
@@ -271,7 +271,7 @@ def _higher_derivative_tensors(model: ThetaModel) -> tuple[Callable, Callable]:
     """Fourth and fifth derivative tensors of the right-hand side, as functions.
 
     Shapes ``(n,) * 5`` and ``(n,) * 6`` (output index first); from the same generated
-    module as :func:`_derivative_tensors`.
+    module as :func:`derivative_tensors`.
     """
     n = len(model.state_names)
     mod = _load_generated(model, "tensors", ())
@@ -322,7 +322,7 @@ def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     p = num.parameter_vector(full)
     x = np.asarray(state, dtype=float)
     A = num.jacobian(x, p)
-    Bf, Cf = _derivative_tensors(model)
+    Bf, Cf = derivative_tensors(model)
     nf = _cubic_normal_form(A, *_forms([Bf(*x, *p), Cf(*x, *p)]))
     return float(nf.G21.real / (2 * nf.omega))
 
@@ -489,7 +489,7 @@ def second_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     p = num.parameter_vector(full)
     x = np.asarray(state, dtype=float)
     A = num.jacobian(x, p)
-    Bf, Cf = _derivative_tensors(model)
+    Bf, Cf = derivative_tensors(model)
     Df, Ef = _higher_derivative_tensors(model)
     forms = _forms([Bf(*x, *p), Cf(*x, *p), Df(*x, *p), Ef(*x, *p)])
     omega, _, G32 = bautin_coefficients(A, *forms)

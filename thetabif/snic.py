@@ -41,7 +41,7 @@ import numpy as np
 from thetabif.equilibrium import newton
 from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
-from thetabif.polish import _derivative_tensors, polish
+from thetabif.polish import derivative_tensors, polish
 from thetabif.records import Record, model_options, strict
 
 if TYPE_CHECKING:
@@ -266,7 +266,7 @@ def saddle_node_normal_form(model: ThetaModel, params: Mapping[str, float],
                          f"smallest |eigenvalue| = {abs(ev[i]):.3g} (both must be <= "
                          f"{_FOLD_TOL:g}); polish it with thetabif.polish.polish(model, "
                          "'LP', ...)")
-    B = _derivative_tensors(model)[0](*x, *p)
+    B = derivative_tensors(model)[0](*x, *p)
     a = 0.5 * float(w @ np.einsum("kij,i,j->k", B, v, v))
     dfdp = num.parameter_jacobian(x, p)[:, model.parameter_names.index(free)]
     g = float(w @ dfdp)
