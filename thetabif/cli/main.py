@@ -42,6 +42,7 @@ from thetabif.cli.export import add_export_command
 from thetabif.cli.network import add_network_command
 from thetabif.cli.phase import add_phase_commands
 from thetabif.cli.simulate import add_simulate_command
+from thetabif.cli.snic import add_snic_command
 from thetabif.cli.status import BAD_INPUT, exit_status, failure
 from thetabif.cli.verify import add_verify_commands
 from thetabif.errors import InputError
@@ -70,6 +71,7 @@ class _Parser(argparse.ArgumentParser):
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_simulate_command,
     add_continuation_commands,
+    add_snic_command,
     add_verify_commands,
     add_phase_commands,
     add_network_command,
