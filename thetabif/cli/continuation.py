@@ -41,10 +41,10 @@ DEFAULT_RANGE = (-20.0, 20.0)
 #: free parameter needs ``--range NAME=START:STOP``.
 CURVE_RANGES = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
 #: Said in the help of every range option.
-_POSITIVE = "a parameter that must be > 0, such as Delta or tau, needs START > 0"
+POSITIVE_HINT = "a parameter that must be > 0, such as Delta or tau, needs START > 0"
 
 
-def _range(text: str) -> tuple[float, float]:
+def parse_range(text: str) -> tuple[float, float]:
     lo, sep, hi = text.partition(":")
     try:
         if not sep:
@@ -57,11 +57,11 @@ def _range(text: str) -> tuple[float, float]:
     return a, b
 
 
-def _named_range(text: str) -> tuple[str, tuple[float, float]]:
+def named_range(text: str) -> tuple[str, tuple[float, float]]:
     name, sep, rest = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"must be NAME=START:STOP, got {text!r}")
-    return name.strip(), _range(rest)
+    return name.strip(), parse_range(rest)
 
 
 def _positive_int(text: str) -> int:
@@ -96,9 +96,9 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
     _common(p)
     p.add_argument("--free", default="eta", help="continuation parameter (default eta)")
-    p.add_argument("--range", dest="range_", type=_range, default=None,
+    p.add_argument("--range", dest="range_", type=parse_range, default=None,
                    metavar="START:STOP",
-                   help=f"parameter range (default {_text(DEFAULT_RANGE)}; {_POSITIVE})")
+                   help=f"parameter range (default {range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
     p.set_defaults(func=cmd_equilibria)
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
@@ -107,16 +107,16 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
                    help="special point of the equilibrium run to start from: LP1, LP2, HB1, ...")
     p.add_argument("--free", default="eta,J",
                    help="the two continuation parameters (default eta,J)")
-    p.add_argument("--range", dest="ranges", type=_named_range, action="append", default=[],
+    p.add_argument("--range", dest="ranges", type=named_range, action="append", default=[],
                    metavar="NAME=START:STOP",
                    help="box for the curve (repeatable; default " + ", ".join(
-                       f"{k} {_text(v)}" for k, v in CURVE_RANGES.items())
-                   + f"; any other free parameter needs one; {_POSITIVE})")
+                       f"{k} {range_text(v)}" for k, v in CURVE_RANGES.items())
+                   + f"; any other free parameter needs one; {POSITIVE_HINT})")
     p.add_argument("--eq-free", default="eta",
                    help="parameter of the equilibrium run (default eta)")
-    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+    p.add_argument("--eq-range", type=parse_range, default=None, metavar="START:STOP",
                    help=f"range of the --eq-free parameter in the equilibrium run (default "
-                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
+                        f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
@@ -125,20 +125,20 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
                    help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
     p.add_argument("--free", default="eta",
                    help="continuation parameter of the equilibria and cycles (default eta)")
-    p.add_argument("--range", dest="range_", type=_range, default=None,
+    p.add_argument("--range", dest="range_", type=parse_range, default=None,
                    metavar="START:STOP", help=f"parameter range of the cycles (default "
-                   f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
-    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+                   f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
+    p.add_argument("--eq-range", type=parse_range, default=None, metavar="START:STOP",
                    help=f"range of the --free parameter in the equilibrium run (default "
-                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
+                        f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
     p.set_defaults(func=cmd_cycles)
 
 
-def _text(bounds: tuple[float, float]) -> str:
+def range_text(bounds: tuple[float, float]) -> str:
     return f"{bounds[0]:g}:{bounds[1]:g}"
 
 
-def _in_domain(cont, name: str, given: tuple[float, float] | None,
+def in_domain(cont, name: str, given: tuple[float, float] | None,
                default: tuple[float, float] | None, option: str) -> tuple[float, float]:
     """The range of parameter ``name`` set by ``option``: ``given``, else ``default``,
     checked against the parameter's domain before the work.
@@ -178,13 +178,13 @@ def _in_domain(cont, name: str, given: tuple[float, float] | None,
     bounds = given if given is not None else default
     assert bounds is not None
     if par.positive and bounds[0] <= 0:
-        got = f"its default {_text(bounds)}" if given is None else _text(bounds)
+        got = f"its default {range_text(bounds)}" if given is None else range_text(bounds)
         raise CLIError(f"{option}: {domain}, so its range needs START > 0, got {got}; "
                        f"give one such as {example}")
     return bounds
 
 
-def _check_label(label: str, types: str, what: str) -> None:
+def check_label(label: str, types: str, what: str) -> None:
     if not re.fullmatch(rf"(?:{types})[1-9][0-9]*", label):
         raise CLIError(f"--from must name {what}, got {label!r}")
 
@@ -238,7 +238,7 @@ def _emit(args: argparse.Namespace, result) -> int:
     return 0
 
 
-def _continuation(args: argparse.Namespace):
+def continuation_from_args(args: argparse.Namespace):
     from thetabif.continuation import Continuation
 
     model, params = model_from_args(args)
@@ -252,7 +252,7 @@ OPTIONS = {"free parameter": "--free", "free parameters": "--free parameters",
 EQ_OPTIONS = {**OPTIONS, "free parameter": "--eq-free"}
 
 
-def _run(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
+def run_library(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
     """``fn(*a, **kw)``, a bad value (``ValueError``, ``KeyError``: a parameter, a label)
     reported as :class:`CLIError` naming the options (``options``); a failed
     continuation propagates to :func:`thetabif.cli.main.main`, which reports it (exit
@@ -262,46 +262,46 @@ def _run(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
 
 
 def cmd_equilibria(args: argparse.Namespace) -> int:
-    cont = _continuation(args)
-    _run(cont._check_free, (args.free,))
-    bounds = _in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
+    cont = continuation_from_args(args)
+    run_library(cont._check_free, (args.free,))
+    bounds = in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
     _check(args)
-    result = _run(cont.equilibria, args.free, *bounds, **_limits(args))
+    result = run_library(cont.equilibria, args.free, *bounds, **_limits(args))
     return _emit(args, result)
 
 
 def cmd_curve(args: argparse.Namespace) -> int:
-    cont = _continuation(args)
+    cont = continuation_from_args(args)
     free = tuple(s.strip() for s in args.free.split(","))
     if len(free) != 2:
         raise CLIError(f"--free: a curve needs two parameters such as eta,J, got "
                        f"{args.free!r}")
-    _check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
-    _run(cont._check_free, free)
-    _run(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
+    check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
+    run_library(cont._check_free, free)
+    run_library(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
     given = dict(args.ranges)
     extra = [name for name in given if name not in free]
     if extra:
         raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
                        f"parameters {', '.join(free)}")
-    box = {name: _in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
+    box = {name: in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
                             f"--range {name}") for name in free}
-    eq_bounds = _in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    eq_bounds = in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     _check(args)
-    eq = _run(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
-    point = _run(eq.point, args.start)
-    result = _run(cont.curve, point, free, box, **_limits(args))
+    eq = run_library(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
+    point = run_library(eq.point, args.start)
+    result = run_library(cont.curve, point, free, box, **_limits(args))
     return _emit(args, result)
 
 
 def cmd_cycles(args: argparse.Namespace) -> int:
-    cont = _continuation(args)
-    _check_label(args.start, "HB", "a Hopf point such as HB1")
-    _run(cont._check_free, (args.free,))
-    eq_bounds = _in_domain(cont, args.free, args.eq_range, DEFAULT_RANGE, "--eq-range")
-    bounds = _in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
+    cont = continuation_from_args(args)
+    check_label(args.start, "HB", "a Hopf point such as HB1")
+    run_library(cont._check_free, (args.free,))
+    eq_bounds = in_domain(cont, args.free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    bounds = in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
     _check(args)
-    eq = _run(cont.equilibria, args.free, *eq_bounds)
-    point = _run(eq.point, args.start)
-    result = _run(cont.cycles, point, args.free, *bounds, **_limits(args))
+    eq = run_library(cont.equilibria, args.free, *eq_bounds)
+    point = run_library(eq.point, args.start)
+    result = run_library(cont.cycles, point, args.free, *bounds, **_limits(args))
     return _emit(args, result)

@@ -29,17 +29,17 @@ from thetabif.cli.common import (
     write_file,
 )
 from thetabif.cli.continuation import (
-    _POSITIVE,
     CURVE_RANGES,
     DEFAULT_RANGE,
     EQ_OPTIONS,
-    _check_label,
-    _continuation,
-    _in_domain,
-    _named_range,
-    _range,
-    _run,
-    _text,
+    POSITIVE_HINT,
+    check_label,
+    continuation_from_args,
+    in_domain,
+    named_range,
+    parse_range,
+    range_text,
+    run_library,
 )
 
 #: What ``--out`` writes: the ``--json`` document.
@@ -70,16 +70,16 @@ def add_snic_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--free", default="eta,J",
                    help="the two parameters of the fold curve (default eta,J); the first "
                         "unfolds each saddle-node")
-    p.add_argument("--range", dest="ranges", type=_named_range, action="append", default=[],
+    p.add_argument("--range", dest="ranges", type=named_range, action="append", default=[],
                    metavar="NAME=START:STOP",
                    help="box for the fold curve (repeatable; default " + ", ".join(
-                       f"{k} {_text(v)}" for k, v in CURVE_RANGES.items())
-                   + f"; any other free parameter needs one; {_POSITIVE})")
+                       f"{k} {range_text(v)}" for k, v in CURVE_RANGES.items())
+                   + f"; any other free parameter needs one; {POSITIVE_HINT})")
     p.add_argument("--eq-free", default="eta",
                    help="parameter of the equilibrium run (default eta)")
-    p.add_argument("--eq-range", type=_range, default=None, metavar="START:STOP",
+    p.add_argument("--eq-range", type=parse_range, default=None, metavar="START:STOP",
                    help=f"range of the --eq-free parameter in the equilibrium run (default "
-                        f"{_text(DEFAULT_RANGE)}; {_POSITIVE})")
+                        f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
     p.add_argument("--samples", type=_samples, default=DEFAULT_SAMPLES, metavar="K",
                    help=f"saddle-nodes classified per branch of the curve, evenly spaced "
                         f"(integer >= 2; default {DEFAULT_SAMPLES}); a stretch shorter than "
@@ -130,32 +130,32 @@ def cmd_snic(args: argparse.Namespace) -> int:
     """Run ``thetabif snic``: checks first, then equilibria, the fold curve, the stretches."""
     from thetabif.snic import snic_stretches
 
-    cont = _continuation(args)
+    cont = continuation_from_args(args)
     free = tuple(s.strip() for s in args.free.split(","))
     if len(free) != 2:
         raise CLIError(f"--free: a fold curve needs two parameters such as eta,J, got "
                        f"{args.free!r}")
-    _check_label(args.start, "LP", "a fold point such as LP2 (a SNIC is a fold)")
-    _run(cont._check_free, free)
-    _run(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
+    check_label(args.start, "LP", "a fold point such as LP2 (a SNIC is a fold)")
+    run_library(cont._check_free, free)
+    run_library(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
     given = dict(args.ranges)
     extra = [name for name in given if name not in free]
     if extra:
         raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
                        f"parameters {', '.join(free)}")
-    box = {name: _in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
+    box = {name: in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
                             f"--range {name}") for name in free}
-    eq_bounds = _in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    eq_bounds = in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     if args.out is not None:
         check_out(args.out, args.force, suffixes=OUT_FORMATS)
     require_auto()
-    eq = _run(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
+    eq = run_library(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
     try:
         point = eq.point(args.start)
     except KeyError as exc:
         raise CLIError(f"--from: {exc.args[0]}") from None
-    fold = _run(cont.curve, point, free, box)
-    stretches = _run(snic_stretches, fold, samples=args.samples, tol=args.tol)
+    fold = run_library(cont.curve, point, free, box)
+    stretches = run_library(snic_stretches, fold, samples=args.samples, tol=args.tol)
     doc = _document(args, fold, stretches)
     wrote = ""
     if args.out is not None:
