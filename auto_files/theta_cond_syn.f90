@@ -24,9 +24,9 @@
 !   PAR(7) = v_s = -10.0  (synaptic reversal potential (conductance coupling))
 !   PAR(10)-PAR(14): reserved by AUTO (PAR(11) = period of periodic orbits)
 ! Solution measures written by PVLS (list them last in ICP to print them):
-!   PAR(21) = r
-!   PAR(22) = v
-!   PAR(23) = abs_z
+!   PAR(41) = r
+!   PAR(42) = v
+!   PAR(43) = abs_z
 !
 ! STPNT: stable equilibrium with r = 0.0458981693221 (the lowest-rate stable one), by Newton's
 !     method in 40 digits.
@@ -168,7 +168,7 @@ SUBROUTINE STPNT(NDIM,U,PAR,T)
 END SUBROUTINE STPNT
 
 SUBROUTINE PVLS(NDIM,U,PAR)
-  ! Solution measures, stored in PAR(21)..PAR(23): r -> PAR(21), v -> PAR(22), abs_z -> PAR(23).
+  ! Solution measures, stored in PAR(41)..PAR(43): r -> PAR(41), v -> PAR(42), abs_z -> PAR(43).
   ! For periodic orbits (IPS=2) they are evaluated at U = the orbit's first point.
   IMPLICIT NONE
   INTEGER, INTENT(IN) :: NDIM
@@ -191,9 +191,9 @@ SUBROUTINE PVLS(NDIM,U,PAR)
     o_t0 = y**2
     o_t1 = o_t0 + x**2
     o_t2 = 1.0d0/(o_t0 + (x + 1.0d0)**2)
-    PAR(21) = -o_t2*(o_t1 - 1.0d0)/(3.1415926535897931d0*tau)
-    PAR(22) = 2.0d0*o_t2*y
-    PAR(23) = sqrt(o_t1)
+    PAR(41) = -o_t2*(o_t1 - 1.0d0)/(3.1415926535897931d0*tau)
+    PAR(42) = 2.0d0*o_t2*y
+    PAR(43) = sqrt(o_t1)
 END SUBROUTINE PVLS
 
 SUBROUTINE BCND(NDIM,PAR,ICP,NBC,U0,U1,FB,IJAC,DBC)

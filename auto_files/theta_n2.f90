@@ -20,10 +20,10 @@
 !   PAR(5) = I_ext = 0.0  (external input current)
 !   PAR(10)-PAR(14): reserved by AUTO (PAR(11) = period of periodic orbits)
 ! Solution measures written by PVLS (list them last in ICP to print them):
-!   PAR(21) = r
-!   PAR(22) = v
-!   PAR(23) = abs_z
-!   PAR(24) = s
+!   PAR(41) = r
+!   PAR(42) = v
+!   PAR(43) = abs_z
+!   PAR(44) = s
 !
 ! STPNT: stable equilibrium with r = 0.0352996067163 (the lowest-rate stable one), by Newton's
 !     method in 40 digits.
@@ -134,8 +134,8 @@ SUBROUTINE STPNT(NDIM,U,PAR,T)
 END SUBROUTINE STPNT
 
 SUBROUTINE PVLS(NDIM,U,PAR)
-  ! Solution measures, stored in PAR(21)..PAR(24): r -> PAR(21), v -> PAR(22), abs_z -> PAR(23), s
-  !     -> PAR(24).
+  ! Solution measures, stored in PAR(41)..PAR(44): r -> PAR(41), v -> PAR(42), abs_z -> PAR(43), s
+  !     -> PAR(44).
   ! For periodic orbits (IPS=2) they are evaluated at U = the orbit's first point.
   IMPLICIT NONE
   INTEGER, INTENT(IN) :: NDIM
@@ -156,10 +156,10 @@ SUBROUTINE PVLS(NDIM,U,PAR)
     o_t2 = x**2
     o_t3 = o_t0 + o_t2
     o_t4 = 1.0d0/(3.1415926535897931d0*tau)
-    PAR(21) = -o_t1*o_t4*(o_t3 - 1.0d0)
-    PAR(22) = 2.0d0*o_t1*y
-    PAR(23) = sqrt(o_t3)
-    PAR(24) = J*o_t4*(-(1.0d0/3.0d0)*o_t0 + ((1.0d0/3.0d0))*o_t2 - (4.0d0/3.0d0)*x + 1.0d0)
+    PAR(41) = -o_t1*o_t4*(o_t3 - 1.0d0)
+    PAR(42) = 2.0d0*o_t1*y
+    PAR(43) = sqrt(o_t3)
+    PAR(44) = J*o_t4*(-(1.0d0/3.0d0)*o_t0 + ((1.0d0/3.0d0))*o_t2 - (4.0d0/3.0d0)*x + 1.0d0)
 END SUBROUTINE PVLS
 
 SUBROUTINE BCND(NDIM,PAR,ICP,NBC,U0,U1,FB,IJAC,DBC)

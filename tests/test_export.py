@@ -87,7 +87,7 @@ def test_fortran_text_rules(exported, model):
     consts = (exported / f"c.{model.name}.eq_eta").read_text()
     for i, name in enumerate(model.parameter_names, start=1):
         assert f"{i}: '{name}'" in consts
-    assert "21: 'r'" in consts and "22: 'v'" in consts
+    assert "41: 'r'" in consts and "42: 'v'" in consts
     assert "JAC=1" in consts
 
 
@@ -112,7 +112,7 @@ PROGRAM harness
   IMPLICIT NONE
   INTEGER, PARAMETER :: NDIM = {ndim}, NPAR = {npar}, NOUT = {nout}
   INTEGER :: ICP(1), npts, k
-  DOUBLE PRECISION :: U(NDIM), PAR(36), F(NDIM), DFDU(NDIM,NDIM), DFDP(NDIM,36)
+  DOUBLE PRECISION :: U(NDIM), PAR(50), F(NDIM), DFDU(NDIM,NDIM), DFDP(NDIM,50)
   ICP(1) = 1
   PAR = 0.0d0
   U = 0.0d0
@@ -130,7 +130,7 @@ PROGRAM harness
     IF (ANY(DFDP /= -999.0d0)) STOP 'DFDP written with IJAC=1'
     CALL FUNC(NDIM, U, ICP, PAR, 2, F, DFDU, DFDP)
     CALL PVLS(NDIM, U, PAR)
-    WRITE(*,'(*(ES26.17))') F, DFDU, DFDP(:,1:NPAR), PAR(21:20+NOUT)
+    WRITE(*,'(*(ES26.17))') F, DFDU, DFDP(:,1:NPAR), PAR(41:40+NOUT)
   END DO
 END PROGRAM harness
 """

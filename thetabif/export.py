@@ -5,8 +5,8 @@
 ``NAME.f90``
     The equation file (:func:`thetabif.codegen.fortran.equation_file`): ``FUNC`` with
     analytic ``DFDU``/``DFDP``, ``STPNT`` on a Newton-refined equilibrium at the chosen
-    parameters, ``PVLS`` storing ``r`` in ``PAR(21)``, ``v`` in ``PAR(22)``, ``|z|`` in
-    ``PAR(23)`` (and ``s`` in ``PAR(24)`` for instantaneous synapses).
+    parameters, ``PVLS`` storing ``r`` in ``PAR(41)``, ``v`` in ``PAR(42)``, ``|z|`` in
+    ``PAR(43)`` (and ``s`` in ``PAR(44)`` for instantaneous synapses).
 ``c.NAME.eq_eta``, ``c.NAME.fold``, ``c.NAME.hopf``, ``c.NAME.cycles``
     Constants files of the standard scenarios (:mod:`thetabif.codegen.autofiles`).
 ``NAME.auto``

@@ -23,5 +23,5 @@ DEFAULTS: MappingProxyType[str, Any] = MappingProxyType({
     "JAC": 1,
     "EPSL": 1e-10, "EPSU": 1e-10, "EPSS": 1e-07,
     "DS": 0.01, "DSMIN": 1e-06, "DSMAX": 0.02, "IADS": 1,
-    "NPAR": 36,
+    "NPAR": 50,
 })

@@ -14,7 +14,7 @@ Conventions of the generated code
 * Model parameters occupy ``PAR(1..npar)`` in :attr:`ThetaModel.parameter_names` order;
   ``PAR(10)``-``PAR(14)`` are never touched (``PAR(11)`` is AUTO's period).
 * The solution measures of :data:`OUTPUT_INDEX` are written by ``PVLS`` into
-  ``PAR(21)`` and following.
+  ``PAR(41)`` and following (clear of HomCont's PAR(12..) and PAR(21..30)).
 * No line longer than :data:`MAX_LINE` characters (free-form limit is 132), so the
   file compiles with AUTO's own ``make`` rules and no special flags.
 * Output is a pure function of the model and the parameter values (deterministic).
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 MAX_LINE = 100
 
 #: First PAR index of the solution measures stored by PVLS.
-FIRST_OUTPUT_PAR = 21
+FIRST_OUTPUT_PAR = 41
 
 #: PAR indices reserved by AUTO (PAR(11) is the period of periodic orbits).
 RESERVED_PARS = range(10, 15)
@@ -45,8 +45,8 @@ RESERVED_PARS = range(10, 15)
 def output_indices(model: ThetaModel) -> dict[str, int]:
     """PAR index of each solution measure that ``PVLS`` stores.
 
-    ``r`` -> 21, ``v`` -> 22, ``abs_z`` -> 23 and, for instantaneous synapses, the
-    synaptic drive ``s`` -> 24.
+    ``r`` -> 41, ``v`` -> 42, ``abs_z`` -> 43 and, for instantaneous synapses, the
+    synaptic drive ``s`` -> 44.
     """
     names = [k for k in ("r", "v", "abs_z", "s") if k in model.symbolic.outputs]
     return {name: FIRST_OUTPUT_PAR + i for i, name in enumerate(names)}

@@ -97,7 +97,7 @@ def engine_source_file(model: ThetaModel) -> tuple[str, Callable[[], str]]:
     The name is the one :mod:`thetabif.codegen.pregenerate` ships the source under
     (as a Python module with the constant ``SOURCE``).
     """
-    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v1', model.name, _ENGINE_NOTE)}.py"
+    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v2', model.name, _ENGINE_NOTE)}.py"
 
     def text() -> str:
         from thetabif.codegen.fortran import equation_file  # sympy: cold path only
@@ -119,7 +119,7 @@ def engine_executable(model: ThetaModel) -> Path:
     files (:mod:`thetabif.codegen.pregenerate`), so only gfortran runs.
     """
     compiler = find_compiler()
-    key = cache_key(_CODEGEN_SOURCES, "engine-v1", model.name, find_auto().fingerprint(),
+    key = cache_key(_CODEGEN_SOURCES, "engine-v2", model.name, find_auto().fingerprint(),
                     str(compiler.path), compiler.version, length=24)
     if key in _ENGINES and _ENGINES[key].is_file():
         return _ENGINES[key]

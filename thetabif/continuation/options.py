@@ -25,7 +25,7 @@ from thetabif.models import ThetaModel
 #: AUTO's PAR index of the period of periodic orbits.
 PERIOD_PAR = 11
 #: First PAR index of the solution measures written by PVLS (as codegen.fortran).
-_FIRST_OUTPUT_PAR = 21
+_FIRST_OUTPUT_PAR = 41
 
 
 #: The step controls :func:`check_steps` knows, and their plain Python types.
