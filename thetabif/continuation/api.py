@@ -34,6 +34,7 @@ from thetabif.continuation.engine import (
     equilibrium_restart,
     follow,
 )
+from thetabif.continuation.homoclinic import homoclinic as _homoclinic
 from thetabif.continuation.hopf import hopf_part, with_bautin_points
 from thetabif.continuation.options import (
     PERIOD_PAR,
@@ -344,3 +345,31 @@ class Continuation:
                            max_points=opts.max_points, allow_mx=True, period_limit=limit)
         return finish_cycles(self._run, self.model, self.params, direction, c, free, omega,
                              opts.max_period, box)
+
+    def homoclinic(self, cycles: ContinuationResult, free: Sequence[str] = ("eta", "J"),
+                   bounds: Mapping[str, Sequence[float]] | None = None, *,
+                   period: float | None = None, ds: float = 0.02, dsmax: float = 0.2,
+                   nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
+        """The homoclinic curve where a cycle branch ends, in two parameters (HomCont).
+
+        Starts AUTO's HomCont (``IPS=9``) from the stored orbit of ``cycles`` (a result
+        of :meth:`cycles`) of largest period in 20..1000 (or the one nearest
+        ``period``) and follows the curve both ways inside ``bounds`` (default: 10
+        either side of the start). The result, of kind ``homoclinic``, has one branch
+        per direction (columns: the free parameters, the saddle's state, ``lambda_s``,
+        ``lambda_u``, ``saddle_quantity``, ``period``, ``r``, ``abs_z``) and the
+        neutral saddles as ``NS`` points (located by AUTO: ``psi1 = 0``). Near a
+        Bogdanov-Takens point the curve is cut (``bt_approach`` message); see
+        :mod:`thetabif.continuation.homoclinic`.
+
+        Raises
+        ------
+        ValueError
+            Not a cycles result of this model and parameters, no stored orbit of a
+            usable period, bad free parameters or bounds.
+        ContinuationFailed
+            HomCont computed no point.
+        """
+        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+        return _homoclinic(self._run, self.model, self.params, cycles, free, bounds,
+                           period=period, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)

@@ -27,7 +27,7 @@ from thetabif.records import LoadableRecord, options_from_name
 class StopReason(enum.Enum):
     """What a message of a continuation reports; every member carries a readable message.
 
-    The texts of the first seven members start with ``code + ":"`` (``prefixed``), as
+    The texts of the first eight members start with ``code + ":"`` (``prefixed``), as
     the messages have always done; the others are whole sentences.
     """
 
@@ -42,6 +42,8 @@ class StopReason(enum.Enum):
                       "those points were left out", True)
     HOMOCLINIC_APPROACH = ("homoclinic_approach", "the cycle branch approaches a homoclinic "
                            "orbit and ends there", True)
+    BT_APPROACH = ("bt_approach", "the homoclinic curve was cut before the Bogdanov-Takens "
+                   "point, where the fixed-period orbit no longer approximates it", True)
     AUTO = ("auto", "AUTO's own message", False)
     POINT_ADDED = ("point_added", "a special point AUTO did not label, found by thetabif",
                    False)

@@ -1,0 +1,221 @@
+"""Homoclinic curves: AUTO's HomCont (``IPS=9``) started from a long cycle orbit.
+
+A cycle branch (:meth:`Continuation.cycles`) that ends at a homoclinic orbit stores
+orbits of growing period. One of them, of period :data:`PERIOD_RANGE`, starts HomCont
+in two free parameters; the curve is followed both ways inside the box. HomCont keeps
+the period ``T`` fixed, so the curve is only a good approximation of the homoclinic
+orbit while the saddle's slowest rate times ``T``, ``min(lambda_u, -lambda_s) * T``,
+stays large: the curve is cut where it falls below :data:`MIN_SEPARATION` (close to a
+Bogdanov-Takens point, where the saddle's eigenvalues go to zero), with a
+``bt_approach`` message.
+
+Neutral saddles (``lambda_u + lambda_s = 0``) are HomCont's test function ``psi1 = 0``
+(``IPSI``): AUTO locates them (``UZR`` on ``psi1``, stored in ``PAR(21)``); they are
+reported as special points of type ``NS``, as located by AUTO (not polished). The
+engine's solution measures therefore live in ``PAR(41..)``, clear of HomCont's
+``PAR(12..11+NDIM)`` (the saddle, ``IEQUIB=1``) and ``PAR(21..30)`` (``psi``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from thetabif.auto import parse_fort8
+from thetabif.continuation.convert import inside, outputs
+from thetabif.continuation.engine import ContinuationFailed, Runner
+from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
+from thetabif.continuation.options import constants as auto_constants
+from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, StopReason
+from thetabif.errors import InputError
+from thetabif.models import ThetaModel
+
+#: Periods of a start orbit HomCont accepts here: shorter orbits are not close to the
+#: homoclinic orbit; much longer ones (1e6) gave a wrong curve in AUTO 0.9.2.
+PERIOD_RANGE = (20.0, 1000.0)
+#: Smallest ``min(lambda_u, -lambda_s) * T`` kept on the curve (see the module). From a
+#: start orbit of period 509 the fixed-T curve of the n = 2, Delta = 0.5 model turns
+#: near BT with this product at 34 and runs back along a curve that is no homoclinic
+#: one (with a spurious psi1 = 0): 20 does not cut it there, 100 does (at J = -13.03,
+#: lambda_u = 0.19); the curve agrees with the manifold split to 1e-9 down to 500.
+MIN_SEPARATION = 100.0
+#: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
+PSI_PARS = {"psi1": 21, "psi10": 30}
+
+
+def start_orbit(cycles: ContinuationResult, period: float | None = None) -> tuple[str, int, float]:
+    """The stored cycle orbit HomCont starts from: ``(fort8 text, label, period)``.
+
+    The orbit of largest period in :data:`PERIOD_RANGE` among the orbits stored with
+    the result's special points, or the one closest to ``period`` if given.
+
+    Raises
+    ------
+    InputError
+        No stored orbit has a period in :data:`PERIOD_RANGE` (or ``period`` is
+        outside it).
+    """
+    lo, hi = PERIOD_RANGE
+    if period is not None and not lo <= period <= hi:
+        raise InputError(f"period {period:g} is outside {lo:g}..{hi:g}: HomCont starts "
+                         "from an orbit of such a period")
+    texts = {p._restart[0] for p in cycles.special_points if p._restart is not None}
+    found = []
+    for text in sorted(texts):
+        for s in parse_fort8(text):
+            found.append((float(s.par[PERIOD_PAR - 1]), s.label, text))
+    good = [f for f in found if lo <= f[0] <= hi]
+    if not good:
+        periods = ", ".join(f"{f[0]:.4g}" for f in sorted(found)) or "none"
+        raise InputError(f"no stored cycle orbit has a period in {lo:g}..{hi:g} (stored: "
+                         f"{periods}): HomCont needs a long orbit near the homoclinic end "
+                         "of the cycle branch, and periods far beyond gave wrong curves")
+    key = (lambda f: -f[0]) if period is None else (lambda f: abs(f[0] - period))
+    t, label, text = min(good, key=key)
+    return text, label, t
+
+
+def saddle(model: ThetaModel, guess: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
+    """The equilibrium near ``guess`` (Newton's method, to machine precision)."""
+    num = model.numeric
+    p = num.parameter_vector(params)
+    u = np.array(guess, dtype=float)
+    for _ in range(50):
+        step = np.linalg.solve(num.jacobian(u, p), num.rhs(u, p))
+        u -= step
+        if np.max(np.abs(step)) < 1e-14 * max(1.0, np.max(np.abs(u))):
+            break
+    if not np.max(np.abs(num.rhs(u, p))) < 1e-10:
+        raise ContinuationFailed(f"the saddle was lost along the homoclinic curve at {params}")
+    return u
+
+
+def _saddle_on_orbit(model: ThetaModel, orbit: np.ndarray, params: Mapping[str, float]
+                     ) -> np.ndarray:
+    """The saddle a long orbit lingers at: Newton from its slowest point."""
+    num = model.numeric
+    p = num.parameter_vector(params)
+    u = np.asarray(orbit, dtype=float).reshape(-1, len(model.state_names))
+    slowest = u[np.argmin([np.linalg.norm(num.rhs(x, p)) for x in u])]
+    return saddle(model, slowest, params)
+
+
+def saddle_rates(model: ThetaModel, state: np.ndarray, params: Mapping[str, float]
+                 ) -> tuple[float, float]:
+    """``(lambda_s, lambda_u)``: the saddle's real eigenvalues, sorted."""
+    num = model.numeric
+    eig = np.linalg.eigvals(num.jacobian(np.asarray(state, float), num.parameter_vector(params)))
+    lam = np.sort(eig.real)
+    return float(lam[0]), float(lam[-1])
+
+
+def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
+               cycles: ContinuationResult, free: Sequence[str] = ("eta", "J"),
+               bounds: Mapping[str, Sequence[float]] | None = None, *,
+               period: float | None = None, ds: float = 0.02, dsmax: float = 0.2,
+               nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
+    """The homoclinic curve through the end of a cycle branch (see the module).
+
+    ``bounds``: the box of the two free parameters (default: 10 either side of the
+    start). Returns a result of kind ``homoclinic``: one branch per direction with
+    columns the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
+    ``saddle_quantity`` (their sum), ``period`` (HomCont's fixed T), ``r``, ``abs_z``
+    of the saddle; neutral saddles as ``NS`` points.
+    """
+    if not isinstance(cycles, ContinuationResult) or cycles.kind != "cycles":
+        raise InputError("homoclinic() starts from the result of cycles()")
+    if cycles.model != model.name:
+        raise InputError(f"the cycles belong to model {cycles.model!r}, not {model.name!r}")
+    free = check_free(model, free)
+    if len(free) != 2:
+        raise InputError(f"homoclinic() follows a curve in two parameters, got {free}")
+    fort8, label, t_start = start_orbit(cycles, period)
+    start = next(s for s in parse_fort8(fort8) if s.label == label)
+    at_start = {**params, **{n: float(start.par[i]) for i, n in
+                             enumerate(model.parameter_names)}}
+    other = [n for n in model.parameter_names if n not in free
+             and abs(at_start[n] - params[n]) > 1e-12 * max(1.0, abs(params[n]))]
+    if other:
+        raise InputError(f"the cycles were computed at other parameters ({', '.join(other)}): "
+                         "continue them with a Continuation at their parameters")
+    if bounds is None:
+        bounds = {n: (at_start[n] - 10.0, at_start[n] + 10.0) for n in free}
+    box = check_bounds(model, free, bounds)
+    if not inside(at_start, box):
+        raise InputError(f"the start orbit ({', '.join(f'{n} = {at_start[n]:.6g}' for n in free)})"
+                         " lies outside the bounds")
+    pars, _ = auto_names(model)
+    c = auto_constants(
+        model, IPS=9, IRS=label, ILP=0, ICP=[*free, "psi1", "psi10", "r"], NTST=ntst,
+        NCOL=4, ISP=0, ISW=1, MXBF=0, IID=2, NMX=nmx, NPR=100000, EPSL=1e-8, EPSU=1e-8,
+        EPSS=1e-6, DS=ds, DSMIN=1e-6, DSMAX=dsmax,
+        parnames={**pars, **{i: n for n, i in PSI_PARS.items()}},
+        UZR={"psi1": 0.0}, UZSTOP={**{n: list(box[n]) for n in free}, "psi10": 0.0},
+        NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+    branches, specials, messages = [], [], []
+    for sign in (-1, 1):
+        try:
+            res = run({**c, "DS": sign * ds}, fort8, allow_mx=True)
+        except ContinuationFailed as exc:
+            messages.append(StopReason.AUTO.note(f"HomCont ({'+' if sign > 0 else '-'}): "
+                                                 f"{exc}"))
+            continue
+        data: dict[str, list] = {k: [] for k in (
+            *free, *model.state_names, "lambda_s", "lambda_u", "saddle_quantity",
+            "period", "r", "abs_z", "stable", "type")}
+        cut = None
+        state = _saddle_on_orbit(model, start.u, at_start)
+        for k, pt in enumerate(res.branches[0].points if res.branches else ()):
+            p = {**at_start, **{n: float(pt.parameters[n]) for n in free}}
+            state = saddle(model, state, p)
+            t = t_start  # HomCont keeps the period fixed (PAR(11) is not free)
+            lam_s, lam_u = saddle_rates(model, state, p)
+            if k and (lam_s >= 0 or lam_u <= 0 or min(lam_u, -lam_s) * t < MIN_SEPARATION):
+                cut = (p, lam_s, lam_u, t)
+                break
+            if not inside(p, box):
+                break
+            r, abs_z = outputs(model, state, p)
+            for n in free:
+                data[n].append(p[n])
+            for i, n in enumerate(model.state_names):
+                data[n].append(float(state[i]))
+            data["lambda_s"].append(lam_s)
+            data["lambda_u"].append(lam_u)
+            data["saddle_quantity"].append(lam_s + lam_u)
+            data["period"].append(t)
+            data["r"].append(r)
+            data["abs_z"].append(abs_z)
+            data["stable"].append(False)
+            ns = pt.type == "UZ" and abs(float(pt.parameters.get("psi1", np.inf))) < 1e-6
+            data["type"].append("NS" if ns else "")
+            if ns:
+                specials.append(SpecialPoint(
+                    type="NS", label="", params=p,
+                    state={n: float(state[i]) for i, n in enumerate(model.state_names)},
+                    r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
+                    auto_params={n: p[n] for n in free}, period=t,
+                    extra={"eigenvalues": [lam_s, lam_u], "saddle_quantity": lam_s + lam_u,
+                           "located_by": "AUTO (HomCont, psi1 = 0)"},
+                    stability="saddle: neutral (lambda_u + lambda_s = 0)"))
+        if cut is not None:
+            p, lam_s, lam_u, t = cut
+            messages.append(StopReason.BT_APPROACH.note(
+                f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
+                f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
+                f"{MIN_SEPARATION:g} (T = {t:.4g}): nearer the Bogdanov-Takens point the "
+                "fixed-period orbit is no longer close to the homoclinic orbit"))
+        data_arr = {k: np.array(v, dtype=object if k == "type" else
+                                (bool if k == "stable" else float)) for k, v in data.items()}
+        data_arr["type"] = np.array(data["type"], dtype=str)
+        branches.append(Branch(kind="homoclinic", free=free, data=data_arr, direction=sign))
+    if not any(len(b) for b in branches):
+        raise ContinuationFailed("HomCont computed no point of the homoclinic curve: "
+                                 + "; ".join(messages))
+    specials.sort(key=lambda sp: sp.params[free[0]])
+    specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
+    return ContinuationResult(kind="homoclinic", model=model.name, free=free,
+                              params=dict(at_start), branches=tuple(branches),
+                              special_points=tuple(specials), messages=tuple(messages))
