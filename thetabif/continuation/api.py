@@ -23,7 +23,6 @@ from thetabif.continuation.convert import (
     finish,
     inside,
     labelled,
-    stops,
 )
 from thetabif.continuation.cycles import finish_cycles
 from thetabif.continuation.engine import (
@@ -336,8 +335,11 @@ class Continuation:
         c = constants(self.model, IPS=2, IRS=label, ICP=[free, PERIOD_PAR], NTST=opts.ntst,
                       NPR=10, EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=opts.first_step,
                       DSMAX=opts.dsmax, NMX=opts.nmx,
-                      THL={PERIOD_PAR: 0.0}, UZSTOP=stops(box, 0.01),
-                      UZR=box)  # UZ orbits exactly at the range's ends
+                      THL={PERIOD_PAR: 0.0},
+                      # AUTO does not stop a run at a range end it starts on: stop 1 %
+                      # beyond it (inside the domain); the records are cut to the range,
+                      # and UZ orbits lie exactly at its ends
+                      UZSTOP=widened(self.model, box, 0.01), UZR=box)
         omega = point.extra.get("frequency")
         # beyond this period the branch approaches a homoclinic orbit (.cycles)
         limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * opts.max_period)

@@ -51,17 +51,6 @@ _UNIT_CIRCLE = 1e-8
 _BOX_SLACK = 1e-7
 
 
-def stops(box: Mapping[str, Sequence[float]], margin: float) -> dict[str, list[float]]:
-    """AUTO's ``UZSTOP`` for a box with its ends moved out by ``margin`` times its width.
-
-    A run that starts on an end of the box, as a cycle branch from a Hopf point there
-    may, is not stopped by AUTO at that end (seen: the branch ran 3 % of the range
-    beyond it into a homoclinic orbit and failed). What lies beyond the box itself is
-    cut from the records (:func:`pieces_inside`)."""
-    return {k: [lo - margin * (hi - lo), hi + margin * (hi - lo)]
-            for k, (lo, hi) in box.items()}
-
-
 def inside(values: Mapping[str, float], box: Mapping[str, Sequence[float]]) -> bool:
     """Whether every boxed parameter lies in its range, to :data:`_BOX_SLACK` of the
     range's width (AUTO places the UZ point that ends a run at a range's end to

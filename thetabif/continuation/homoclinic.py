@@ -29,6 +29,7 @@ from thetabif.continuation.engine import ContinuationFailed, Runner
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
 from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, StopReason
+from thetabif.equilibrium import newton
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
@@ -78,16 +79,10 @@ def start_orbit(cycles: ContinuationResult, period: float | None = None) -> tupl
 
 
 def saddle(model: ThetaModel, guess: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
-    """The equilibrium near ``guess`` (Newton's method, to machine precision)."""
-    num = model.numeric
-    p = num.parameter_vector(params)
-    u = np.array(guess, dtype=float)
-    for _ in range(50):
-        step = np.linalg.solve(num.jacobian(u, p), num.rhs(u, p))
-        u -= step
-        if np.max(np.abs(step)) < 1e-14 * max(1.0, np.max(np.abs(u))):
-            break
-    if not np.max(np.abs(num.rhs(u, p))) < 1e-10:
+    """The equilibrium near ``guess``, by the package's one Newton
+    (:func:`thetabif.equilibrium.newton`; residual <= 1e-10 accepted)."""
+    u = newton(model, params, guess, tol=1e-10)
+    if u is None:
         raise ContinuationFailed(f"the saddle was lost along the homoclinic curve at {params}")
     return u
 
