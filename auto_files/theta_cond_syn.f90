@@ -102,7 +102,7 @@ SUBROUTINE FUNC(NDIM,U,ICP,PAR,IJAC,F,DFDU,DFDP)
 
     IF (IJAC == 1) RETURN
 
-    ! Columns 1..7 only: the model's parameters.
+    ! The columns of the model's parameters only.
       p_t0 = 1.0d0/tau
       p_t1 = x + 1.0d0
       p_t2 = p_t1*y

@@ -229,7 +229,8 @@ def test_the_checker_sees_the_package():
     assert {"thetabif.cli.common", "thetabif.errors", "thetabif._version"} <= {
         i.target for i in imports}
     # an import inside a function (the model's lazy numeric form) is seen
-    lazy = imports_of("thetabif.models", modules["thetabif.models"], modules, PACKAGE)
+    lazy = imports_of("thetabif.models.theta", modules["thetabif.models.theta"], modules,
+                        PACKAGE)
     assert any(i.target == "thetabif.codegen.numeric" for i in lazy)
     used = {layer_of(m, LAYERS, PACKAGE) for m in modules}
     assert used == set(range(len(LAYERS)))

@@ -7,13 +7,15 @@ parameter sets and seeds) and from a given state (:func:`newton`).
 
 Seeds come from the delta-pulse, current-coupled model, whose equilibria are known in
 closed form (roots of a quartic in ``r``, :func:`delta_pulse_rates`); for any other
-model a polar grid over the unit disk is added. Newton steps are damped to length
-0.25; an iterate may leave the disk on its way, and is given up beyond radius 1.2. A
-result is an equilibrium when it is finite, lies inside the unit disk and its residual
-(max-norm of the right-hand side) is at most ``tol``; results within 1e-7 (max-norm)
-of one another at the same parameters are one equilibrium. A first-order synapse does
-not move equilibria (``s* = J p(z*)``), so those are solved in ``(x, y)`` and ``s`` is
-computed.
+model a polar grid over the unit disk is added; for a circuit, every combination of
+the populations' seeds on a coarser grid (a fixed sample of 20000 when there are more).
+Newton steps are damped to length 0.25; an iterate may leave the disk on its way, and
+is given up beyond radius 1.2. A result is an equilibrium when it is finite, every
+population lies inside the unit disk and its residual (max-norm of the right-hand
+side) is at most ``tol``; results within 1e-7 (max-norm) of one another at the same
+parameters are one equilibrium. Synapses and adaptation do not move equilibria (``s*
+= J p(z*)``, ``a* = alpha r*``): equilibria are solved in the model's
+``equilibrium_reduction`` (the populations' ``(x, y)``) and the other states computed.
 
 Imports no scipy (the warm path of a continuation seeds from here).
 """
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from thetabif.errors import InputError
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel
 
 #: Radii and number of angles of the polar grid of seeds.
 _RADII = (0.2, 0.5, 0.8, 0.95, 0.99)
@@ -40,6 +42,11 @@ _RESIDUAL_TOL = 1e-14
 _STEP_TOL = 1e-14
 #: Iterates may leave the unit disk on their way; beyond this radius they are given up.
 _FAR = 1.2
+#: Seeds of a circuit: per population the origin and a coarser polar grid; every
+#: combination of them while there are at most this many, else a sample of that size.
+_CIRCUIT_RADII = (0.3, 0.7, 0.9, 0.98)
+_CIRCUIT_ANGLES = 8
+_CIRCUIT_SEEDS = 20000
 #: Results closer than this (max-norm) at the same parameters are one equilibrium.
 _SAME = 1e-7
 
@@ -163,12 +170,7 @@ def rate_to_state(r: float, params: Mapping[str, float]) -> np.ndarray:
     return np.array([z.real, z.imag])
 
 
-def _reduced(model: ThetaModel) -> ThetaModel:
-    """The model with an instantaneous synapse: the same equilibria in (x, y)."""
-    return ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
-
-
-def _columns(model: ThetaModel, full: Mapping[str, float],
+def _columns(model: Model, full: Mapping[str, float],
              varying: Mapping[str, np.ndarray], idx: np.ndarray) -> list:
     """Parameter vector of ``model`` for the parameter sets ``idx`` (arrays where varying)."""
     return [varying[k][idx] if k in varying else full[k] for k in model.parameter_names]
@@ -178,8 +180,26 @@ def _take(cols: Sequence, keep: np.ndarray) -> list:
     return [v[keep] if isinstance(v, np.ndarray) else v for v in cols]
 
 
-def _solve(model: ThetaModel, cols: Sequence, u: np.ndarray, tol: float) -> np.ndarray:
-    """Damped Newton on the 2-D ``model`` from the columns of ``u`` (changed in place).
+def _radius2(model: Model, u: np.ndarray) -> np.ndarray:
+    """Largest ``|z|^2`` over the populations, per column of ``u``."""
+    return np.max([u[i] ** 2 + u[j] ** 2 for i, j in model.population_states], axis=0)
+
+
+def _newton_step(jac: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """``jac^-1 F`` per column (``jac``: (m, d, d), ``F``: (d, m)); Cramer's rule in 2-D."""
+    if F.shape[0] == 2:
+        (a, b), (c, d) = np.moveaxis(jac, 0, -1)
+        det = a * d - b * c
+        return np.array([d * F[0] - b * F[1], a * F[1] - c * F[0]]) / det
+    out = np.full(F.shape, np.nan)
+    ok = np.all(np.isfinite(jac), axis=(1, 2)) & (np.abs(np.linalg.det(jac)) > 0)
+    if np.any(ok):
+        out[:, ok] = np.linalg.solve(jac[ok], F.T[ok][..., None])[..., 0].T
+    return out
+
+
+def _solve(model: Model, cols: Sequence, u: np.ndarray, tol: float) -> np.ndarray:
+    """Damped Newton on ``model`` from the columns of ``u`` (changed in place).
 
     ``cols``: the parameter vector, entries scalars or arrays (one per column of
     ``u``). Returns which columns are accepted as equilibria (the module's rule).
@@ -195,17 +215,15 @@ def _solve(model: ThetaModel, cols: Sequence, u: np.ndarray, tol: float) -> np.n
             active, F = active[moving], F[:, moving]
             pa = _take(cols, active)
             ua = u[:, active]
-            (a, b), (c, d) = np.moveaxis(num.jacobians(ua, pa), 0, -1)
-            det = a * d - b * c
-            step = np.array([d * F[0] - b * F[1], a * F[1] - c * F[0]]) / det
-            length = np.hypot(step[0], step[1])
+            step = _newton_step(num.jacobians(ua, pa), F)
+            length = np.sqrt(np.sum(step**2, axis=0))
             ua = ua - np.minimum(1.0, _MAX_STEP / np.maximum(length, 1e-300)) * step
             u[:, active] = ua
-            moving = ((ua[0] ** 2 + ua[1] ** 2 < _FAR**2)
+            moving = ((_radius2(model, ua) < _FAR**2)
                       & (np.max(np.abs(step), axis=0) > _STEP_TOL))
             active = active[moving]
         res = np.max(np.abs(num.rhs_many(u, cols)), axis=0)
-        return np.all(np.isfinite(u), axis=0) & (u[0] ** 2 + u[1] ** 2 < 1.0) & (res <= tol)
+        return np.all(np.isfinite(u), axis=0) & (_radius2(model, u) < 1.0) & (res <= tol)
 
 
 def _distinct(point: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -221,14 +239,61 @@ def _distinct(point: np.ndarray, state: np.ndarray) -> np.ndarray:
     return np.sort(np.concatenate(keep)) if keep else left
 
 
-def find_equilibria_many(model: ThetaModel, params: Mapping[str, float] | None,
+def _polar(radii: Sequence[float], angles: int) -> np.ndarray:
+    """The origin and ``angles`` points on each circle of ``radii``: shape (2, k)."""
+    ang = np.linspace(-np.pi, np.pi, angles, endpoint=False)
+    rad = np.repeat(radii, angles)
+    return np.array([np.r_[0.0, rad * np.cos(np.tile(ang, len(radii)))],
+                     np.r_[0.0, rad * np.sin(np.tile(ang, len(radii)))]])
+
+
+def _seeds(model: Model, full: Mapping[str, float], var: Mapping[str, np.ndarray],
+           npts: int) -> np.ndarray:
+    """Seeds in the reduced states, shape ``(ndim, npts, nseed)`` (NaN: no seed)."""
+    if isinstance(model, ThetaModel):
+        _, quartic = _quartic_states({**full, **var})  # (2, npts or 1, 4)
+        seeds = np.broadcast_to(quartic, (2, npts, 4))
+        if model.n is not None or model.coupling != "current":
+            # the quartic's roots are all the equilibria of the delta-pulse, current-coupled
+            # model; for the others they are only seeds, with a polar grid over the disk
+            polar = _polar(_RADII, _ANGLES)
+            seeds = np.concatenate([seeds, np.broadcast_to(polar[:, None, :],
+                                                           (2, npts, polar.shape[1]))], axis=2)
+        return seeds
+    # a circuit: every combination of the populations' seeds (a sample, when too many)
+    polar = _polar(_CIRCUIT_RADII, _CIRCUIT_ANGLES)
+    k, npop = polar.shape[1], len(model.population_states)
+    if k**npop <= _CIRCUIT_SEEDS:
+        combos = np.array(np.meshgrid(*[np.arange(k)] * npop, indexing="ij")).reshape(npop, -1)
+    else:
+        combos = np.random.default_rng(0).integers(0, k, size=(npop, _CIRCUIT_SEEDS))
+        combos[:, 0] = 0  # the all-asynchronous-at-origin seed is always there
+    seeds = np.concatenate([polar[:, c] for c in combos], axis=0)  # (2 npop, nseed)
+    return np.broadcast_to(seeds[:, None, :], (seeds.shape[0], npts, seeds.shape[1]))
+
+
+def fill_states(model: Model, u: np.ndarray, cols: Sequence) -> np.ndarray:
+    """The full states of ``model`` at equilibria given in its reduced states ``u``."""
+    red = model.equilibrium_reduction
+    rows = []
+    for how in red.fill:
+        if how[0] == "state":
+            rows.append(u[how[1]])
+        elif how[0] == "output":
+            rows.append(red.model.numeric.output(how[1], u, cols))
+        else:
+            rows.append(np.zeros(u.shape[1:]))
+    return np.array(rows)
+
+
+def find_equilibria_many(model: Model, params: Mapping[str, float] | None,
                          varying: Mapping[str, Any], *, tol: float = 1e-12
                          ) -> EquilibriumSet:
     """All equilibria found from the seeds at many parameter sets at once.
 
     Parameters
     ----------
-    model : ThetaModel
+    model : ThetaModel or Circuit
     params : mapping, optional
         Parameter values (validated; defaults fill the rest).
     varying : mapping
@@ -246,30 +311,18 @@ def find_equilibria_many(model: ThetaModel, params: Mapping[str, float] | None,
     full = model.validate_params(params)
     var = {k: np.asarray(v, dtype=float).ravel() for k, v in varying.items()}
     npts = len(next(iter(var.values()))) if var else 1
-    reduced = _reduced(model)
-    _, quartic = _quartic_states({**full, **var})  # (2, npts or 1, 4)
-    seeds = np.broadcast_to(quartic, (2, npts, 4))
-    if model.n is not None or model.coupling != "current":
-        # the quartic's roots are all the equilibria of the delta-pulse, current-coupled
-        # model; for the others they are only seeds, with a polar grid over the disk
-        ang = np.linspace(-np.pi, np.pi, _ANGLES, endpoint=False)
-        rad = np.repeat(_RADII, _ANGLES)
-        polar = np.array([np.r_[0.0, rad * np.cos(np.tile(ang, len(_RADII)))],
-                          np.r_[0.0, rad * np.sin(np.tile(ang, len(_RADII)))]])
-        seeds = np.concatenate([seeds, np.broadcast_to(polar[:, None, :],
-                                                       (2, npts, polar.shape[1]))], axis=2)
-    nseed = seeds.shape[2]
+    reduced = model.equilibrium_reduction.model
+    seeds = _seeds(model, full, var, npts)
+    ndim, _, nseed = seeds.shape
     point = np.repeat(np.arange(npts), nseed)
-    u = seeds.reshape(2, -1).copy()
+    u = seeds.reshape(ndim, -1).copy()
     real = np.all(np.isfinite(u), axis=0)  # quartic slots without a root are NaN
     point, u = point[real], u[:, real]
     ok = _solve(reduced, _columns(reduced, full, var, point), u, tol)
     point, u = point[ok], u[:, ok]
     first = _distinct(point, u.T)
     point, u = point[first], u[:, first]
-    if model.synapse == "first-order":
-        s = reduced.numeric.output("s", u, _columns(reduced, full, var, point))
-        u = np.vstack([u, s])
+    u = fill_states(model, u, _columns(reduced, full, var, point))
     num = model.numeric
     cols = _columns(model, full, var, point)
     eig = (np.linalg.eigvals(num.jacobians(u, cols)) if point.size
@@ -278,13 +331,13 @@ def find_equilibria_many(model: ThetaModel, params: Mapping[str, float] | None,
 
 
 def find_equilibria(
-    model: ThetaModel, params: Mapping[str, float] | None = None, *, tol: float = 1e-12
+    model: Model, params: Mapping[str, float] | None = None, *, tol: float = 1e-12
 ) -> list[Equilibrium]:
     """All equilibria found from the seeds, sorted by firing rate.
 
     Parameters
     ----------
-    model : ThetaModel
+    model : ThetaModel or Circuit
     params : mapping, optional
         Parameter values (validated; defaults fill the rest).
     tol : float
@@ -298,7 +351,7 @@ def find_equilibria(
     return find_equilibria_many(model, params, {}, tol=tol).at(0)
 
 
-def equilibria_to_start(model: ThetaModel, params: Mapping[str, float]
+def equilibria_to_start(model: Model, params: Mapping[str, float]
                         ) -> list[Equilibrium]:
     """Every equilibrium at ``params``, stable ones first, each group by rate.
 
@@ -319,13 +372,13 @@ def equilibria_to_start(model: ThetaModel, params: Mapping[str, float]
     return sorted(eqs, key=lambda e: not e.stable)
 
 
-def newton(model: ThetaModel, params: Mapping[str, float] | None, state: Sequence[float],
+def newton(model: Model, params: Mapping[str, float] | None, state: Sequence[float],
            *, tol: float = 1e-12) -> np.ndarray | None:
     """The equilibrium Newton reaches from ``state``, or None when it is not accepted.
 
     Parameters
     ----------
-    model : ThetaModel
+    model : ThetaModel or Circuit
     params : mapping, optional
         Parameter values (validated; defaults fill the rest).
     state : sequence of float
@@ -339,11 +392,12 @@ def newton(model: ThetaModel, params: Mapping[str, float] | None, state: Sequenc
         The full state of the equilibrium.
     """
     full = model.validate_params(params)
-    reduced = _reduced(model)
-    u = np.asarray(state, dtype=float)[:2].reshape(2, 1).copy()
-    cols = _columns(reduced, full, {}, np.zeros(1, dtype=int))
-    if not _solve(reduced, cols, u, tol)[0]:
+    red = model.equilibrium_reduction
+    picks = [how[1] for how in red.fill if how[0] == "state"]
+    where = [k for k, how in enumerate(red.fill) if how[0] == "state"]
+    u = np.empty((len(picks), 1))
+    u[picks, 0] = np.asarray(state, dtype=float)[where]
+    cols = _columns(red.model, full, {}, np.zeros(1, dtype=int))
+    if not _solve(red.model, cols, u, tol)[0]:
         return None
-    if model.synapse == "first-order":
-        u = np.vstack([u, reduced.numeric.output("s", u, cols)])
-    return u[:, 0]
+    return fill_states(model, u, cols)[:, 0]

@@ -50,7 +50,7 @@ def numeric_models() -> list[ThetaModel]:
     models: dict[str, ThetaModel] = {}
     for model, _ in standard_models():
         models.setdefault(model.name, model)
-        reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
+        reduced = model.equilibrium_reduction.model
         models.setdefault(reduced.name, reduced)
     return list(models.values())
 

@@ -21,6 +21,15 @@ the analytic second and third derivatives). For two states the Hurwitz condition
 ``tr Df = 0`` (with ``det Df > 0``); for three, ``a1 a2 - a3 = 0`` (with ``a2 > 0``)
 for the characteristic polynomial ``l^3 + a1 l^2 + a2 l + a3``. The ``l1`` row of
 the GH system is differentiated by central differences of the analytic ``l1``.
+
+Models of more than :data:`SYMBOLIC_STATES` states (circuits) get the same systems
+with numerical test functions instead of symbolic ones: for LP a bordered system
+``[[Df, b], [c^T, 0]] (v, g) = (0, 1)``, ``g = 0`` (``b``, ``c`` the singular vectors
+of the smallest singular value at the start); for HB the real part of the critical
+complex pair; for BT the sum and product of the two eigenvalues nearest zero; for CP
+also ``<w, D2f(v, v)>``; for GH also ``l1``. Their rows are differentiated by central
+differences; the multilinear forms of the normal forms come from central differences
+of the analytic Jacobian (:func:`multilinear_forms`).
 """
 
 from __future__ import annotations
@@ -32,14 +41,19 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from thetabif.codegen.pregenerate import cache_key, load_generated_module
+from thetabif.codegen.pregenerate import MODEL_SOURCES, cache_key, load_generated_module
 from thetabif.errors import InputError, PolishError
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel
 
 if TYPE_CHECKING:
     import sympy as sp
 
 KINDS = {"LP": 1, "HB": 1, "CP": 2, "BT": 2, "GH": 2}
+#: Models with at most this many states get symbolic defining systems (see the module).
+SYMBOLIC_STATES = 3
+#: Relative step of the central differences of the numerical systems and forms:
+#: error ~ h^2 |f'| ~ 1e-10 for the O(1) derivatives of the theta family.
+_FD_STEP = 1e-5
 
 
 @dataclass(frozen=True)
@@ -78,9 +92,10 @@ class PolishedPoint:
     @property
     def frequency(self) -> float | None:
         """Imaginary part of the critical pair at a Hopf point."""
-        if self.kind not in ("HB", "GH"):
+        pairs = self.eigenvalues[np.abs(self.eigenvalues.imag) > 0]
+        if self.kind not in ("HB", "GH") or not len(pairs):
             return None
-        return float(np.max(np.abs(self.eigenvalues.imag)))
+        return float(abs(pairs[np.argmin(np.abs(pairs.real))].imag))
 
 
 def _det(m: sp.Matrix) -> sp.Expr:
@@ -112,7 +127,7 @@ def _hurwitz(coeffs: list[sp.Expr]) -> sp.Expr:
 
 def _filename(model: ThetaModel, tag: str) -> str:
     """File name of the generated module ``tag`` of ``model`` (holds the cache key)."""
-    key = cache_key(("polish.py", "models.py"), "polish-v1", model.name, tag)
+    key = cache_key(("polish.py", *MODEL_SOURCES), "polish-v1", model.name, tag)
     return f"{model.name}_{tag.split('|')[0]}_{key}.py"
 
 
@@ -322,9 +337,42 @@ def first_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     p = num.parameter_vector(full)
     x = np.asarray(state, dtype=float)
     A = num.jacobian(x, p)
-    Bf, Cf = derivative_tensors(model)
-    nf = _cubic_normal_form(A, *_forms([Bf(*x, *p), Cf(*x, *p)]))
+    nf = _cubic_normal_form(A, *multilinear_forms(model, x, p))
     return float(nf.G21.real / (2 * nf.omega))
+
+
+def multilinear_forms(model: Model, x: np.ndarray, p: np.ndarray) -> list[Callable]:
+    """``B(a, b)`` and ``C(a, b, c)``: the second and third derivatives of the
+    right-hand side at ``(x, p)`` as multilinear forms.
+
+    From the symbolic tensors (:func:`derivative_tensors`) for models of at most
+    :data:`SYMBOLIC_STATES` states; for larger ones by central differences of the
+    analytic Jacobian along the (complex) arguments, accurate to ~1e-10 (``B``) and
+    ~1e-6 (``C``).
+    """
+    if len(model.state_names) <= SYMBOLIC_STATES:
+        Bf, Cf = derivative_tensors(model)
+        return _forms([Bf(*x, *p), Cf(*x, *p)])
+    jac = model.numeric.jacobian
+
+    def along(a: np.ndarray, m: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        # a complex direction: by linearity, real and imaginary parts separately
+        h = _FD_STEP
+
+        def diff(d: np.ndarray) -> np.ndarray:
+            if not np.any(d):
+                return np.zeros((len(x), len(x)))
+            s = h / max(1.0, float(np.max(np.abs(d))))
+            return (m(x + s * d) - m(x - s * d)) / (2 * s)
+        return diff(np.real(a)) + 1j * diff(np.imag(a))
+
+    def B(a, b):
+        return along(a, lambda y: jac(y, p)) @ b
+
+    def C(a, b, c):
+        return along(a, lambda y: along(b, lambda z: jac(z, p))) @ c
+
+    return [B, C]
 
 
 class _CubicNormalForm(NamedTuple):
@@ -351,12 +399,14 @@ def _cubic_normal_form(A: np.ndarray, B: Callable, C: Callable) -> _CubicNormalF
 
 def _hopf_basis(A: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """``omega > 0``, ``q`` (unit norm) and ``p`` with ``A q = i omega q``,
-    ``A^T p = -i omega p`` and ``<p, q> = conj(p) . q = 1``."""
+    ``A^T p = -i omega p`` and ``<p, q> = conj(p) . q = 1``, for the complex pair
+    nearest the imaginary axis."""
     eig, vecs = np.linalg.eig(A)
-    k = int(np.argmax(eig.imag))
-    omega = float(eig[k].imag)
-    if omega <= 0:
+    if not np.any(eig.imag > 0):
         raise ValueError("no complex pair of eigenvalues: not a Hopf point")
+    # the critical pair: of the eigenvalues with Im > 0, the one nearest the axis
+    k = int(np.argmin(np.where(eig.imag > 0, np.abs(eig.real), np.inf)))
+    omega = float(eig[k].imag)
     q = vecs[:, k]
     eig_t, vecs_t = np.linalg.eig(A.T)
     kt = int(np.argmin(np.abs(eig_t + 1j * omega)))
@@ -392,7 +442,7 @@ def bautin_coefficients(A: np.ndarray, B: Callable, C: Callable, D: Callable, E:
     ----------
     A : ndarray, shape (n, n)
         Jacobian at the equilibrium; it must have a pair ``+-i omega``, ``omega > 0``
-        (the pair with the largest imaginary part is used).
+        (the pair nearest the imaginary axis is used).
     B, C, D, E : callable
         The symmetric multilinear forms of the 2nd to 5th derivatives of the
         right-hand side: ``B(a, b)``, ..., ``E(a, b, c, d, e)`` (complex vectors in,
@@ -496,8 +546,74 @@ def second_lyapunov_coefficient(model: ThetaModel, state: Sequence[float],
     return float(G32.real / (12 * omega))
 
 
+def _central_rows(fn: Callable[[np.ndarray], np.ndarray], z: np.ndarray, rel: float
+                  ) -> np.ndarray:
+    """Jacobian of ``fn`` at ``z`` by central differences (steps ``rel * max(1, |z_j|)``)."""
+    h = rel * np.maximum(1.0, np.abs(z))
+    cols = []
+    for j in range(len(z)):
+        e = np.zeros(len(z))
+        e[j] = h[j]
+        cols.append((np.asarray(fn(z + e)) - np.asarray(fn(z - e))) / (2 * h[j]))
+    return np.array(cols).T
+
+
+def _numeric_system(model: Model, kind: str, unpack: Callable, idx: list[int],
+                    x0: np.ndarray, p0: np.ndarray) -> tuple[Callable, Callable]:
+    """Residual and Jacobian of the numerical defining system ``kind`` (see the module)."""
+    num = model.numeric
+    A0 = num.jacobian(x0, p0)
+    n = len(x0)
+    U, _, Vt = np.linalg.svd(A0)
+    b, c = U[:, -1], Vt[-1]
+    eig0 = np.linalg.eigvals(A0)
+    pair = eig0[eig0.imag > 0]
+    target = [complex(pair[np.argmin(np.abs(pair.real))]) if pair.size else 0j]
+
+    def fold_test(A: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        M = np.zeros((n + 1, n + 1))
+        M[:n, :n], M[:n, n], M[n, :n] = A, b, c
+        sol = np.linalg.solve(M, np.append(np.zeros(n), 1.0))
+        solt = np.linalg.solve(M.T, np.append(np.zeros(n), 1.0))
+        return float(sol[n]), sol[:n], solt[:n]
+
+    def tests(z: np.ndarray) -> np.ndarray:
+        x, pv = unpack(z)
+        A = num.jacobian(x, pv)
+        if kind in ("LP", "CP"):
+            g, v, w = fold_test(A)
+            rows = [g]
+            if kind == "CP":
+                B = multilinear_forms(model, x, pv)[0]
+                rows.append(float(np.dot(w, B(v, v).real)) / (np.linalg.norm(v) ** 2
+                                                                * np.linalg.norm(w)))
+            return np.array(rows)
+        eig = np.linalg.eigvals(A)
+        if kind == "BT":
+            near = eig[np.argsort(np.abs(eig))[:2]]
+            return np.array([float(np.sum(near).real), float(np.prod(near).real)])
+        # HB, GH: the complex pair nearest the one at the start
+        k = int(np.argmin(np.abs(eig - target[0])))
+        rows = [float(eig[k].real)]
+        if kind == "GH":
+            rows.append(first_lyapunov_coefficient(
+                model, x, dict(zip(model.parameter_names, pv, strict=True))))
+        return np.array(rows)
+
+    def residual(z: np.ndarray) -> np.ndarray:
+        x, pv = unpack(z)
+        return np.concatenate([num.rhs(x, pv), tests(z)])
+
+    def jacobian(z: np.ndarray) -> np.ndarray:
+        x, pv = unpack(z)
+        top = np.hstack([num.jacobian(x, pv), num.parameter_jacobian(x, pv)[:, idx]])
+        return np.vstack([top, _central_rows(tests, z, _FD_STEP)])
+
+    return residual, jacobian
+
+
 def polish(
-    model: ThetaModel,
+    model: Model,
     kind: str,
     free: Sequence[str],
     state: Sequence[float],
@@ -543,7 +659,6 @@ def polish(
             raise InputError(f"free parameter {name!r} is not a parameter of {model.name!r}")
     names = model.parameter_names
     idx = [names.index(nm) for nm in free]
-    g, dg = _system(model, kind, free)
     n = len(model.state_names)
     pvec = np.array([full[k] for k in names])
     z = np.concatenate([np.asarray(state, dtype=float), pvec[idx]])
@@ -553,26 +668,26 @@ def polish(
         pv[idx] = z[n:]
         return z[:n], pv
 
-    def residual(z):
-        x, pv = unpack(z)
-        r = np.array(g(*x, *pv), dtype=float)
-        if kind == "GH":
-            r = np.append(r, first_lyapunov_coefficient(model, x, dict(zip(names, pv,
-                                                                         strict=True))))
-        return r
+    if n <= SYMBOLIC_STATES:
+        g, dg = _system(model, kind, free)
 
-    def jacobian(z):
-        x, pv = unpack(z)
-        D = np.array(dg(*x, *pv), dtype=float)
-        if kind == "GH":
-            h = 1e-6 * np.maximum(1.0, np.abs(z))
-            row = np.empty(len(z))
-            for j in range(len(z)):
-                e = np.zeros(len(z))
-                e[j] = h[j]
-                row[j] = (residual(z + e)[-1] - residual(z - e)[-1]) / (2 * h[j])
-            D = np.vstack([D, row])
-        return D
+        def residual(z):
+            x, pv = unpack(z)
+            r = np.array(g(*x, *pv), dtype=float)
+            if kind == "GH":
+                r = np.append(r, first_lyapunov_coefficient(model, x, dict(zip(
+                    names, pv, strict=True))))
+            return r
+
+        def jacobian(z):
+            x, pv = unpack(z)
+            D = np.array(dg(*x, *pv), dtype=float)
+            if kind == "GH":
+                D = np.vstack([D, _central_rows(lambda w: residual(w)[-1:], z, 1e-6)])
+            return D
+    else:
+        residual, jacobian = _numeric_system(model, kind, unpack, idx,
+                                             np.asarray(state, dtype=float), pvec)
 
     for it in range(1, max_iter + 1):  # noqa: B007 (it is the iteration count after the loop)
         try:

@@ -23,14 +23,15 @@ import numpy as np
 from thetabif.errors import InputError
 
 if TYPE_CHECKING:
-    from thetabif.models import ThetaModel
+    from thetabif.models import Model
 
 _R = TypeVar("_R", bound="LoadableRecord")
 
 
-def model_options(model: ThetaModel) -> dict[str, Any]:
-    """The options that make ``model`` (``ThetaModel(**options)``), as records keep them."""
-    return {"n": model.n, "synapse": model.synapse, "coupling": model.coupling}
+def model_options(model: Model) -> dict[str, Any]:
+    """The options that make ``model`` (:func:`thetabif.models.model_from_record`), as
+    records keep them."""
+    return model.record_options()
 
 
 def options_from_name(name: str) -> dict[str, Any]:

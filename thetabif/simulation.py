@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from thetabif.equilibrium import fill_states
 from thetabif.errors import InputError, SimulationError
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel
 from thetabif.protocols import Protocol
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ _IMPLICIT = ("Radau", "BDF", "LSODA")
 
 
 InputSpec = float | Protocol | tuple[Sequence[float], float] | None
+#: Inputs of a model: one spec (a single population's ``I_ext``), or one per input
+#: parameter, named by it (``I_ext_E``) or by its population (``E``).
+Inputs = InputSpec | Mapping[str, InputSpec]
 
 #: Memory a single simulation may plan for, in bytes, unless the environment variable
 #: ``THETABIF_MEMORY_LIMIT`` (in GiB, e.g. ``16``) says otherwise. 2 GiB hold about
@@ -160,6 +164,40 @@ def _as_protocol(inputs: InputSpec, default: float) -> Protocol:
     )
 
 
+def input_protocols(model: Model, inputs: Inputs, params: Mapping[str, float]
+                    ) -> dict[str, Protocol]:
+    """The protocol of each input parameter of ``model`` (``I_ext`` or ``I_ext_P``).
+
+    Raises
+    ------
+    InputError
+        A circuit given one input for all (name the population), or an unknown name.
+    """
+    names = model.input_names
+    if not isinstance(inputs, Mapping):
+        if len(names) > 1 and inputs is not None:
+            raise InputError(f"model {model.name!r} has several inputs ({', '.join(names)}): "
+                             "give them by name, e.g. {'E': Protocol.step(20, 80, 3)}")
+        inputs = {names[0]: inputs} if inputs is not None else {}
+    by_name = {}
+    for key, spec in inputs.items():
+        name = key if key in names else f"I_ext_{key}"
+        if name not in names:
+            raise InputError(f"input {key!r} is not an input of {model.name!r}; allowed: "
+                             f"{', '.join(names)} (or their population names)")
+        by_name[name] = spec
+    return {n: _as_protocol(by_name.get(n), params[n]) for n in names}
+
+
+def _input_phases(protocols: Mapping[str, Protocol], t_end: float
+                  ) -> list[tuple[float, float, dict[str, float]]]:
+    """Intervals on which every input is constant: ``(start, stop, values)``."""
+    cuts = sorted({0.0, t_end} | {b for p in protocols.values() for b in p.breaks
+                                  if 0.0 < b < t_end})
+    return [(a, b, {n: float(p(a)) for n, p in protocols.items()})
+            for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
 def _check_positive(name: str, value: float) -> float:
     try:
         value = float(value)
@@ -170,44 +208,76 @@ def _check_positive(name: str, value: float) -> float:
     return value
 
 
+def _start_z(model: Model, z0: complex | Mapping[str, complex]) -> list[complex]:
+    """``z0`` per population (one number for all, or a mapping by population name)."""
+    pops = model.population_names
+    if isinstance(z0, Mapping):
+        if not pops[0]:
+            raise InputError("z0 must be a complex number for a single population, got a "
+                             "mapping")
+        unknown = sorted(set(z0) - set(pops))
+        missing = [p for p in pops if p not in z0]
+        if unknown or missing:
+            raise InputError(f"z0 must give every population of {model.name!r} "
+                             f"({', '.join(pops)}); unknown: {', '.join(unknown) or '-'}, "
+                             f"missing: {', '.join(missing) or '-'}")
+        given = [z0[p] for p in pops]
+    else:
+        given = [z0] * len(pops)
+    out = []
+    for pop, z in zip(pops, given, strict=True):
+        what = f"z0[{pop!r}]" if pop else "z0"
+        try:
+            z = complex(z)
+        except (TypeError, ValueError):
+            raise InputError(f"{what} must be a complex number, got {z!r}") from None
+        # |z0| = 1 is allowed: the tutorial starts on the circle (r = 0), which Delta > 0
+        # makes the disk's inflowing boundary. z0 = -1 is the one point where r is infinite.
+        if (not (math.isfinite(z.real) and math.isfinite(z.imag)) or abs(z) > 1.0 + 1e-12
+                or abs(z + 1) < 1e-10):
+            raise InputError(f"{what} must lie in the closed unit disk (|z0| <= 1) and not at "
+                             f"-1, got {z!r}")
+        out.append(z)
+    return out
+
+
 def initial_state(
-    model: ThetaModel, params: Mapping[str, float], z0: complex, s0: float | None = None
+    model: Model, params: Mapping[str, float], z0: complex | Mapping[str, complex],
+    s0: float | None = None
 ) -> np.ndarray:
-    """State vector from ``z0`` (and ``s0``; default: the synapse at rest, ``s = J p(z0)``)."""
-    try:
-        z0 = complex(z0)
-    except (TypeError, ValueError):
-        raise InputError(f"z0 must be a complex number, got {z0!r}") from None
-    # |z0| = 1 is allowed: the tutorial starts on the circle (r = 0), which Delta > 0
-    # makes the disk's inflowing boundary. z0 = -1 is the one point where r is infinite.
-    if (not (math.isfinite(z0.real) and math.isfinite(z0.imag)) or abs(z0) > 1.0 + 1e-12
-            or abs(z0 + 1) < 1e-10):
-        raise InputError(f"z0 must lie in the closed unit disk (|z0| <= 1) and not at -1, "
-                         f"got {z0!r}")
-    u = [z0.real, z0.imag]
-    if model.synapse == "first-order":
-        if s0 is None:
-            reduced = ThetaModel(n=model.n, synapse="instant", coupling=model.coupling)
-            num = reduced.numeric
-            s0 = float(num.output("s", np.array(u), num.parameter_vector(params)))
+    """State vector from ``z0`` (per population for a circuit) and ``s0``.
+
+    Synaptic and adaptation states start at rest, at their targets (``s = J p(z0)``,
+    ``u = 0``, ``a = alpha r``); ``s0`` overrides ``s`` of a single population with a
+    first-order synapse.
+    """
+    zs = _start_z(model, z0)
+    red = model.equilibrium_reduction
+    u_red = np.empty(len(red.model.state_names))
+    for (i, j), z in zip(red.model.population_states, zs, strict=True):
+        u_red[i], u_red[j] = z.real, z.imag
+    p = red.model.numeric.parameter_vector(params)
+    with np.errstate(all="ignore"):
+        u = fill_states(model, u_red[:, None], list(p))[:, 0]
+    if s0 is not None:
+        if "s" not in model.state_names:
+            raise InputError(f"s0 is only meaningful with a first-order synapse; model "
+                             f"{model.name!r} has none")
         s0 = float(s0)
         if not math.isfinite(s0):
             raise InputError(f"s0 must be finite, got {s0!r}")
-        u.append(s0)
-    elif s0 is not None:
-        raise InputError(f"s0 is only meaningful with a first-order synapse; model "
-                         f"{model.name!r} has none")
-    return np.array(u, dtype=float)
+        u[model.state_names.index("s")] = s0
+    return u
 
 
 def simulate(
-    model: ThetaModel | None = None,
+    model: Model | None = None,
     params: Mapping[str, float] | None = None,
     *,
     t_end: float = 100.0,
     dt: float = 0.01,
-    inputs: InputSpec = None,
-    z0: complex = -0.6 - 0.8j,
+    inputs: Inputs = None,
+    z0: complex | Mapping[str, complex] = -0.6 - 0.8j,
     s0: float | None = None,
     method: str = "DOP853",
     rtol: float = 1e-10,
@@ -226,12 +296,15 @@ def simulate(
         End time (> 0).
     dt : float
         Spacing of the output grid ``0, dt, 2 dt, ...`` (not the solver's step).
-    inputs : number, Protocol or (values, dt), optional
+    inputs : number, Protocol, (values, dt) or mapping, optional
         The input ``I_ext(t)``: a constant, a piecewise-constant protocol such as
         ``Protocol.step(20, 80, 3)``, or samples on a grid of spacing ``dt`` held
-        constant over each interval.
-    z0 : complex
-        Initial Kuramoto order parameter, ``|z0| <= 1``, not -1.
+        constant over each interval. A circuit takes one per population, by name:
+        ``{"E": Protocol.step(20, 80, 3), "I_ext_I": 0.5}``.
+    z0 : complex or mapping
+        Initial Kuramoto order parameter, ``|z0| <= 1``, not -1; for a circuit one for
+        all populations, or one per population by name. Synaptic and adaptation
+        states start at their targets (at rest).
     s0 : float, optional
         Initial synaptic drive (first-order synapse only).
     method : str
@@ -247,7 +320,9 @@ def simulate(
     -------
     xarray.Dataset
         Coordinate ``time``; variables ``z`` (complex), ``r``, ``v``, ``abs_z``,
-        ``I_ext`` (and ``s``); attrs name the model, parameters, solver, tolerances.
+        ``I_ext`` (and ``s``); for a circuit ``z_P``, ``r_P``, ``v_P``, ``abs_z_P`` per
+        population, its synaptic and adaptation states and inputs ``I_ext_P``; attrs
+        name the model, parameters, solver, tolerances.
 
     Raises
     ------
@@ -260,26 +335,26 @@ def simulate(
         The trajectory left the unit disk, reached ``z = -1`` (infinite rate),
         became non-finite, or the solver failed.
     """
-    model, full, protocol, times, states = solve(
+    model, full, protocols, times, states = solve(
         model, params, t_end=t_end, dt=dt, inputs=inputs, z0=z0, s0=s0, method=method,
         rtol=rtol, atol=atol)
-    return _to_dataset(model, full, protocol, times, states, method, rtol, atol)
+    return _to_dataset(model, full, protocols, times, states, method, rtol, atol)
 
 
 def solve(
-    model: ThetaModel | None = None,
+    model: Model | None = None,
     params: Mapping[str, float] | None = None,
     *,
     t_end: float = 100.0,
     dt: float = 0.01,
-    inputs: InputSpec = None,
-    z0: complex = -0.6 - 0.8j,
+    inputs: Inputs = None,
+    z0: complex | Mapping[str, complex] = -0.6 - 0.8j,
     s0: float | None = None,
     method: str = "DOP853",
     rtol: float = 1e-10,
     atol: float = 1e-12,
-) -> tuple[ThetaModel, dict, Protocol, np.ndarray, np.ndarray]:
-    """The arrays behind :func:`simulate`: ``(model, params, protocol, times, states)``.
+) -> tuple[Model, dict, dict[str, Protocol], np.ndarray, np.ndarray]:
+    """The arrays behind :func:`simulate`: ``(model, params, protocols, times, states)``.
 
     ``states`` has shape ``(ndim, len(times))``. Same arguments and errors as
     :func:`simulate`; no xarray involved.
@@ -293,21 +368,22 @@ def solve(
     if method not in SOLVERS:
         raise InputError(f"method must be one of {', '.join(SOLVERS)}, got {method!r}")
     n_out = check_simulation_size(model, t_end, dt)
-    protocol = _as_protocol(inputs, full["I_ext"])
+    protocols = input_protocols(model, inputs, full)
     u0 = initial_state(model, full, z0, s0)
 
     num = model.numeric
-    i_ext = model.parameter_names.index("I_ext")
+    index = {n: model.parameter_names.index(n) for n in protocols}
     p = num.parameter_vector(full)
     times = dt * np.arange(n_out)
     states = np.empty((len(u0), n_out))
     u = u0
-    for phase in protocol.phases(0.0, t_end):
+    step = _compiled_phase if method == "DOP853" else _scipy_phase
+    for start, stop, values in _input_phases(protocols, t_end):
         p = p.copy()
-        p[i_ext] = phase.value
-        step = _compiled_phase if method == "DOP853" else _scipy_phase
-        u = step(num, p, u, phase.start, phase.stop, times, states, method, rtol, atol)
-    return model, full, protocol, times, states
+        for name, value in values.items():
+            p[index[name]] = value
+        u = step(num, p, u, start, stop, times, states, method, rtol, atol, model)
+    return model, full, protocols, times, states
 
 
 def _phase_mask(times: np.ndarray, t0: float, t1: float) -> np.ndarray:
@@ -316,7 +392,8 @@ def _phase_mask(times: np.ndarray, t0: float, t1: float) -> np.ndarray:
     return (times >= t0) & ((times < t1) | last) & (times <= t1 + 1e-12 * max(1.0, abs(t1)))
 
 
-def _compiled_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np.ndarray:
+def _compiled_phase(num, p, u0, t0, t1, times, states, method, rtol, atol, model
+                    ) -> np.ndarray:
     mask = _phase_mask(times, t0, t1)
     if t1 - t0 < 1e-13 * max(1.0, abs(t1)):
         # A sliver of a phase (a switch time or t_end a few ulps apart) is shorter than
@@ -334,7 +411,7 @@ def _compiled_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np
     return result[-1]
 
 
-def _scipy_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np.ndarray:
+def _scipy_phase(num, p, u0, t0, t1, times, states, method, rtol, atol, model) -> np.ndarray:
     from scipy.integrate import solve_ivp
 
     rhs, jac = num._rhs, num._jac
@@ -349,19 +426,23 @@ def _scipy_phase(num, p, u0, t0, t1, times, states, method, rtol, atol) -> np.nd
         kwargs["jac"] = lambda t, u: jac(*u, *pv)
     sol = solve_ivp(f, (t0, t1), u0, method=method, rtol=rtol, atol=atol, dense_output=True,
                     **kwargs)
-    _check_trajectory(sol, t0, t1)
+    _check_trajectory(sol, t0, t1, model.population_states)
     mask = _phase_mask(times, t0, t1)
     if np.any(mask):
         states[:, mask] = sol.sol(np.clip(times[mask], t0, t1))
     return sol.y[:, -1]
 
 
-def _check_trajectory(sol, t0: float, t1: float) -> None:
+def _check_trajectory(sol, t0: float, t1: float, pairs: Sequence[tuple[int, int]]) -> None:
     y = sol.y
-    x, yy = y[0], y[1]
     finite = np.all(np.isfinite(y), axis=0)
-    inside = x**2 + yy**2 <= 1.0 + 1e-9  # the disk is invariant; allow rounding
-    near_minus_one = (1 + x) ** 2 + yy**2 < 1e-20
+    radius2 = np.array([y[i] ** 2 + y[j] ** 2 for i, j in pairs])  # (npop, ntimes)
+    minus_one = np.array([(1 + y[i]) ** 2 + y[j] ** 2 for i, j in pairs])
+    worst = np.argmax(radius2, axis=0)
+    x = np.take_along_axis(np.array([y[i] for i, _ in pairs]), worst[None], 0)[0]
+    yy = np.take_along_axis(np.array([y[j] for _, j in pairs]), worst[None], 0)[0]
+    inside = np.all(radius2 <= 1.0 + 1e-9, axis=0)  # the disk is invariant; allow rounding
+    near_minus_one = np.any(minus_one < 1e-20, axis=0)
     bad = ~finite | ~inside | near_minus_one
     if np.any(bad):
         k = int(np.flatnonzero(bad)[0])
@@ -378,29 +459,40 @@ def _check_trajectory(sol, t0: float, t1: float) -> None:
                               f"{t1:g}]: {sol.message}")
 
 
-def _to_dataset(model, params, protocol, times, states, method, rtol, atol) -> xr.Dataset:
+def _to_dataset(model, params, protocols, times, states, method, rtol, atol) -> xr.Dataset:
     import xarray as xr
 
     num = model.numeric
     data: dict[str, Any] = {}
-    z = states[0] + 1j * states[1]
-    data["z"] = ("time", z, {"long_name": "Kuramoto order parameter", "units": "1"})
-    I_t = protocol(times)
     p_t = np.array([[params[k]] * len(times) for k in model.parameter_names])
-    p_t[model.parameter_names.index("I_ext")] = I_t
+    inputs = {name: protocol(times) for name, protocol in protocols.items()}
+    for name, values in inputs.items():
+        p_t[model.parameter_names.index(name)] = values
     args = (*states, *p_t)
-    for name, long in (("r", "firing rate"), ("v", "mean membrane potential"),
-                       ("abs_z", "|z|, synchrony")):
-        value = np.broadcast_to(num._outputs[name](*args), times.shape).astype(float)
-        data[name] = ("time", value, {"long_name": long})
-    if model.synapse == "first-order":
-        data["s"] = ("time", states[2], {"long_name": "synaptic drive"})
-    data["I_ext"] = ("time", I_t, {"long_name": "external input"})
+    for pop, (i, j) in zip(model.population_names, model.population_states, strict=True):
+        tail = f"_{pop}" if pop else ""
+        of = f" of {pop}" if pop else ""
+        data[f"z{tail}"] = ("time", states[i] + 1j * states[j],
+                            {"long_name": f"Kuramoto order parameter{of}", "units": "1"})
+        for name, long in (("r", "firing rate"), ("v", "mean membrane potential"),
+                           ("abs_z", "|z|, synchrony")):
+            value = np.broadcast_to(num._outputs[f"{name}{tail}"](*args), times.shape)
+            data[f"{name}{tail}"] = ("time", value.astype(float), {"long_name": long + of})
+    for k, name in enumerate(model.state_names):
+        if name == "s" or name[:2] in ("s_", "u_", "a_"):
+            long = {"s": "synaptic drive", "u": "rate of change of the synaptic drive",
+                    "a": "adaptation"}[name.split("_")[0]]
+            data[name] = ("time", states[k], {"long_name": long})
+    for name, values in inputs.items():
+        data[name] = ("time", values, {"long_name": "external input"})
     attrs = {
         "model": model.name,
         "model_description": model.description,
+        "model_options": json.dumps(model.record_options()),
         "parameters": json.dumps(params),
-        "protocol": protocol.describe(),
+        "protocol": "; ".join(f"{n}: {p.describe().removeprefix('I_ext = ')}"
+                              for n, p in protocols.items())
+        if len(protocols) > 1 else next(iter(protocols.values())).describe(),
         "solver": ("thetabif compiled DOP853 (dense output)" if method == "DOP853"
                    else f"scipy.integrate.solve_ivp/{method.removeprefix('scipy-')}"),
         "rtol": rtol,

@@ -40,7 +40,7 @@ import numpy as np
 
 from thetabif.equilibrium import newton
 from thetabif.errors import InputError, PolishError
-from thetabif.models import ThetaModel
+from thetabif.models import ThetaModel, model_from_record
 from thetabif.polish import derivative_tensors, polish
 from thetabif.records import Record, model_options, strict
 
@@ -507,7 +507,7 @@ def snic_stretches(fold: ContinuationResult, *, samples: int = 12, tol: float = 
                          f"kind {getattr(fold, 'kind', type(fold).__name__)!r}")
     if samples < 2 or not tol > 0:
         raise InputError(f"samples must be >= 2 and tol > 0, got {samples!r}, {tol!r}")
-    model = ThetaModel(**fold.model_options)
+    model = model_from_record(fold.model_options)
     free = tuple(fold.free)
     names = (*free, *model.state_names)
     stretches: list[SnicStretch] = []

@@ -8,6 +8,7 @@ each states where it departs from it, and why.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -25,3 +26,22 @@ DEFAULTS: MappingProxyType[str, Any] = MappingProxyType({
     "DS": 0.01, "DSMIN": 1e-06, "DSMAX": 0.02, "IADS": 1,
     "NPAR": 50,
 })
+
+
+#: Where a model's parameters go: PAR(1..9), then PAR(51..). AUTO keeps PAR(10..14)
+#: (PAR(11): the period), HomCont PAR(12..) (the saddle) and PAR(21..36) (its test
+#: functions), the engine its solution measures in PAR(41..50).
+FIRST_PARAMETER_SLOTS = 9
+EXTRA_PARAMETER_PAR = 51
+
+
+def parameter_indices(names: Sequence[str]) -> dict[str, int]:
+    """The PAR index of each model parameter, in order (see :data:`FIRST_PARAMETER_SLOTS`)."""
+    return {name: k + 1 if k < FIRST_PARAMETER_SLOTS
+            else EXTRA_PARAMETER_PAR + k - FIRST_PARAMETER_SLOTS
+            for k, name in enumerate(names)}
+
+
+def npar(names: Sequence[str]) -> int:
+    """``NPAR`` for a model with these parameters: at least :data:`DEFAULTS`' 50."""
+    return max([DEFAULTS["NPAR"], *parameter_indices(names).values()])

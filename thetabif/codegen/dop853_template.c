@@ -1,7 +1,8 @@
 /* Template of thetabif's compiled integrator: Dormand-Prince 8(5,3) with step-size
  * control and its 7th-order dense output (Hairer, Norsett & Wanner, Solving ODEs I,
  * II.5 and II.6). thetabif.codegen.numeric puts the coefficient tables (A, B, C, D,
- * E3, E5) and the model's rhs() above the marker line and compiles the result into a
+ * E3, E5), the populations' state indices (NPOP, POP_STATES) and the model's rhs()
+ * above the marker line and compiles the result into a
  * shared library, cached on disk.
  *
  * Steps are chosen by the error control and shortened only to land exactly on the
@@ -15,7 +16,7 @@
 
 #define NSTAGES 12
 #define NEXT 16
-#define MAXDIM 8
+#define MAXDIM 32
 
 enum { ST_OK = 0, ST_MAX_STEPS = 1, ST_STEP_TOO_SMALL = 2, ST_NONFINITE = 3,
        ST_LEFT_DISK = 4, ST_AT_MINUS_ONE = 5, ST_BAD_DIM = 6 };
@@ -24,8 +25,11 @@ static int bad_state(const double *y, int n)
 {
     for (int i = 0; i < n; i++)
         if (!isfinite(y[i])) return ST_NONFINITE;
-    if (y[0] * y[0] + y[1] * y[1] > 1.0 + 1e-9) return ST_LEFT_DISK;
-    if ((1.0 + y[0]) * (1.0 + y[0]) + y[1] * y[1] < 1e-20) return ST_AT_MINUS_ONE;
+    for (int k = 0; k < NPOP; k++) {  /* each population's z = (x, y) */
+        double x = y[POP_STATES[2 * k]], v = y[POP_STATES[2 * k + 1]];
+        if (x * x + v * v > 1.0 + 1e-9) return ST_LEFT_DISK;
+        if ((1.0 + x) * (1.0 + x) + v * v < 1e-20) return ST_AT_MINUS_ONE;
+    }
     return ST_OK;
 }
 

@@ -29,6 +29,8 @@ import numpy as np
 import sympy as sp
 from sympy.printing.fortran import FCodePrinter
 
+from thetabif.auto.constants import parameter_indices
+
 if TYPE_CHECKING:
     from thetabif.models import ThetaModel
 
@@ -48,8 +50,7 @@ def output_indices(model: ThetaModel) -> dict[str, int]:
     ``r`` -> 41, ``v`` -> 42, ``abs_z`` -> 43 and, for instantaneous synapses, the
     synaptic drive ``s`` -> 44.
     """
-    names = [k for k in ("r", "v", "abs_z", "s") if k in model.symbolic.outputs]
-    return {name: FIRST_OUTPUT_PAR + i for i, name in enumerate(names)}
+    return {name: FIRST_OUTPUT_PAR + i for i, name in enumerate(model.output_names)}
 
 
 def fortran_double(value: float) -> str:
@@ -196,7 +197,8 @@ def _unpack(model: ThetaModel, indent: str, with_params: bool = True) -> list[st
     sym = model.symbolic
     lines = [f"{indent}{u} = U({i})" for i, u in enumerate(sym.states, start=1)]
     if with_params:
-        lines += [f"{indent}{p} = PAR({i})" for i, p in enumerate(sym.parameters, start=1)]
+        index = parameter_indices(model.parameter_names)
+        lines += [f"{indent}{p} = PAR({index[str(p)]})" for p in sym.parameters]
     return lines
 
 
@@ -217,8 +219,9 @@ def _header(model: ThetaModel, params: Mapping[str, float], start_note: str) -> 
     lines += ["!", "! State (U):"]
     lines += [f"!   U({i}) = {u}" for i, u in enumerate(model.state_names, start=1)]
     lines += ["! Parameters (PAR), with the values set by STPNT:"]
-    for i, p in enumerate(model.parameters, start=1):
-        lines.append(f"!   PAR({i}) = {p.name} = {params[p.name]!r}  ({p.description})")
+    index = parameter_indices(model.parameter_names)
+    for p in model.parameters:
+        lines.append(f"!   PAR({index[p.name]}) = {p.name} = {params[p.name]!r}  ({p.description})")
     lines.append("!   PAR(10)-PAR(14): reserved by AUTO (PAR(11) = period of periodic orbits)")
     lines.append("! Solution measures written by PVLS (list them last in ICP to print them):")
     for name, idx in outs.items():
@@ -270,8 +273,7 @@ def equation_file(
     ndim, npar = len(sym.states), len(sym.parameters)
     if len(start) != ndim:
         raise ValueError(f"start has {len(start)} components, model {model.name} has {ndim}")
-    if npar >= min(RESERVED_PARS):
-        raise ValueError("too many model parameters: PAR(10)-PAR(14) must stay free")
+    index = parameter_indices(model.parameter_names)
     I1, I2 = "  ", "    "
     states, pars = _names(sym.states), _names(sym.parameters)
     lines = _header(model, params, start_note or "STPNT: equilibrium found by Newton's method.")
@@ -284,7 +286,8 @@ def equation_file(
     j_lines, j_tmp = _assignments(j_targets, [jac[i, k] for i in range(ndim)
                                              for k in range(ndim)], "j_t", I2 + "  ")
     dfdp = sym.parameter_jacobian
-    p_targets = [f"DFDP({i + 1},{k + 1})" for i in range(ndim) for k in range(npar)]
+    p_targets = [f"DFDP({i + 1},{index[str(sym.parameters[k])]})" for i in range(ndim)
+                 for k in range(npar)]
     p_lines, p_tmp = _assignments(p_targets, [dfdp[i, k] for i in range(ndim)
                                              for k in range(npar)], "p_t", I2 + "  ")
     lines += [
@@ -308,7 +311,7 @@ def equation_file(
         "",
         f"{I2}IF (IJAC == 1) RETURN",
         "",
-        f"{I2}! Columns 1..{npar} only: the model's parameters.",
+        f"{I2}! The columns of the model's parameters only.",
         *p_lines,
         "END SUBROUTINE FUNC",
         "",
@@ -324,8 +327,8 @@ def equation_file(
         f"{I1}DOUBLE PRECISION, INTENT(IN) :: T",
         "",
     ]
-    for i, name in enumerate(model.parameter_names, start=1):
-        lines.append(f"{I2}PAR({i}) = {fortran_double(params[name])}  ! {name}")
+    for name in model.parameter_names:
+        lines.append(f"{I2}PAR({index[name]}) = {fortran_double(params[name])}  ! {name}")
     lines.append("")
     for i, (name, value) in enumerate(zip(model.state_names, start, strict=True), start=1):
         lines.append(f"{I2}U({i}) = {fortran_double(value)}  ! {name}")

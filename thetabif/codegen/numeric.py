@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from thetabif.codegen.pregenerate import (
+    MODEL_SOURCES,
     cache_key,
     load_generated_module,
     lookup,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from thetabif.models import ThetaModel
 
 _HERE = Path(__file__).resolve().parent
-_SOURCES = ("models.py", "codegen/numeric.py", "codegen/dop853_template.c")
+_SOURCES = (*MODEL_SOURCES, "codegen/numeric.py", "codegen/dop853_template.c")
 TEMPLATE_MARKER = "/* --- template --- */"
 
 
@@ -108,6 +109,8 @@ def python_module_text(model: ThetaModel) -> str:
     for name in names:
         out += _function(f"output_{name}", args, [sym.outputs[name]], None, printer) + [""]
     out.append(f"OUTPUTS = {names!r}")
+    if any("functools." in line for line in out):  # sympy prints Max with functools.reduce
+        out.insert(2, "import functools")
     return "\n".join(out) + "\n"
 
 
@@ -139,6 +142,9 @@ def c_source(model: ThetaModel) -> str:
     table("D", coef.D)
     table("E3", coef.E3)
     table("E5", coef.E5)
+    pops = [i for pair in model.population_states for i in pair]
+    lines += ["", f"#define NPOP {len(model.population_states)}",
+              f"static const int POP_STATES[{len(pops)}] = {{{', '.join(map(str, pops))}}};"]
     lines += ["", "static void rhs(const double *u, const double *p, double *out)", "{"]
     for i, st in enumerate(sym.states):
         lines.append(f"    const double {st} = u[{i}];")

@@ -54,6 +54,10 @@ KINDS = ("numeric", "polish", "fortran", "c")
 HEADER = "# ruff: noqa\n"
 
 
+#: The files of the model layer, which determine every model's generated code.
+MODEL_SOURCES = ("models/equations.py", "models/theta.py", "models/circuit.py")
+
+
 @cache
 def _source_digest(rel: str) -> bytes:
     return hashlib.sha256((PACKAGE / rel).read_bytes()).digest()
@@ -66,7 +70,7 @@ def cache_key(sources: Sequence[str], *parts: str, length: int = 20) -> str:
     ----------
     sources : sequence of str
         The files that determine the generated code, relative to the package folder
-        (e.g. ``"models.py"``); a change to any of them changes the key.
+        (e.g. ``"codegen/fortran.py"``); a change to any of them changes the key.
     *parts : str
         What else determines it (a version tag, the model's name, a compiler...).
     length : int

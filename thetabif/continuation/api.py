@@ -50,7 +50,7 @@ from thetabif.continuation.options import (
 from thetabif.continuation.records import ContinuationResult, SpecialPoint
 from thetabif.continuation.seeding import on_branch, seeds
 from thetabif.errors import InputError
-from thetabif.models import ThetaModel
+from thetabif.models import Circuit, Model, ThetaModel
 
 
 class Continuation:
@@ -58,7 +58,7 @@ class Continuation:
 
     Parameters
     ----------
-    model : ThetaModel, optional
+    model : ThetaModel or Circuit, optional
         Default: the delta-pulse theta model.
     params : mapping, optional
         Starting parameters (defaults fill the rest). The equilibrium branch starts
@@ -74,10 +74,11 @@ class Continuation:
         AUTO-07p or gfortran missing (the message says how to install them).
     """
 
-    def __init__(self, model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
+    def __init__(self, model: Model | None = None, params: Mapping[str, float] | None = None,
                  *, timeout: float = 120.0) -> None:
-        if model is not None and not isinstance(model, ThetaModel):
-            raise TypeError(f"model must be a ThetaModel, got {type(model).__name__}")
+        if model is not None and not isinstance(model, (ThetaModel, Circuit)):
+            raise TypeError(f"model must be a ThetaModel or a Circuit, got "
+                            f"{type(model).__name__}")
         self.model = model or ThetaModel()
         self.params = self.model.validate_params(params)
         check_steps(timeout=timeout)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ from thetabif.auto import (
     find_compiler,
     run_auto,
 )
+from thetabif.auto.constants import npar, parameter_indices
 from thetabif.codegen.pregenerate import (
+    MODEL_SOURCES,
     cache_key,
     lookup,
     read_source_module,
@@ -35,11 +37,11 @@ from thetabif.codegen.pregenerate import (
 from thetabif.continuation.options import PERIOD_PAR, auto_names
 from thetabif.continuation.records import Note, StopReason
 from thetabif.errors import ContinuationError as ContinuationFailed
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel
 
 #: Files whose content determines the engine's Fortran source (cache key of the index),
 #: relative to the package's root.
-_CODEGEN_SOURCES = ("models.py", "codegen/fortran.py")
+_CODEGEN_SOURCES = (*MODEL_SOURCES, "codegen/fortran.py")
 _ENGINE_NOTE = ("STPNT is not used by thetabif's engine: every run starts from a restart "
                 "file (fort.3) written by thetabif.")
 _ENGINES: dict[str, Path] = {}
@@ -54,7 +56,7 @@ def _fmt(value: float) -> str:
 
 
 def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot: float,
-                 udot: Sequence[float], npar: int = 36, *, itp: int = 9) -> str:
+                 udot: Sequence[float], npar: int | None = None, *, itp: int = 9) -> str:
     """An AUTO-07p solution file (``fort.3``) holding one equilibrium, label 1.
 
     Parameters
@@ -62,13 +64,13 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
     state : sequence of float
         The equilibrium (``U``).
     pvec : sequence of float
-        ``PAR(1)...`` (the model's parameters in order; the rest are zero).
+        ``PAR(1)...`` (:func:`par_vector`; the rest are zero).
     icp : int
         The free parameter's index the direction refers to.
     rldot, udot
         Direction vector (parameter and state components), unit Euclidean norm.
     npar : int
-        ``NPAR`` of the constants.
+        ``NPAR`` of the constants (default: the length of ``pvec``, at least 36).
     itp : int
         AUTO's point type: 9 (EP), or 2 (LP) / 3 (HB) for a fold or Hopf point that
         ``ISW=2`` or ``IPS=2`` runs start from (an HB needs its period in PAR(11)).
@@ -81,6 +83,7 @@ def restart_text(state: Sequence[float], pvec: Sequence[float], icp: int, rldot:
     """
     u = np.asarray(state, dtype=float)
     ndim = len(u)
+    npar = max(36, len(pvec)) if npar is None else npar
     par = np.zeros(npar)
     par[: len(pvec)] = np.asarray(pvec, dtype=float)
     rows = ["  " + _fmt(0.0) + "".join(_fmt(v) for v in u), f"    {icp}",
@@ -155,7 +158,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def equilibrium_restart(model: ThetaModel, params: Mapping[str, float], free: str,
+def par_vector(model: Model, params: Mapping[str, float]) -> np.ndarray:
+    """AUTO's ``PAR(1..NPAR)`` holding ``params`` where the model's parameters go
+    (:func:`thetabif.auto.constants.parameter_indices`), zero elsewhere."""
+    names = model.parameter_names
+    par = np.zeros(npar(names))
+    for name, idx in parameter_indices(names).items():
+        par[idx - 1] = float(params[name])
+    return par
+
+
+def equilibrium_restart(model: Model, params: Mapping[str, float], free: str,
                         state: np.ndarray) -> str:
     """A ``fort.3`` holding an equilibrium, its parameters and the tangent.
 
@@ -174,7 +187,8 @@ def equilibrium_restart(model: ThetaModel, params: Mapping[str, float], free: st
         udot = np.zeros(len(u))
     tangent = np.concatenate([[1.0], udot])
     tangent /= np.linalg.norm(tangent)
-    return restart_text(u, p, k + 1, tangent[0], tangent[1:])
+    icp = parameter_indices(model.parameter_names)[free]
+    return restart_text(u, par_vector(model, params), icp, tangent[0], tangent[1:])
 
 
 def point_restart(model: ThetaModel, ptype: str, state: np.ndarray,
@@ -188,18 +202,44 @@ def point_restart(model: ThetaModel, ptype: str, state: np.ndarray,
     zero (AUTO computes its own when it switches to two parameters or to cycles).
     """
     itp = {"LP": 2, "HB": 3}[ptype]
-    pv = np.zeros(PERIOD_PAR)
-    pv[:len(model.parameter_names)] = model.numeric.parameter_vector(params)
+    pv = par_vector(model, params)
     if ptype == "HB":
         pv[PERIOD_PAR - 1] = 2 * math.pi / float(frequency)
-    k = model.parameter_names.index(free)
-    text = restart_text(state, pv, k + 1, 0.0, np.zeros(len(state)), itp=itp)
+    icp = parameter_indices(model.parameter_names)[free]
+    text = restart_text(state, pv, icp, 0.0, np.zeros(len(state)), itp=itp)
     return text, 1, itp
 
 
-def run(executable: Path, model: ThetaModel, constants: Mapping[str, Any],
+#: AUTO's ``fort.7`` has at most this many columns of ``ICP`` parameters and states.
+PRINTED_COLUMNS = 7
+
+
+def _complete_states(result: RunResult, names: Sequence[str]) -> RunResult:
+    """``result`` with every point's full state, from its stored solution in ``fort.8``.
+
+    AUTO prints only the first ``7 - len(ICP)`` states in ``fort.7``; runs of larger
+    models store every point (``NPR=1``), and each point takes its state from there.
+    """
+    stored = {s.label: s for s in result.solutions}
+    branches = []
+    for b in result.branches:
+        points = []
+        for pt in b.points:
+            sol = stored.get(pt.label)
+            if sol is not None and not sol.periodic:
+                full = {n: float(sol.u[0, k]) for k, n in enumerate(names)}
+                pt = replace(pt, state=full)
+            points.append(pt)
+        branches.append(replace(b, points=tuple(points)))
+    return replace(result, branches=tuple(branches))
+
+
+def run(executable: Path, model: Model, constants: Mapping[str, Any],
         restart: str | None = None, allow_mx: bool = False, *, timeout: float) -> RunResult:
     """One AUTO run of ``model``'s engine.
+
+    Equilibrium runs of a model with more states than ``fort.7`` prints store every
+    point (``NPR=1``) and take the states from ``fort.8``.
 
     Raises
     ------
@@ -208,8 +248,14 @@ def run(executable: Path, model: ThetaModel, constants: Mapping[str, Any],
         AUTO computed a branch before it stopped converging.
     """
     pars, states = auto_names(model)
+    hidden = (len(model.state_names) > PRINTED_COLUMNS - len(constants.get("ICP", ()))
+              and constants.get("IPS", 1) == 1)
+    if hidden:
+        constants = {**constants, "NPR": 1}
     result = run_auto(executable, _render_constants(constants), restart,
                       timeout=timeout, par_names=pars, state_names=states)
+    if hidden:
+        result = _complete_states(result, model.state_names)
     if allow_mx and result.status is RunStatus.NO_CONVERGENCE and result.branches:
         return result
     if not result.ok:  # AUTO's status and messages stay on the exception
@@ -242,7 +288,7 @@ def direction_coords(results: Sequence[Any], free: Sequence[str],
         if not result.branches:
             continue
         pts = result.branches[0].points[1 if k else 0:]
-        rows += [[pt.parameters[f] for f in free] + [pt.state[n] for n in names]
+        rows += [[pt.parameters[f] for f in free] + [pt.state.get(n, 0.0) for n in names]
                  + ([math.log(max(float(pt.parameters.get("period", 1.0)), 1e-300))]
                     if period else []) for pt in pts]
     return np.array(rows, dtype=float).reshape(len(rows),

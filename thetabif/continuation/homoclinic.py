@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from thetabif.auto import parse_fort8
+from thetabif.auto.constants import parameter_indices
 from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
@@ -128,8 +129,8 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
         raise InputError(f"homoclinic() follows a curve in two parameters, got {free}")
     fort8, label, t_start = start_orbit(cycles, period)
     start = next(s for s in parse_fort8(fort8) if s.label == label)
-    at_start = {**params, **{n: float(start.par[i]) for i, n in
-                             enumerate(model.parameter_names)}}
+    at_start = {**params, **{n: float(start.par[i - 1]) for n, i in
+                             parameter_indices(model.parameter_names).items()}}
     other = [n for n in model.parameter_names if n not in free
              and abs(at_start[n] - params[n]) > 1e-12 * max(1.0, abs(params[n]))]
     if other:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from thetabif.auto.constants import DEFAULTS
+from thetabif.auto.constants import DEFAULTS, npar, parameter_indices
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
@@ -250,13 +250,12 @@ def output_indices(model: ThetaModel) -> dict[str, int]:
     Computed from the model's options, so that the warm path needs no sympy: ``r``,
     ``v``, ``abs_z`` and, for instantaneous synapses, ``s``.
     """
-    names = ["r", "v", "abs_z"] + (["s"] if model.synapse == "instant" else [])
-    return {name: _FIRST_OUTPUT_PAR + i for i, name in enumerate(names)}
+    return {name: _FIRST_OUTPUT_PAR + i for i, name in enumerate(model.output_names)}
 
 
 def auto_names(model: ThetaModel) -> tuple[dict[int, str], dict[int, str]]:
     """Names of AUTO's PAR indices (parameters, measures, period) and U indices."""
-    pars = {i + 1: n for i, n in enumerate(model.parameter_names)}
+    pars = {i: n for n, i in parameter_indices(model.parameter_names).items()}
     pars.update({i: n for n, i in output_indices(model).items()})
     pars[PERIOD_PAR] = "period"
     states = {i + 1: n for i, n in enumerate(model.state_names)}
@@ -272,6 +271,7 @@ def constants(model: ThetaModel, **over: Any) -> dict[str, Any]:
     """
     pars, states = auto_names(model)
     c: dict[str, Any] = {**DEFAULTS, "unames": states, "parnames": pars,
-                         "NDIM": len(model.state_names), "ICP": ["eta"], "IID": 1}
+                         "NDIM": len(model.state_names), "ICP": [model.parameter_names[0]],
+                         "IID": 1, "NPAR": npar(model.parameter_names)}
     c.update(over)
     return c

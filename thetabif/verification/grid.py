@@ -29,7 +29,7 @@ import numpy as np
 from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria, newton
 from thetabif.errors import InputError
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel, model_from_record
 from thetabif.records import (
     LoadableRecord,
     all_writable,
@@ -102,7 +102,7 @@ class BifurcationCurves(LoadableRecord):
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> BifurcationCurves:
         """The curves :meth:`to_dict` wrote."""
-        return cls(ThetaModel(**d["model_options"]), dict(d["params"]),
+        return cls(model_from_record(d["model_options"]), dict(d["params"]),
                    tuple(Curve(c["kind"], np.asarray(c["eta"], float),
                                np.asarray(c["J"], float), c["source"]) for c in d["curves"]))
 
@@ -125,9 +125,8 @@ def _dense_points(diagram: BifurcationCurves, se: float, sj: float, spacing: flo
 
 
 # ------------------------------------------------------------------- one cell
-def _model_of(spec: tuple) -> ThetaModel:
-    n, synapse, coupling = spec
-    return ThetaModel(n=n, synapse=synapse, coupling=coupling)
+def _model_of(spec: dict) -> Model:
+    return model_from_record(spec)
 
 
 def run_cell(task: dict[str, Any]) -> dict[str, Any]:
@@ -451,7 +450,7 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
             if k not in ("eta", "J") and abs(diagram.params.get(k, v) - v) > 1e-12:
                 raise InputError(f"the diagram was computed at {k} = {diagram.params[k]}, "
                                  f"the grid asks for {k} = {v}")
-    spec = (model.n, model.synapse, model.coupling)
+    spec = model.record_options()
     tasks = [{"model": spec, "params": {**base, "eta": float(e), "J": float(j)},
               "i": i, "j": k, "n_random": n_random, "t_end": float(t_end),
               "seed": seed + i * len(J_a) + k}

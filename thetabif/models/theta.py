@@ -1,11 +1,9 @@
-"""The theta-neuron mean-field model family, defined once, symbolically.
+"""The single theta population: the family of models the package started from.
 
-This module owns the *definition* of every model variant: its state and parameter
-names, parameter defaults and allowed ranges, and the right-hand side in real
-coordinates as sympy expressions. Everything else (Jacobians, fast numeric
-functions, generated Fortran, equilibria) is derived from :attr:`ThetaModel.symbolic`.
-
-The complex Kuramoto order parameter ``z = x + i y`` obeys (design.md, section 1)::
+:class:`ThetaModel` is one population with one self-edge, assembled from the shared
+equations (:mod:`thetabif.models.equations`), with the plain names ``eta``, ``J``,
+``Delta``, ... The complex Kuramoto order parameter ``z = x + i y`` obeys
+(design.md, section 1)::
 
     tau dz/dt = [ (z+1)^2 (i (eta + I_ext + S) - Delta) - i (z-1)^2 - C s (z^2-1) ] / 2
 
@@ -18,69 +16,28 @@ activity ``p(z)`` is the firing rate ``r`` for delta pulses, or
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from thetabif.errors import InputError
+from thetabif.models.equations import (
+    COUPLINGS,
+    EdgeSymbols,
+    PopulationSymbols,
+    Reduction,
+    SymbolicForm,
+    assemble,
+)
+from thetabif.models.parameters import Parameter, complete
 
-if TYPE_CHECKING:
-    import sympy as sp
-
+#: The synapses of the single population (a circuit's edges also take "second-order").
 SYNAPSES = ("instant", "first-order")
-COUPLINGS = ("current", "conductance")
 
 Synapse = Literal["instant", "first-order"]
 Coupling = Literal["current", "conductance"]
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One model parameter: name, default value, allowed range and meaning.
-
-    Attributes
-    ----------
-    name : str
-        Name used everywhere (Python, AUTO's ``parnames``, netCDF attrs, CLI).
-    default : float
-        Default value (the PyRates tutorial's values where they exist).
-    positive : bool
-        If True, only finite values > 0 are allowed; otherwise any finite value.
-    description : str
-        One-line meaning, used in docs and the CLI help.
-    """
-
-    name: str
-    default: float
-    positive: bool
-    description: str
-
-    def check(self, value: Any) -> float:
-        """Return ``value`` as float, or raise ``ValueError`` naming what is allowed."""
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"parameter {self.name!r} must be a real number, got {value!r}"
-            ) from None
-        if isinstance(value, complex):
-            raise InputError(f"parameter {self.name!r} must be real, got {value!r}")
-        if not math.isfinite(number):
-            raise InputError(f"parameter {self.name!r} must be finite, got {value!r}")
-        if self.positive and number <= 0.0:
-            raise InputError(
-                f"parameter {self.name!r} must be > 0 ({self.description}), got {value!r}"
-            )
-        return number
-
-    @property
-    def allowed(self) -> str:
-        """Human-readable allowed range."""
-        return "finite, > 0" if self.positive else "finite real"
-
 
 _BASE_PARAMETERS = (
     Parameter("eta", -5.0, False, "centre of the Lorentzian excitability distribution"),
@@ -91,61 +48,6 @@ _BASE_PARAMETERS = (
 )
 _TAU_S = Parameter("tau_s", 1.0, True, "synaptic time constant (first-order synapse)")
 _V_S = Parameter("v_s", -10.0, False, "synaptic reversal potential (conductance coupling)")
-
-
-def pulse_coefficients(n: int) -> tuple[sp.Rational, list[sp.Rational]]:
-    """Exact Fourier coefficients of the pulse ``P_n(theta) = a_n (1 - cos theta)^n``.
-
-    Returns ``(a_n, [A_0, ..., A_n])`` such that the Ott-Antonsen average is
-    ``H_n(z) = a_n [A_0 + sum_q A_q (z^q + conj(z)^q)]``.
-    """
-    import sympy as sp
-
-    a_n = sp.Rational(2**n * math.factorial(n) ** 2, math.factorial(2 * n))
-    coeffs = []
-    for q in range(n + 1):
-        total = sp.Integer(0)
-        for j in range(n + 1):
-            for m in range(j + 1):
-                if j - 2 * m == q:
-                    total += sp.Rational(
-                        math.factorial(n) * (-1) ** j,
-                        2**j * math.factorial(n - j) * math.factorial(m) * math.factorial(j - m),
-                    )
-        coeffs.append(total)
-    return a_n, coeffs
-
-
-@dataclass(frozen=True)
-class SymbolicForm:
-    """The sympy expressions of one model (real coordinates).
-
-    Attributes
-    ----------
-    states : tuple of sympy.Symbol
-        State symbols, in order (``x``, ``y`` and, for first-order synapses, ``s``).
-    parameters : tuple of sympy.Symbol
-        Parameter symbols, in :attr:`ThetaModel.parameter_names` order.
-    rhs : sympy.Matrix
-        Time derivatives of the states (column vector).
-    outputs : dict of str to sympy.Expr
-        Derived quantities ``r``, ``v``, ``abs_z`` (and ``s`` for instant synapses).
-    """
-
-    states: tuple[sp.Symbol, ...]
-    parameters: tuple[sp.Symbol, ...]
-    rhs: sp.Matrix
-    outputs: dict[str, sp.Expr] = field(hash=False)
-
-    @cached_property
-    def jacobian(self) -> sp.Matrix:
-        """Analytic Jacobian of :attr:`rhs` with respect to the states."""
-        return self.rhs.jacobian(self.states)
-
-    @cached_property
-    def parameter_jacobian(self) -> sp.Matrix:
-        """Analytic derivatives of :attr:`rhs` with respect to the parameters."""
-        return self.rhs.jacobian(self.parameters)
 
 
 @dataclass(frozen=True)
@@ -243,6 +145,41 @@ class ThetaModel:
         """Default parameter values."""
         return {p.name: p.default for p in self.parameters}
 
+    # ------------------------------------------------ what every model says of itself
+    @property
+    def population_names(self) -> tuple[str, ...]:
+        """Names of the populations: one, unnamed (its outputs are plain ``r``, ``v``)."""
+        return ("",)
+
+    @property
+    def population_states(self) -> tuple[tuple[int, int], ...]:
+        """Indices of each population's ``(x, y)`` in the state vector."""
+        return ((0, 1),)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The parameters an input protocol drives: ``I_ext``."""
+        return ("I_ext",)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """The solution measures AUTO's ``PVLS`` stores (``r``, ``v``, ``abs_z`` and, for
+        an instantaneous synapse, ``s``); known without sympy."""
+        return ("r", "v", "abs_z") + (("s",) if self.synapse == "instant" else ())
+
+    def record_options(self) -> dict[str, Any]:
+        """What records keep to rebuild the model (:func:`thetabif.models.model_from_record`)."""
+        return {"n": self.n, "synapse": self.synapse, "coupling": self.coupling}
+
+    @property
+    def equilibrium_reduction(self) -> Reduction:
+        """The model whose equilibria are this one's in ``(x, y)`` (instant synapse), and
+        how the other states follow from them (``s = J p(z)``)."""
+        if self.synapse == "instant":
+            return Reduction(self, (("state", 0), ("state", 1)))
+        reduced = ThetaModel(n=self.n, synapse="instant", coupling=self.coupling)
+        return Reduction(reduced, (("state", 0), ("state", 1), ("output", "s")))
+
     def validate_params(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict:
         """Complete and check a parameter set.
 
@@ -263,14 +200,7 @@ class ThetaModel:
         """
         given = dict(params or {})
         given.update(kwargs)
-        specs = {p.name: p for p in self.parameters}
-        unknown = sorted(set(given) - set(specs))
-        if unknown:
-            raise InputError(
-                f"unknown parameter(s) {', '.join(map(repr, unknown))} for model "
-                f"{self.name!r}; allowed: {', '.join(specs)}"
-            )
-        return {name: spec.check(given.get(name, spec.default)) for name, spec in specs.items()}
+        return complete(self.parameters, self.name, given)
 
     # --------------------------------------------------------------- symbols
     @cached_property
@@ -280,55 +210,21 @@ class ThetaModel:
 
         x, y = sp.symbols("x y", real=True)
         pars = {p.name: sp.Symbol(p.name, real=True) for p in self.parameters}
-        eta, J, Delta, tau, I_ext = (pars[k] for k in ("eta", "J", "Delta", "tau", "I_ext"))
-        pi = sp.pi
-
-        denom = (1 + x) ** 2 + y**2  # |1 + z|^2
-        r = (1 - x**2 - y**2) / (pi * tau * denom)
-        v = 2 * y / denom  # Im W, W = (1 - conj z)/(1 + conj z) = pi tau r + i v
-        if self.n is None:
-            presyn = r
-        else:
-            a_n, A = pulse_coefficients(self.n)
-            h = A[0]
-            for q in range(1, self.n + 1):
-                zq = sp.expand((x + sp.I * y) ** q)
-                h += A[q] * 2 * sp.re(zq)
-            presyn = a_n * sp.expand(h) / (pi * tau)
-
-        states = [x, y]
-        if self.synapse == "first-order":
-            s = sp.Symbol("s", real=True)
-            states.append(s)
-            s_expr: sp.Expr = s
-        else:
-            s_expr = J * presyn
-
-        if self.coupling == "conductance":
-            drive = eta + I_ext + s_expr * pars["v_s"]
-            leak = s_expr
-        else:
-            drive = eta + I_ext + s_expr
-            leak = sp.Integer(0)
-
-        # Complex arithmetic done by hand on (re, im) pairs keeps the expressions compact.
-        pr, pim = (1 + x) ** 2 - y**2, 2 * (1 + x) * y  # (z + 1)^2
-        qr, qim = (x - 1) ** 2 - y**2, 2 * (x - 1) * y  # (z - 1)^2
-        wr, wim = x**2 - y**2 - 1, 2 * x * y  # z^2 - 1
-        # (z+1)^2 (i drive - Delta) - i (z-1)^2 - leak (z^2 - 1)
-        fr = -Delta * pr - pim * drive + qim - leak * wr
-        fi = pr * drive - Delta * pim - qr - leak * wim
-        rhs = [fr / (2 * tau), fi / (2 * tau)]
-        if self.synapse == "first-order":
-            rhs.append((-s_expr + J * presyn) / pars["tau_s"])
-
-        outputs: dict[str, sp.Expr] = {"r": r, "v": v, "abs_z": sp.sqrt(x**2 + y**2)}
-        if self.synapse == "instant":
-            outputs["s"] = s_expr
+        s = sp.Symbol("s", real=True) if self.synapse == "first-order" else None
+        pop = PopulationSymbols(x, y, pars["eta"], pars["Delta"], pars["tau"], pars["I_ext"],
+                                n=self.n)
+        edge = EdgeSymbols(0, 0, pars["J"], self.synapse, self.coupling, s=s,
+                           tau_s=pars.get("tau_s"), v_s=pars.get("v_s"))
+        form = assemble([pop], [edge])
+        states = (x, y) if s is None else (x, y, s)
+        outputs: dict[str, sp.Expr] = {"r": form.rate[0], "v": form.voltage[0],
+                                       "abs_z": form.abs_z[0]}
+        if s is None:
+            outputs["s"] = form.drive[0]
         return SymbolicForm(
-            states=tuple(states),
+            states=states,
             parameters=tuple(pars.values()),
-            rhs=sp.Matrix(rhs),
+            rhs=sp.Matrix([form.rhs[u] for u in states]),
             outputs=outputs,
         )
 
