@@ -138,9 +138,14 @@ def rv_hopf(guess: np.ndarray, c: Circuit) -> np.ndarray:
         return np.concatenate([rv_rhs(X, eta, c), res.real, res.imag, [q[0].real - 1,
                                                                        q[0].imag]])
 
-    return fsolve(system, guess, xtol=1e-13)
+    sol, info, _, _ = fsolve(system, guess, xtol=1e-12, full_output=True)
+    # the inner Jacobian is a central difference (error ~1e-9), so fsolve may report
+    # slow progress at the end; what counts is that the system holds
+    assert np.max(np.abs(info["fvec"])) < 1e-9
+    return sol
 
 
+@pytest.mark.filterwarnings("ignore:The iteration is not making good progress")
 def test_ping_hopf_points_against_newton_in_rv_form():
     c = read_circuit("ping")
     res = Continuation(c).equilibria("eta_E", -10, 10)
