@@ -224,3 +224,31 @@ def test_shipped_circuits_read_and_have_notes():
         c = read_circuit(name)
         assert len(c.description) > 80  # says where it comes from
         assert circuit_toml(c)
+
+
+# ------------------------------------------------------------------ synapses, adaptation
+def test_adaptation_shifts_the_coupling_at_equilibrium():
+    """``tau_a a' = -a + alpha r`` subtracts ``a* = alpha r*`` from the drive: with delta
+    pulses the equilibria are those of the single population with ``J - alpha``."""
+    c = Circuit((Population("A", eta=-5.0, adaptation=True, alpha=4.0, tau_a=20.0),),
+                (Edge("A", "A", 15.0),), label="adapt")
+    got = [e.r for e in find_equilibria(c)]
+    want = [e.r for e in find_equilibria(ThetaModel(), {"J": 11.0})]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    for e in find_equilibria(c):  # the adaptation state sits at its target
+        assert e.state[c.state_names.index("a_A")] == pytest.approx(4.0 * e.r, rel=1e-12)
+
+
+def test_second_order_synapse_modes():
+    """A second-order edge onto a population that drives nothing back is a linear filter
+    with modes ``-1/tau_r`` and ``-1/tau_d``: they are eigenvalues of the Jacobian."""
+    c = Circuit((Population("A", eta=-2.0), Population("B", eta=-1.0)),
+                (Edge("B", "A", 3.0, "second-order", tau_r=0.5, tau_d=4.0),), label="filter")
+    (eq,) = find_equilibria(c)
+    for mode in (-2.0, -0.25):
+        assert np.min(np.abs(eq.eigenvalues - mode)) < 1e-12
+    # at rest the synapse equals its target, J r_A, and its derivative u is zero
+    assert eq.state[c.state_names.index("s_BA")] == pytest.approx(
+        3.0 * float(c.numeric.output("r_A", eq.state, c.numeric.parameter_vector(c.defaults))),
+        rel=1e-12)
+    assert eq.state[c.state_names.index("u_BA")] == 0.0

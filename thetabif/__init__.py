@@ -3,6 +3,9 @@
 Public API (imported lazily, so ``import thetabif`` stays fast):
 
 - :class:`ThetaModel` -- the model family (pulse sharpness, synapse, coupling).
+- :class:`Circuit`, :class:`Population`, :class:`Edge` -- circuits of theta populations
+  (E-I and beyond), models like ``ThetaModel``; :func:`read_circuit` reads a circuit
+  file (TOML) or a shipped circuit by name (``"ping"``, ``"ii"``).
 - :class:`Protocol` -- piecewise-constant input protocols (steps, constants, arrays).
 - :func:`simulate` -- time integration, returning an xarray Dataset.
 - :func:`integrate` -- PyRates 1.2.3's ``integrate`` on the theta templates (every
@@ -37,6 +40,10 @@ from thetabif._version import __version__ as __version__
 
 _EXPORTS = {
     "ThetaModel": "thetabif.models",
+    "Circuit": "thetabif.models",
+    "Population": "thetabif.models",
+    "Edge": "thetabif.models",
+    "read_circuit": "thetabif.models.circuit_file",
     "Protocol": "thetabif.protocols",
     "simulate": "thetabif.simulation",
     "SimulationError": "thetabif.errors",
