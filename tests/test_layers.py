@@ -47,7 +47,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("continuation", ("thetabif.continuation",)),
     ("plotting", ("thetabif.plotting",)),
     ("analysis", ("thetabif.phase_diagram", "thetabif.verification", "thetabif.export",
-                  "thetabif.demo", "thetabif.generate", "thetabif.snic")),
+                  "thetabif.demo", "thetabif.generate", "thetabif.snic", "thetabif.snic_scan")),
     ("cli-common", ("thetabif.cli.status", "thetabif.cli.common")),
     ("cli-commands", ("thetabif.cli.simulate", "thetabif.cli.continuation",
                       "thetabif.cli.verify", "thetabif.cli.phase", "thetabif.cli.network",
