@@ -143,10 +143,10 @@ def _from_bt(cont: Any, args: argparse.Namespace, eq: Any, free: tuple[str, ...]
     try:
         result = cont.homoclinic(bt, free, box)
     except (TypeError, InputError) as exc:
+        at = ", ".join(f"{n} = {bt.params[n]:.10g}" for n in free)
         raise CLIError(f"--from {args.start}: the homoclinic curve cannot start from this "
-                       f"Bogdanov-Takens point ({', '.join(f'{n} = {bt.params[n]:.10g}' for n in free)}"
-                       f"): {exc}; start from the cycles of a Hopf point instead "
-                       "(--from HB1)") from None
+                       f"Bogdanov-Takens point ({at}): {exc}; start from the cycles of a "
+                       "Hopf point instead (--from HB1)") from None
     return result, [f"from {args.start} of the {curve.kind} curve of {args.via}"]
 
 
