@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from thetabif.cli.common import (
     CLIError,
@@ -208,7 +209,9 @@ def _save(result, path: Path) -> None:
         result.to_dataframe().to_csv(path, index=False)
 
 
-def emit(args: argparse.Namespace, result, *, point_notes=None, preamble=()) -> int:
+def emit(args: argparse.Namespace, result: Any, *,
+         point_notes: Callable[[Any], list[str]] | None = None,
+         preamble: Sequence[str] = ()) -> int:
     """Report ``result`` as every continuation command does; the exit status (0).
 
     ``--out`` is written first (:func:`write_file`; ``.nc``, ``.json`` or ``.csv``);
