@@ -194,6 +194,7 @@ def check_fails(capsys, tmp_path: Path, argv: list[str], *culprits: str) -> str:
     (["--from", "HB1", "--free", "J,I_ext", "--range", "I_ext=-1:1"],
      ("--eq-free eta", "must be one of the --free parameters J, I_ext")),
     (["--from", "HB1", "--period", "0"], ("argument --period", "'0'")),
+    (["--from", "HB1", "--period", "2000"], ("--period 2000", "period 20..1000")),
     (["--from", "BT1", "--via", "BT2"], ("--from must name a fold or Hopf point", "--via",
                                          "'BT2'")),
     (["--from", "HB1", "--out", "{tmp}/hom.txt"], ("--out", "must end in .nc, .json, .csv")),

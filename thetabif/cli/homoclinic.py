@@ -150,6 +150,16 @@ def _from_bt(cont: Any, args: argparse.Namespace, eq: Any, free: tuple[str, ...]
     return result, [f"from {args.start} of the {curve.kind} curve of {args.via}"]
 
 
+def _check_period(period: float | None) -> None:
+    """``--period`` before the work: within the periods HomCont starts from."""
+    from thetabif.continuation.homoclinic import PERIOD_RANGE
+
+    lo, hi = PERIOD_RANGE
+    if period is not None and not lo <= period <= hi:
+        raise CLIError(f"--period {period:g}: HomCont starts from a stored cycle orbit of "
+                       f"period {lo:g}..{hi:g}; give one in that range")
+
+
 def _saddle_notes(p: Any) -> list[str]:
     """Notes of a neutral saddle in the text table: the saddle's rates."""
     lam = p.extra.get("eigenvalues")
@@ -190,6 +200,7 @@ def cmd_homoclinic(args: argparse.Namespace) -> int:
         raise CLIError(f"--eq-free {args.eq_free}: the cycles are continued in it, so it "
                        f"must be one of the --free parameters {', '.join(free)}")
     box = _box(cont, args, free)
+    _check_period(args.period)
     eq_bounds = in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     check_outputs(args)
     eq = run_library(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
