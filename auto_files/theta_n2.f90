@@ -14,8 +14,8 @@
 !   U(2) = y
 ! Parameters (PAR), with the values set by STPNT:
 !   PAR(1) = eta = -5.0  (centre of the Lorentzian excitability distribution)
-!   PAR(2) = J = -20.0  (coupling strength (negative: inhibitory))
-!   PAR(3) = Delta = 1.0  (half width of the Lorentzian excitability distribution)
+!   PAR(2) = J = -25.0  (coupling strength (negative: inhibitory))
+!   PAR(3) = Delta = 0.5  (half width of the Lorentzian excitability distribution)
 !   PAR(4) = tau = 1.0  (membrane time constant)
 !   PAR(5) = I_ext = 0.0  (external input current)
 !   PAR(10)-PAR(14): reserved by AUTO (PAR(11) = period of periodic orbits)
@@ -25,7 +25,7 @@
 !   PAR(43) = abs_z
 !   PAR(44) = s
 !
-! STPNT: stable equilibrium with r = 0.0352996067163 (the lowest-rate stable one), by Newton's
+! STPNT: stable equilibrium with r = 0.016063577127 (the lowest-rate stable one), by Newton's
 !     method in 40 digits.
 !
 ! FUNC fills DFDU (IJAC >= 1) and DFDP (IJAC = 2) analytically: use JAC=1.
@@ -124,13 +124,13 @@ SUBROUTINE STPNT(NDIM,U,PAR,T)
   DOUBLE PRECISION, INTENT(IN) :: T
 
     PAR(1) = -5.0000000000000000d0  ! eta
-    PAR(2) = -2.0000000000000000d1  ! J
-    PAR(3) = 1.0000000000000000d0  ! Delta
+    PAR(2) = -2.5000000000000000d1  ! J
+    PAR(3) = 5.0000000000000000d-1  ! Delta
     PAR(4) = 1.0000000000000000d0  ! tau
     PAR(5) = 0.0000000000000000d0  ! I_ext
 
-    U(1) = -8.9695964516054782d-1  ! x
-    U(2) = -4.1819980145136010d-1  ! y
+    U(1) = -9.1807537126421412d-1  ! x
+    U(2) = -3.8634978857078861d-1  ! y
 END SUBROUTINE STPNT
 
 SUBROUTINE PVLS(NDIM,U,PAR)

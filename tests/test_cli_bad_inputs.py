@@ -224,6 +224,7 @@ AUTO_COMMANDS = {
     "equilibria": ["equilibria"],
     "curve": ["curve", "--from", "LP1"],
     "cycles": ["cycles", "--from", "HB1"],
+    "homoclinic": ["homoclinic", "--from", "HB1"],
     "phase-diagram": ["phase-diagram", "--out", "{tmp}/pd"],
     "verify": ["verify"],
     "verify-grid": ["verify-grid", "--eta=-8:0:3", "--J=5:25:3", "--out", "{tmp}/grid"],
@@ -488,7 +489,7 @@ def test_step_adds_the_amplitude_to_i_ext(capsys):
 # every command with its required options
 COMMANDS = {
     "simulate": [], "network": [], "equilibria": [], "curve": ["--from", "LP1"],
-    "cycles": ["--from", "HB1"], "verify": [],
+    "cycles": ["--from", "HB1"], "homoclinic": ["--from", "HB1"], "verify": [],
     "verify-grid": ["--eta=-8:0:3", "--J=5:25:3", "--out", "{tmp}/g"],
     "phase-diagram": ["--out", "{tmp}/pd"], "export": ["--out", "{tmp}/e"],
     "export-standard": ["--out", "{tmp}/s"], "demo": ["--out", "{tmp}/d"],
@@ -500,7 +501,7 @@ def test_usage_errors_are_one_line_in_the_common_style(command, capsys, tmp_path
     argv = [command, *(a.format(tmp=tmp_path) for a in COMMANDS[command])]
     check_fails(capsys, tmp_path, [*argv, "--no-such-option"], 2,
                 "unrecognized arguments: --no-such-option", f"'thetabif {command} --help'")
-    if command in ("curve", "cycles", "verify-grid", "phase-diagram", "export"):
+    if command in ("curve", "cycles", "homoclinic", "verify-grid", "phase-diagram", "export"):
         check_fails(capsys, tmp_path, argv[:1], 2, "the following arguments are required",
                     f"'thetabif {command} --help'")
     if command not in ("export-standard", "demo"):  # the commands with model options

@@ -328,3 +328,87 @@ def test_auto_script_under_auto_cli(tmp_path):
     cp = cont.curve(eq.point("LP1"), ("eta", "J")).special("CP")
     assert len(cp) == 1
     np.testing.assert_allclose(cp[0].auto_params["J"], cusp[0][4], rtol=1e-9)
+
+
+def _run_auto_script(model: ThetaModel, folder: Path) -> str:
+    """Copy the standard export of ``model`` into ``folder`` and run its script with
+    AUTO's own command line; the log."""
+    for name in export_filenames(model):
+        shutil.copy(REPO / "auto_files" / name, folder / name)
+    env = dict(os.environ, AUTO_DIR=str(AUTO_DIR))
+    proc = subprocess.run(
+        [DEBIAN_PYTHON, str(AUTO_DIR / "python" / "auto" / "interactiveBindings.py"),
+         f"{model.name}.auto"], cwd=folder, env=env, capture_output=True, text=True,
+        timeout=300, check=False)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in log, log[-3000:]
+    return log
+
+
+def test_homcont_scenario_only_for_planar_models():
+    names = {m.name: export_filenames(m) for m, _ in standard_models()}
+    assert "c.theta_n2.hom" in names["theta_n2"] and "c.theta.hom" in names["theta"]
+    assert not any(n.endswith(".hom") for n in names["theta_syn"] + names["theta_cond_syn"])
+    hom = (REPO / "auto_files" / "c.theta_n2.hom").read_text()
+    for setting in ("IPS=9", "NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5",
+                    "IPSI=[1, 10]", "NTST=120", "21: 'psi1'", "30: 'psi10'"):
+        assert setting in hom, setting
+
+
+def test_homoclinic_run_under_auto_cli(tmp_path):
+    """`auto theta_n2.auto` (AUTO's own CLI) follows the homoclinic curve of the standard
+    theta_n2 (Delta = 0.5, J = -25) with HomCont, from the cycles of its Hopf point.
+
+    Checked against an independent study (the manifold split integrated with scipy,
+    tests/test_homoclinic.py): eta = 8.7250890592 at J = -25 and 11.5716086670 at
+    J = -30, neutral saddles at (4.1431046622, -16.597881083) and (15.787700136,
+    -37.135920904); HomCont agreed with the split to 4e-10, AUTO prints 11 digits, the
+    start orbit (period 500) is off the homoclinic orbit by e^(-lambda T), so 1e-7 in eta
+    (the fixed-period curve past BT, which is no homoclinic one, is > 0.1 off). At
+    J = -30 eta is interpolated by a cubic through the four nearest points (spacing
+    ~0.2 in J: the cubic's error was 1e-9, a straight line's 1.4e-5). Neutral saddles
+    are AUTO's UZ points psi1 = 0, to 1e-6 as in tests/test_homoclinic.py. psi1 and
+    psi10 are the saddle's lambda_s + lambda_u and lambda_u: checked against the
+    eigenvalues of the saddle found by thetabif's Newton (AUTO's saddle converges to
+    EPSL = 1e-8; 1e-6).
+    """
+    problem = _auto_cli_problem()
+    if problem:
+        pytest.skip(problem)
+    model = ThetaModel(n=2)
+    log = _run_auto_script(model, tmp_path)
+    assert "do not reach period" not in log
+    header = next(ln for ln in (tmp_path / "b.theta_n2_hom").read_text().splitlines()
+                  if " PT " in ln and "LAB" in ln)
+    assert re.search(r"eta\s+L2-NORM\s+MAX x\s+J\s+psi1\s+psi10\s+r\s+v", header), header
+    rows = [(ty, vals) for _, ty, vals in _read_b(tmp_path / "b.theta_n2_hom")]
+    table = np.array([vals[[0, 3, 4, 5]] for _, vals in rows])  # eta, J, psi1, psi10
+    eta, J, psi1, psi10 = table.T
+    assert len(table) > 100
+    # nothing outside the exported box, eta in [-20, 20], J in [-60, 60]
+    assert np.all(np.abs(eta) <= 20 + 1e-9) and np.all(np.abs(J) <= 60 + 1e-9)
+    # the start, at J = -25
+    start = np.flatnonzero(np.abs(J + 25) < 1e-9)
+    assert len(start) and np.all(np.abs(eta[start] - 8.7250890592) < 1e-7)
+    # J = -30, on the branch of decreasing J
+    near = np.sort(np.argsort(np.abs(J + 30))[:4])
+    assert np.ptp(J[near]) < 1.0
+    assert abs(np.polyval(np.polyfit(J[near], eta[near], 3), -30.0) - 11.5716086670) < 1e-7
+    # neutral saddles: AUTO's UZ points where psi1 = 0 (type -4 in b. files)
+    uz = [k for k, (ty, _) in enumerate(rows) if ty in (4, -4)]
+    ns = sorted((eta[k], J[k]) for k in uz if abs(psi1[k]) < 1e-6)
+    assert len(ns) == 2
+    for (e, j), (e_want, j_want) in zip(ns, [(4.1431046622, -16.597881083),
+                                             (15.787700136, -37.135920904)], strict=True):
+        assert abs(e - e_want) < 1e-6 and abs(j - j_want) < 1e-6
+    # the stop before BT (psi10 = lambda_u = 100 / T), near the engine's cut at J = -13.02
+    bt_side = [k for k in uz if abs(psi10[k] - 0.2) < 1e-6]
+    assert len(bt_side) == 1 and -13.3 < J[bt_side[0]] < -13.0
+    # psi1, psi10: the saddle's lambda_s + lambda_u and lambda_u
+    from thetabif.equilibrium import find_equilibria
+
+    for k in (start[0], near[0], bt_side[0]):
+        params = {"Delta": 0.5, "eta": eta[k], "J": J[k]}
+        (sad,) = [e for e in find_equilibria(model, params) if e.kind == "saddle"]
+        lam_s, lam_u = np.sort(sad.eigenvalues.real)
+        assert abs(psi1[k] - (lam_s + lam_u)) < 1e-6 and abs(psi10[k] - lam_u) < 1e-6

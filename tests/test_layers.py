@@ -51,7 +51,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli-common", ("thetabif.cli.status", "thetabif.cli.common")),
     ("cli-commands", ("thetabif.cli.simulate", "thetabif.cli.continuation",
                       "thetabif.cli.verify", "thetabif.cli.phase", "thetabif.cli.network",
-                      "thetabif.cli.export", "thetabif.cli.demo", "thetabif.cli.snic")),
+                      "thetabif.cli.export", "thetabif.cli.demo", "thetabif.cli.snic",
+                      "thetabif.cli.homoclinic")),
     ("cli", ("thetabif.cli", "thetabif.cli.main", "thetabif.__main__")),
     # the root package itself (its public names are imported lazily, by name)
     ("api", ("thetabif",)),

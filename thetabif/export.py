@@ -8,7 +8,9 @@
     parameters, ``PVLS`` storing ``r`` in ``PAR(41)``, ``v`` in ``PAR(42)``, ``|z|`` in
     ``PAR(43)`` (and ``s`` in ``PAR(44)`` for instantaneous synapses).
 ``c.NAME.eq_eta``, ``c.NAME.fold``, ``c.NAME.hopf``, ``c.NAME.cycles``
-    Constants files of the standard scenarios (:mod:`thetabif.codegen.autofiles`).
+    Constants files of the standard scenarios (:mod:`thetabif.codegen.autofiles`);
+    ``c.NAME.hom`` too for models with two states (HomCont: the homoclinic curve in
+    ``(eta, J)`` from a cycle orbit of period 500).
 ``NAME.auto``
     An AUTO command-line script: ``auto NAME.auto`` computes the standard diagram.
 
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from thetabif.codegen.autofiles import SCENARIOS, auto_script, constants_file
+from thetabif.codegen.autofiles import auto_script, constants_file, model_scenarios
 from thetabif.codegen.fortran import equation_file
 from thetabif.equilibrium import Equilibrium, equilibria_to_start
 from thetabif.models import ThetaModel
@@ -33,14 +35,16 @@ def standard_models() -> list[tuple[ThetaModel, dict[str, float]]]:
     """The models (and parameters that differ from the defaults) of ``auto_files/``.
 
     * ``theta`` (delta pulses) at the defaults (J = 15): two folds in eta, a cusp.
-    * ``theta_n2`` (pulse sharpness n = 2) at J = -20: folds and Hopf points for eta > 0.
+    * ``theta_n2`` (pulse sharpness n = 2) at Delta = 0.5, J = -25: two folds and a Hopf
+      point for eta > 0; the cycles born there end at a homoclinic orbit
+      (eta = 8.7251), whose curve in (eta, J) the script follows with HomCont.
     * ``theta_syn`` (first-order synapse) at J = -20: a Hopf point near eta = 9 and the
       periodic orbits born there.
     * ``theta_cond_syn`` (conductance coupling, first-order synapse) at the defaults.
     """
     return [
         (ThetaModel(), {}),
-        (ThetaModel(n=2), {"J": -20.0}),
+        (ThetaModel(n=2), {"Delta": 0.5, "J": -25.0}),
         (ThetaModel(synapse="first-order"), {"J": -20.0}),
         (ThetaModel(synapse="first-order", coupling="conductance"), {}),
     ]
@@ -49,7 +53,8 @@ def standard_models() -> list[tuple[ThetaModel, dict[str, float]]]:
 def export_filenames(model: ThetaModel) -> list[str]:
     """Names of the files :func:`export_model` writes for ``model``, in writing order."""
     name = model.name
-    return [f"{name}.f90", *(f"c.{name}.{s}" for s in SCENARIOS), f"{name}.auto"]
+    return [f"{name}.f90", *(f"c.{name}.{s}" for s in model_scenarios(model)),
+            f"{name}.auto"]
 
 
 def starting_equilibrium(model: ThetaModel, params: Mapping[str, float]) -> Equilibrium:
@@ -109,7 +114,7 @@ def export_texts(model: ThetaModel, params: Mapping[str, float] | None = None) -
             f"{'stable ' if eq.stable else ''}one), by Newton's method in 40 digits.")
     name = model.name
     texts = {f"{name}.f90": equation_file(model, full, state, note)}
-    for scen in SCENARIOS:
+    for scen in model_scenarios(model):
         texts[f"c.{name}.{scen}"] = constants_file(model, scen)
     texts[f"{name}.auto"] = auto_script(model)
     return texts
@@ -150,7 +155,7 @@ def export_model(
 
 
 def export_standard(out_dir: str | Path = "auto_files", force: bool = False) -> list[Path]:
-    """Export every model of :func:`standard_models` at default parameters into ``out_dir``.
+    """Export every model of :func:`standard_models` at its parameters into ``out_dir``.
 
     All targets are checked before anything is written.
     """

@@ -10,7 +10,7 @@ Layers inside the package, imports pointing down only (``tests/test_layers.py``)
   ``verify-grid``), :mod:`~thetabif.cli.phase` (``phase-diagram``),
   :mod:`~thetabif.cli.network`, :mod:`~thetabif.cli.export` (``export``,
   ``export-standard``), :mod:`~thetabif.cli.demo`, :mod:`~thetabif.cli.snic`
-  (``snic``);
+  (``snic``), :mod:`~thetabif.cli.homoclinic` (``homoclinic``);
 * :mod:`thetabif.cli.main` -- the parser and :func:`main`, the console entry point
   (``thetabif = "thetabif.cli:main"``; ``python -m thetabif``).
 

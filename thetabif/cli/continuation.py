@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from thetabif.cli.common import (
     CLIError,
@@ -78,7 +79,9 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
     return {} if args.max_points is None else {"max_points": args.max_points}
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True) -> None:
+    """The options of every continuation command: the model, ``--json``, ``--out``,
+    ``--force`` and (with ``max_points``) ``--max-points``."""
     add_model_options(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON document on stdout (notes go to stderr)")
@@ -86,15 +89,16 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="also save the result: .nc (netCDF, the full record), .json (the "
                         "--json document) or .csv (the branch points)")
     add_force_option(p)
-    p.add_argument("--max-points", type=_positive_int, default=None,
-                   help="points per direction at most (AUTO is restarted until a branch "
-                        "leaves the range; default 50000, cycles 4000)")
+    if max_points:
+        p.add_argument("--max-points", type=_positive_int, default=None,
+                       help="points per direction at most (AUTO is restarted until a "
+                            "branch leaves the range; default 50000, cycles 4000)")
 
 
 def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``equilibria``, ``curve`` and ``cycles``."""
     p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
-    _common(p)
+    add_result_options(p)
     p.add_argument("--free", default="eta", help="continuation parameter (default eta)")
     p.add_argument("--range", dest="range_", type=parse_range, default=None,
                    metavar="START:STOP",
@@ -102,7 +106,7 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_equilibria)
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
-    _common(p)
+    add_result_options(p)
     p.add_argument("--from", dest="start", required=True,
                    help="special point of the equilibrium run to start from: LP1, LP2, HB1, ...")
     p.add_argument("--free", default="eta,J",
@@ -120,7 +124,7 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
-    _common(p)
+    add_result_options(p)
     p.add_argument("--from", dest="start", required=True,
                    help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
     p.add_argument("--free", default="eta",
@@ -189,7 +193,7 @@ def check_label(label: str, types: str, what: str) -> None:
         raise CLIError(f"--from must name {what}, got {label!r}")
 
 
-def _check(args: argparse.Namespace) -> None:
+def check_outputs(args: argparse.Namespace) -> None:
     """Before the work: the output path and AUTO-07p with gfortran."""
     if args.out is not None:
         check_out(args.out, args.force, suffixes=OUT_FORMATS)
@@ -205,7 +209,27 @@ def _save(result, path: Path) -> None:
         result.to_dataframe().to_csv(path, index=False)
 
 
-def _emit(args: argparse.Namespace, result) -> int:
+def emit(args: argparse.Namespace, result: Any, *,
+         point_notes: Callable[[Any], list[str]] | None = None,
+         preamble: Sequence[str] = ()) -> int:
+    """Report ``result`` as every continuation command does; the exit status (0).
+
+    ``--out`` is written first (:func:`write_file`; ``.nc``, ``.json`` or ``.csv``);
+    with ``--json`` the one document on stdout is ``result.to_dict()``; otherwise a
+    table of the special points (free parameters, r, |z| and notes) and the messages.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``out``, ``json``).
+    result : thetabif.continuation.ContinuationResult
+        What the command computed.
+    point_notes : callable, optional
+        ``point_notes(p)`` -> list of str: more notes on a special point of the table
+        (after the ones every command prints).
+    preamble : sequence of str
+        Lines printed after the table's title (text output only).
+    """
     wrote = ""
     if args.out is not None:
         wrote = f"wrote {write_file(args.out, lambda tmp: _save(result, tmp))}"
@@ -217,6 +241,8 @@ def _emit(args: argparse.Namespace, result) -> int:
     print(f"{result.kind} of {result.model}, free: {', '.join(result.free)}; "
           f"{len(result.branches)} branch(es), "
           f"{sum(len(b) for b in result.branches)} points")
+    for line in preamble:
+        print(line)
     cols = [*result.free, "r", "abs_z"]
     print(f"{'label':<6} " + " ".join(f"{c:>16}" for c in cols) + "  notes")
     for p in result.special_points:
@@ -230,6 +256,8 @@ def _emit(args: argparse.Namespace, result) -> int:
             notes.append(f"period={p.period:.6g}")
         if p.polish_difference is not None:
             notes.append(f"|AUTO-Newton|={p.polish_difference:.2g}")
+        if point_notes is not None:
+            notes.extend(point_notes(p))
         print(f"{p.label:<6} " + " ".join(f"{v:>16.10g}" for v in vals) + "  " + ", ".join(notes))
     for m in result.messages:
         print("note: " + m.splitlines()[0])
@@ -265,9 +293,9 @@ def cmd_equilibria(args: argparse.Namespace) -> int:
     cont = continuation_from_args(args)
     run_library(cont._check_free, (args.free,))
     bounds = in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
-    _check(args)
+    check_outputs(args)
     result = run_library(cont.equilibria, args.free, *bounds, **_limits(args))
-    return _emit(args, result)
+    return emit(args, result)
 
 
 def cmd_curve(args: argparse.Namespace) -> int:
@@ -287,11 +315,11 @@ def cmd_curve(args: argparse.Namespace) -> int:
     box = {name: in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
                             f"--range {name}") for name in free}
     eq_bounds = in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
-    _check(args)
+    check_outputs(args)
     eq = run_library(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
     point = run_library(eq.point, args.start)
     result = run_library(cont.curve, point, free, box, **_limits(args))
-    return _emit(args, result)
+    return emit(args, result)
 
 
 def cmd_cycles(args: argparse.Namespace) -> int:
@@ -300,8 +328,8 @@ def cmd_cycles(args: argparse.Namespace) -> int:
     run_library(cont._check_free, (args.free,))
     eq_bounds = in_domain(cont, args.free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     bounds = in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
-    _check(args)
+    check_outputs(args)
     eq = run_library(cont.equilibria, args.free, *eq_bounds)
     point = run_library(eq.point, args.start)
     result = run_library(cont.cycles, point, args.free, *bounds, **_limits(args))
-    return _emit(args, result)
+    return emit(args, result)

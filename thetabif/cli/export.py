@@ -21,9 +21,10 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
     """Add ``export`` (one model) and ``export-standard`` (``auto_files/``) to ``sub``."""
     p = sub.add_parser(
         "export", help="write AUTO-07p files (equations, constants, .auto script)",
-        description="Write NAME.f90, c.NAME.{eq_eta,fold,hopf,cycles} and NAME.auto for "
-                    "AUTO-07p. STPNT starts on the lowest-rate stable equilibrium at the "
-                    "chosen parameters. Run the result with `auto NAME.auto` in --out.")
+        description="Write NAME.f90, c.NAME.{eq_eta,fold,hopf,cycles} (and c.NAME.hom, "
+                    "HomCont, for models with two states) and NAME.auto for AUTO-07p. "
+                    "STPNT starts on the lowest-rate stable equilibrium at the chosen "
+                    "parameters. Run the result with `auto NAME.auto` in --out.")
     add_model_options(p)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder, created if missing")

@@ -39,6 +39,7 @@ from thetabif.cli.common import ensure_cache
 from thetabif.cli.continuation import add_continuation_commands
 from thetabif.cli.demo import add_demo_command
 from thetabif.cli.export import add_export_command
+from thetabif.cli.homoclinic import add_homoclinic_command
 from thetabif.cli.network import add_network_command
 from thetabif.cli.phase import add_phase_commands
 from thetabif.cli.simulate import add_simulate_command
@@ -72,6 +73,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_simulate_command,
     add_continuation_commands,
     add_snic_command,
+    add_homoclinic_command,
     add_verify_commands,
     add_phase_commands,
     add_network_command,

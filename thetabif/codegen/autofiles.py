@@ -16,6 +16,18 @@ Scenarios (:data:`SCENARIOS`)
 ``cycles``
     Periodic orbits in ``eta`` from an HB label (``IPS=2``, ``ICP=['eta', 11]``, the
     period being ``PAR(11)``).
+``hom`` (models with two states only, :func:`has_homcont`)
+    The homoclinic curve in ``(eta, J)`` with HomCont (``IPS=9``), started from a
+    cycle orbit of period :data:`MAX_PERIOD` (``ISTART=5``): the saddle is computed by
+    AUTO and kept in ``PAR(12..13)`` (``IEQUIB=1``), one unstable and one stable
+    eigenvalue (``NUNSTAB=1``, ``NSTAB=1``: every saddle of a planar system), the
+    period fixed. HomCont's test functions ``psi1`` (``PAR(21)``, the saddle quantity
+    ``lambda_s + lambda_u``: neutral saddles are its zeros, ``UZR``) and ``psi10``
+    (``PAR(30)``, the unstable eigenvalue ``lambda_u``) are printed; the run stops where
+    ``lambda_u * T`` falls below :data:`MIN_SEPARATION` (``UZSTOP`` on ``psi10``): nearer
+    a Bogdanov-Takens point the orbit of fixed period is no longer close to the
+    homoclinic orbit. These are the constants of
+    :meth:`thetabif.Continuation.homoclinic`, which cuts its curve by the same rule.
 
 The solution measures that ``PVLS`` stores (``r`` in ``PAR(41)``, ``v`` in
 ``PAR(42)``, see :func:`thetabif.codegen.fortran.output_indices`) are listed last in
@@ -39,8 +51,16 @@ if TYPE_CHECKING:
 #: Range of eta (and of J in two-parameter runs) beyond which AUTO stops.
 ETA_RANGE = (-20.0, 20.0)
 J_RANGE = (-60.0, 60.0)
-#: Period beyond which a branch of periodic orbits stops (approach to a homoclinic).
+#: Period beyond which a branch of periodic orbits stops (approach to a homoclinic);
+#: the period of the orbit HomCont starts from (``hom``).
 MAX_PERIOD = 500.0
+#: Smallest ``lambda_u * T`` on the exported homoclinic curve: the curve stops where
+#: HomCont's ``psi10`` (= ``lambda_u``) falls to ``MIN_SEPARATION / MAX_PERIOD``
+#: (:data:`thetabif.continuation.homoclinic.MIN_SEPARATION` cuts the engine's curve
+#: likewise, by ``min(lambda_u, -lambda_s) * T``).
+MIN_SEPARATION = 100.0
+#: PAR indices of HomCont's test functions printed on the homoclinic curve.
+PSI_PARS = {"psi1": 21, "psi10": 30}
 
 
 @dataclass(frozen=True)
@@ -80,16 +100,45 @@ def scenarios(model: ThetaModel) -> dict[str, Scenario]:
     cycles.update(IPS=2, IRS="HB1", ICP=["eta", 11], NTST=50, NMX=1000, DSMAX=0.5,
                   EPSL=1e-07, EPSU=1e-07, EPSS=1e-05, THL={11: 0.0},
                   UZSTOP={"eta": list(ETA_RANGE), 11: MAX_PERIOD})
-    return {
+    out = {
         "eq_eta": Scenario("eq_eta", "equilibria in eta from the STPNT equilibrium", eq),
         "fold": Scenario("fold", "fold (LP) curve in (eta, J) from label LP1", fold),
         "hopf": Scenario("hopf", "Hopf (HB) curve in (eta, J) from label HB1", hopf),
         "cycles": Scenario("cycles", "periodic orbits in eta from label HB1", cycles),
     }
+    if has_homcont(model):
+        hom = _common()
+        # HomCont as thetabif.continuation.homoclinic runs it: looser tolerances (1e-8;
+        # NTST=120 resolves the orbit's fast excursion), no fold or branch-point tests
+        # (ILP=0, ISP=0: meaningless on a fixed-period orbit), the saddle computed by
+        # AUTO from the start orbit (ISTART=5, IEQUIB=1).
+        hom.update(IPS=9, IRS="UZ1", ILP=0,
+                   ICP=["eta", "J", *PSI_PARS, *measures], NTST=120, ISP=0, MXBF=0,
+                   NMX=2000, NPR=100000, EPSL=1e-08, EPSU=1e-08, EPSS=1e-06, DS=0.02,
+                   DSMAX=0.2, UZR={"psi1": 0.0},
+                   UZSTOP={**two_stop, "psi10": MIN_SEPARATION / MAX_PERIOD},
+                   NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+        out["hom"] = Scenario("hom", "homoclinic curve in (eta, J) (HomCont) from a cycle "
+                              f"orbit of period {MAX_PERIOD:g}", hom)
+    return out
 
 
-#: Scenario names, in the order the script runs them.
+#: Scenario names of every model, in the order the script runs them.
 SCENARIOS = ("eq_eta", "fold", "hopf", "cycles")
+#: The scenario of the models with HomCont (:func:`has_homcont`), run last.
+HOMCONT_SCENARIO = "hom"
+
+
+def has_homcont(model: ThetaModel) -> bool:
+    """Whether the export of ``model`` has the HomCont scenario: models with two states
+    (instantaneous synapses), whose saddles have one stable and one unstable
+    eigenvalue, the ``NSTAB=1``, ``NUNSTAB=1`` of its constants."""
+    return len(model.state_names) == 2
+
+
+def model_scenarios(model: ThetaModel) -> tuple[str, ...]:
+    """The scenarios exported for ``model``, in the order its script runs them."""
+    return SCENARIOS + ((HOMCONT_SCENARIO,) if has_homcont(model) else ())
 
 
 def _value(value: Any) -> str:
@@ -117,6 +166,12 @@ _LAYOUT = (
     ("NPAR", "THL", "THU"),
     ("UZSTOP",),
 )
+#: Rows written only where a scenario sets them (HomCont's constants).
+_OPTIONAL_LAYOUT = (
+    ("UZR",),
+    ("NUNSTAB", "NSTAB", "IEQUIB", "ITWIST", "ISTART"),
+    ("IPSI",),
+)
 
 
 def constants_file(model: ThetaModel, scenario: str) -> str:
@@ -126,17 +181,20 @@ def constants_file(model: ThetaModel, scenario: str) -> str:
     ----------
     model : ThetaModel
     scenario : str
-        One of :data:`SCENARIOS`.
+        One of :func:`model_scenarios` of ``model``.
     """
     all_scen = scenarios(model)
     if scenario not in all_scen:
-        raise InputError(f"unknown scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
+        raise InputError(f"unknown scenario {scenario!r} for {model.name}; allowed: "
+                         f"{', '.join(all_scen)}")
     scen = all_scen[scenario]
     consts = dict(scen.constants, NDIM=len(model.state_names),
                   NPAR=npar(model.parameter_names))
     unames = {i: n for i, n in enumerate(model.state_names, start=1)}
     parnames: dict[int, str] = {i: n for n, i in
                                 parameter_indices(model.parameter_names).items()}
+    if scenario == HOMCONT_SCENARIO:
+        parnames.update({idx: name for name, idx in PSI_PARS.items()})
     parnames.update({idx: name for name, idx in output_indices(model).items()})
     lines = [
         f"# c.{model.name}.{scenario} -- AUTO-07p constants generated by thetabif (do not edit).",
@@ -148,6 +206,9 @@ def constants_file(model: ThetaModel, scenario: str) -> str:
     ]
     for group in _LAYOUT:
         lines.append(", ".join(f"{key}={_value(consts[key])}" for key in group))
+    for group in _OPTIONAL_LAYOUT:
+        if all(key in consts for key in group):
+            lines.append(", ".join(f"{key}={_value(consts[key])}" for key in group))
     return "\n".join(lines) + "\n"
 
 
@@ -158,10 +219,38 @@ def auto_script(model: ThetaModel) -> str:
     files. It continues equilibria in ``eta`` in both directions from the ``STPNT``
     equilibrium, then every fold curve (from each LP) and Hopf curve (from each HB) in
     ``(eta, J)`` in both directions, and the periodic orbits born at each Hopf point.
-    Results are saved as ``b.``/``s.``/``d.`` files named ``NAME_eq``, ``NAME_fold``,
-    ``NAME_hopf`` and ``NAME_cycles``.
+    For models with HomCont (:func:`has_homcont`) it also follows the cycles of each
+    Hopf point to period :data:`MAX_PERIOD` and, from that orbit, the homoclinic curve
+    in ``(eta, J)`` in both directions. Results are saved as ``b.``/``s.``/``d.``
+    files named ``NAME_eq``, ``NAME_fold``, ``NAME_hopf``, ``NAME_cycles`` (and
+    ``NAME_hom``).
     """
     n = model.name
+    hom = has_homcont(model)
+    pad = "#" + " " * (len(n) + 12)
+    hom_doc = (f"#   {n}_hom     homoclinic curves in (eta, J) (HomCont) from each HB whose\n"
+               f"{pad}cycles reach period {MAX_PERIOD:g}, both directions; psi1 (PAR(21))\n"
+               f"{pad}is lambda_s + lambda_u (UZ where 0: neutral saddles), psi10\n"
+               f"{pad}(PAR(30)) is lambda_u\n") if hom else ""
+    hom_block = f'''
+# Homoclinic curves: the cycles of each Hopf point followed to period {MAX_PERIOD:g} (a UZ
+# point; ILP=0, since with ILP=1 AUTO labels that stop LP and goes on), then HomCont
+# from that orbit. The curve stops where lambda_u * T < {MIN_SEPARATION:g} (near a
+# Bogdanov-Takens point the fixed-period orbit is no longer close to a homoclinic one).
+if len(hopfs) > 0:
+    hom = None
+    for point in hopfs:
+        long_orbits = run(point, e='{n}', c='{n}.cycles', ILP=0, UZSTOP={{11: {MAX_PERIOD!r}}})
+        ends = long_orbits('UZ')
+        if len(ends) == 0:
+            print('{n}: the cycles of a Hopf point do not reach period {MAX_PERIOD:g}: '
+                  'no homoclinic curve from it')
+            continue
+        curve = both_ways(ends[-1], '{n}.hom')
+        hom = curve if hom is None else hom + curve
+    if hom is not None:
+        save(relabel(hom), '{n}_hom')
+''' if hom else ""
     return f'''\
 # {n}.auto -- AUTO-07p command-line script generated by thetabif (do not edit).
 # Model: {model.description}.
@@ -171,7 +260,7 @@ def auto_script(model: ThetaModel) -> str:
 #   {n}_fold    fold (LP) curves in (eta, J), one per LP point, both directions
 #   {n}_hopf    Hopf (HB) curves in (eta, J), one per HB point, both directions
 #   {n}_cycles  periodic orbits in eta from each HB point
-# Columns r and v (PAR(41), PAR(42)) are the firing rate and mean voltage (set by PVLS).
+{hom_doc}# Columns r and v (PAR(41), PAR(42)) are the firing rate and mean voltage (set by PVLS).
 
 def both_ways(start, constants):
     """Continue from start (a solution or None for STPNT) in both directions."""
@@ -206,9 +295,10 @@ if len(hopfs) > 0:
         cycles = orbits if cycles is None else cycles + orbits
     save(relabel(hopf), '{n}_hopf')
     save(relabel(cycles), '{n}_cycles')
-
+{hom_block}
 clean()
 '''
 
 
-__all__ = ["SCENARIOS", "Scenario", "auto_script", "constants_file", "scenarios"]
+__all__ = ["HOMCONT_SCENARIO", "SCENARIOS", "Scenario", "auto_script", "constants_file",
+           "has_homcont", "model_scenarios", "scenarios"]
