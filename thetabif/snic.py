@@ -306,6 +306,11 @@ def _recurrence(t: np.ndarray, X: np.ndarray, tol: float) -> float | None:
     return float(t[-1] - t[k])
 
 
+#: Largest default time bound of :func:`classify_saddle_node` (2e5 time units: 4e6
+#: samples at ``dt = 0.05``, ~100 MB for three states).
+T_MAX_DEFAULT_CAP = 2e5
+
+
 def classify_saddle_node(model: ThetaModel, params: Mapping[str, float],
                          state: Sequence[float], free: str, *, eps: float = 1e-2,
                          t_max: float | None = None, dt: float = 0.05,
@@ -338,7 +343,9 @@ def classify_saddle_node(model: ThetaModel, params: Mapping[str, float],
     eps : float
         Initial displacement along ``v``; also the radius of the return ball.
     t_max : float, optional
-        Time bound (default ``40 / (|a| eps)``, 40 escape times).
+        Time bound (default ``40 / (|a| eps)``, 40 escape times, at most
+        :data:`T_MAX_DEFAULT_CAP`: near a cusp ``a`` vanishes and the escape time with it
+        grows without bound; the samples kept would then fill the memory).
     dt : float
         Spacing of the samples checked for a return or a recurrence.
     rtol, atol : float
@@ -362,7 +369,8 @@ def classify_saddle_node(model: ThetaModel, params: Mapping[str, float],
                                f"eigenvalues {np.round(nf.eigenvalues, 6).tolist()}: another "
                                "one has a positive real part", None, 0.0, nf)
     r_in, r_out = eps, 5 * eps
-    t_max = 40.0 / (abs(nf.a) * eps) if t_max is None else float(t_max)
+    t_max = (min(40.0 / (abs(nf.a) * eps), T_MAX_DEFAULT_CAP) if t_max is None
+             else float(t_max))
     t_settle = 10.0 / float(np.min(np.abs(others.real))) if others.size else 0.0
     num = model.numeric
     p = num.parameter_vector(nf.params)
