@@ -541,11 +541,18 @@ def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
         e_hb = hb.params["eta"]
         if abs(e_hb - eta_eff) < 1e-6:
             continue
-        lo, hi = (eta_eff, e_hb + span) if eta_eff < e_hb else (e_hb - span, eta_eff)
-        try:
-            cyc = cont.cycles(hb, "eta", lo, hi)
-        except (ContinuationFailed, ValueError) as exc:
-            notes.append(f"cycles from {hb.label} failed: {exc}")
+        cyc = None
+        # AUTO stops 1 % of the range's width beyond its ends: with a wide range that
+        # can lie past the homoclinic end of the branch, where AUTO fails (MX); the
+        # retry's range reaches 1 beyond the Hopf point only
+        for reach in (span, 1.0):
+            lo, hi = (eta_eff, e_hb + reach) if eta_eff < e_hb else (e_hb - reach, eta_eff)
+            try:
+                cyc = cont.cycles(hb, "eta", lo, hi)
+                break
+            except (ContinuationFailed, ValueError) as exc:
+                notes.append(f"cycles from {hb.label} in eta {lo:g}:{hi:g} failed: {exc}")
+        if cyc is None:
             continue
         for o in cyc.orbits:
             if _at_bound(o["eta"], eta_eff) and o["stable"]:

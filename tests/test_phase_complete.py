@@ -1,0 +1,209 @@
+"""Complete phase diagrams: homoclinic curves, folds of cycles, SNIC stretches, checked.
+
+The n = 2 model with Delta = 0.5 has a Bogdanov-Takens point (2.3718591990,
+-13.0196297782) and a Bautin point near (8.7243, -24.7029) on its Hopf curve. Every
+check is against something computed another way: the homoclinic curve's values were
+found by the stable/unstable manifold split (scipy, tests/test_homoclinic.py), the
+regions by simulating every grid cell, the hysteresis by simulating a step protocol,
+the fold of cycles by simulation on either side of it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from thetabif import Continuation, Protocol, ThetaModel
+from thetabif.global_curves import GlobalCurve, snic_curves
+from thetabif.phase_diagram import REGIONS, compute, load_global_curves
+from thetabif.simulation import simulate
+from thetabif.verification import verify
+from thetabif.verification.grid import BifurcationCurves, verify_grid
+
+N2 = ThetaModel(n=2)
+BASE = {"Delta": 0.5}
+BOX = {"eta": (0.0, 20.0), "J": (-42.0, -8.0)}
+#: eta of the homoclinic curve at J, by the manifold split (10 digits)
+HOMOCLINIC = {-15.0: 3.2819996209, -25.0: 8.7250890592, -30.0: 11.5716086670,
+              -40.0: 17.5226439940}
+NEUTRAL_SADDLES = [(4.1431046622, -16.597881083), (15.787700136, -37.135920904)]
+
+
+@pytest.fixture(scope="module")
+def pdg():
+    return compute(N2, {**BASE, "eta": 5.0, "J": -30.0}, box=BOX, grid_shape=(41, 35),
+                   scan_J=(), j_diagram=False)
+
+
+def _eta_on(curves: list[GlobalCurve], J: float) -> float:
+    """eta where one of the curves crosses J (linear interpolation between points)."""
+    for c in curves:
+        s = np.sign(c.J - J)
+        k = np.flatnonzero(s[:-1] * s[1:] <= 0)
+        if k.size:
+            i = int(k[0])
+            w = (J - c.J[i]) / (c.J[i + 1] - c.J[i])
+            return float(c.eta[i] + w * (c.eta[i + 1] - c.eta[i]))
+    raise AssertionError(f"no curve crosses J = {J}")
+
+
+def test_homoclinic_curve_against_manifold_split(pdg):
+    hom = [c for c in pdg.global_curves if c.kind == "homoclinic"]
+    assert hom and all(c.source == "BT1" for c in hom)
+    for J, eta in HOMOCLINIC.items():
+        # HomCont's points lie on the curve to ~1e-9; the straight segment between two
+        # of them (dsmax 0.2 apart) misses the curve by at most ~1e-3 (its curvature)
+        assert _eta_on(hom, J) == pytest.approx(eta, abs=2e-3)
+    ns = sorted((p.params["eta"], p.params["J"]) for p in pdg.codim2 if p.type == "NS")
+    # located by AUTO's psi1 = 0 (not polished): 1e-6 as in tests/test_homoclinic.py
+    assert np.allclose(ns, NEUTRAL_SADDLES, atol=1e-6)
+    assert {p.label for p in pdg.codim2} >= {"BT1", "CP1", "GH1", "NS1", "NS2"}
+
+
+def test_nothing_outside_the_box(pdg):
+    for c in pdg.global_curves:
+        assert np.all((c.eta >= BOX["eta"][0]) & (c.eta <= BOX["eta"][1]))
+        assert np.all((c.J >= BOX["J"][0]) & (c.J <= BOX["J"][1]))
+    for p in pdg.codim2:
+        assert BOX["eta"][0] <= p.params["eta"] <= BOX["eta"][1]
+        assert BOX["J"][0] <= p.params["J"] <= BOX["J"][1]
+
+
+def test_fold_of_cycles_from_bautin(pdg):
+    (gh,) = [p for p in pdg.codim2 if p.type == "GH"]
+    (lpc,) = [c for c in pdg.global_curves if c.kind == "cycle_fold"]
+    assert lpc.sampled and lpc.source == "GH1" and len(lpc.eta) >= 4
+    # it starts at GH and runs towards BT (where the Hopf point is subcritical)
+    k = int(np.argmax(lpc.J))
+    assert (lpc.eta[np.argmin(lpc.J)], lpc.J.min()) == pytest.approx(
+        (gh.params["eta"], gh.params["J"]), abs=1e-9)
+    assert lpc.J[k] > gh.params["J"] + 3
+    assert np.all(np.isfinite(lpc.period[lpc.J > gh.params["J"]]))
+
+
+def test_fold_of_cycles_by_simulation(pdg):
+    """On the sample of the fold of cycles at J ~ -23 (eta_f): 0.004 below it a
+    trajectory started on the fold's orbit grows onto a stable cycle, 0.004 above it the
+    oscillation dies out (past the fold no cycle is left: the trajectory creeps past its
+    ghost, then spirals into the focus).
+
+    The start state is AUTO's orbit at the fold; whether the oscillation persists is
+    the simulation's verdict. Amplitudes measured over [0, 100] and [1400, 1500]: below
+    the fold it grew from 0.225 to 0.278, above it fell from 0.218 to 0.094 (when
+    written); the thresholds leave room either side.
+    """
+    (lpc,) = [c for c in pdg.global_curves if c.kind == "cycle_fold"]
+    i = int(np.argmin(np.abs(lpc.J + 23.0)))
+    eta_f, J = float(lpc.eta[i]), float(lpc.J[i])
+    c = Continuation(N2, {**BASE, "J": J, "eta": 0.0})
+    hb = [p for p in c.equilibria("eta", 0, 20).special("HB") if p.l1 > 0][0]
+    (lp,) = c.cycles(hb, "eta", hb.params["eta"] - 0.5, eta_f + 0.5).special("LP")
+    assert lp.params["eta"] == pytest.approx(eta_f, abs=1e-8)  # the same sample
+    z0 = complex(lp.state["x"], lp.state["y"])
+
+    def amplitudes(eta: float) -> tuple[float, float]:
+        ds = simulate(N2, {**BASE, "J": J, "eta": eta}, t_end=1500.0, dt=0.05, z0=z0,
+                      rtol=1e-9, atol=1e-11)
+        r, t = ds.r.to_numpy(), ds.time.to_numpy()
+        return float(np.ptp(r[t < 100])), float(np.ptp(r[t > 1400]))
+
+    first, last = amplitudes(eta_f - 0.004)
+    assert last > first > 0.2          # onto the stable cycle
+    first, last = amplitudes(eta_f + 0.004)
+    assert last < 0.7 * first          # no cycle: it dies out
+
+
+def test_region_labels_and_figure(pdg):
+    g = pdg.grid
+    assert REGIONS[5] == "stable equilibrium + stable cycle"
+    # between the homoclinic curve (17.52) and the Hopf curve at J = -40
+    assert int(g.region.sel(eta=18.0, J=-40.0, method="nearest")) == 5
+    fig = pdg.figures()["phase"]
+    names = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    for name in ("homoclinic curve (HomCont)", "fold of cycles (LPC, sampled by cycle runs)",
+                 "neutral saddle (NS)", "Bautin (GH)", "stable equilibrium + stable cycle"):
+        assert name in names
+
+
+def test_global_curves_round_trip(pdg, tmp_path):
+    for path in (pdg.save(tmp_path / "pd.nc"), pdg.save(tmp_path / "pd.json")):
+        back = load_global_curves(path)
+        assert [c.kind for c in back] == [c.kind for c in pdg.global_curves]
+        for a, b in zip(back, pdg.global_curves, strict=True):
+            assert np.array_equal(a.eta, b.eta) and np.array_equal(a.J, b.J)
+            assert a.source == b.source and a.sampled == b.sampled
+    d = json.loads((tmp_path / "pd.json").read_text())
+    assert {c["kind"] for c in d["global_curves"]} == {"homoclinic", "cycle_fold"}
+
+
+def test_snic_stretch_curve():
+    """The first-order synapse (Delta 0.2, tau_s 0.2): the SNIC stretch of the upper
+    fold lies below the saddle-node-loop point J = -14.1675 (tests/test_snic.py checks
+    that point by simulation) and inside the box."""
+    model = ThetaModel(n=2, synapse="first-order")
+    base = {"Delta": 0.2, "tau_s": 0.2}
+    cont = Continuation(model, {**base, "J": -25.0})
+    lp = max(cont.equilibria("eta", -20, 40).special("LP"), key=lambda p: p.params["eta"])
+    box = {"eta": (-5.0, 20.0), "J": (-40.0, 0.0)}
+    fold = cont.curve(lp, ("eta", "J"), box)
+    stretches, curves = snic_curves(fold, box, "upper fold", samples=10)
+    # one stretch per branch of the fold curve (its two directions from the start)
+    assert len(stretches) == len(curves) >= 1
+    ends = [e.params["J"] for s in stretches for e in (s.start, s.end)
+            if e.kind == "saddle-node-loop"]
+    assert ends == pytest.approx([-14.16755], abs=2e-4)
+    for c in curves:
+        assert c.kind == "snic"
+        # the fold's points up to the bracket's end and one step (dsmax) beyond at most
+        assert c.J.max() < -14.1675 + 0.1
+        assert np.all((c.eta >= -5) & (c.eta <= 20) & (c.J >= -40) & (c.J <= 0))
+    assert min(c.J.min() for c in curves) == pytest.approx(-40.0, abs=0.2)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """Cells between the homoclinic curve and the Hopf curve at J = -41..-33; the
+    diagram over a box around BT and GH (the global curves start there)."""
+    eta, J = np.linspace(15.0, 19.0, 17), np.linspace(-41.0, -33.0, 9)
+    diagram = BifurcationCurves.compute(N2, BASE, (2.0, 19.0), (-41.0, -12.0))
+    return verify_grid(N2, BASE, eta, J, diagram=diagram, progress=False)
+
+
+def test_grid_matches_with_homoclinic_curve(grid):
+    kinds = {c.kind for c in grid.diagram.curves}
+    assert {"fold", "hopf", "homoclinic"} <= kinds
+    assert grid.passed, grid.unexplained
+    # mismatches only within one grid step of a curve (slow transients there)
+    assert (grid.mismatches["distance"] <= 1.0).all()
+    both = grid.cells[(grid.cells.predicted == "1 stable eq + oscillation") & grid.cells.match]
+    assert len(both) >= 5
+
+
+def test_grid_fails_without_homoclinic_curve(grid):
+    """Leaving out the homoclinic curve merges the band of coexisting cycle and
+    equilibrium with the region of the low state alone: cells there are unexplained."""
+    bad = grid.against(grid.diagram.without("homoclinic")).unexplained
+    assert len(bad) >= 5
+    assert (bad.predicted == "1 stable eq").all()
+    assert (bad.observed == "1 stable eq + oscillation").all()
+
+
+def test_hysteresis_step_protocol():
+    """J = -30: low state only below the homoclinic curve (11.5716); low state + cycle
+    up to the Hopf point (11.9756); the high focus alone above the upper fold (12.488).
+    eta = 11.8 is reached twice: from below it stays at the low equilibrium, from the
+    high state it stays on the cycle; back below the homoclinic curve, at the low state.
+    """
+    prot = Protocol((100, 200, 300, 1100), (0.0, 0.8, 2.0, 0.8, 0.0),
+                    ("low", "up", "high", "down", "below"))
+    v = verify(N2, {**BASE, "J": -30.0, "eta": 11.0}, prot, z0=-0.6 - 0.8j, t_end=1200.0)
+    assert v.passed, v.table()
+    ph = {p.name: p for p in v.phases}
+    assert ph["up"].predicted["kind"] == "equilibrium"
+    assert ph["down"].predicted["kind"] == "cycle"
+    assert ph["up"].predicted["n_stable_cycles"] == 1  # bistable: the history decides
+    # observed: same eta, different attractors
+    assert ph["up"].observed["r_end"] < 0.03
+    assert ph["down"].observed["r_range_last_half"] > 0.3
