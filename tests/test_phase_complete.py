@@ -147,7 +147,8 @@ def test_snic_stretch_curve():
     cont = Continuation(model, {**base, "J": -25.0})
     lp = max(cont.equilibria("eta", -20, 40).special("LP"), key=lambda p: p.params["eta"])
     box = {"eta": (-5.0, 20.0), "J": (-40.0, 0.0)}
-    fold = cont.curve(lp, ("eta", "J"), box)
+    # followed beyond the box (as phase diagrams do): the box must still hold
+    fold = cont.curve(lp, ("eta", "J"), {"eta": (-5.0, 25.0), "J": (-45.0, 0.0)})
     stretches, curves = snic_curves(fold, box, "upper fold", samples=10)
     # one stretch per branch of the fold curve (its two directions from the start)
     assert len(stretches) == len(curves) >= 1
@@ -160,6 +161,10 @@ def test_snic_stretch_curve():
         assert c.J.max() < -14.1675 + 0.1
         assert np.all((c.eta >= -5) & (c.eta <= 20) & (c.J >= -40) & (c.J <= 0))
     assert min(c.J.min() for c in curves) == pytest.approx(-40.0, abs=0.2)
+    # the stretch's records never name a point outside the box
+    for s in stretches:
+        for e in (s.start, s.end):
+            assert -5 <= e.params["eta"] <= 20 and -40 <= e.params["J"] <= 0
 
 
 @pytest.fixture(scope="module")

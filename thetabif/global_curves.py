@@ -26,7 +26,7 @@ messages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from thetabif.continuation import Continuation, ContinuationFailed, Continuation
 from thetabif.continuation.options import CycleOptions
 from thetabif.errors import ContinuationError, InputError
 from thetabif.models import ThetaModel
-from thetabif.snic import SnicStretch, snic_stretches
+from thetabif.snic import SnicStretch, StretchEnd, snic_stretches
 
 #: Kinds of :class:`GlobalCurve`.
 KINDS = ("homoclinic", "cycle_fold", "snic")
@@ -44,7 +44,19 @@ KINDS = ("homoclinic", "cycle_fold", "snic")
 #: that ends at the homoclinic orbit: away from BT the orbits get long (periods of
 #: 20..1000 start HomCont) before the branch reaches its end; the first that gives a
 #: curve is kept.
-HOMOCLINIC_STARTS = (0.5, 0.7, 0.3, 0.9)
+HOMOCLINIC_STARTS = (0.5, 0.7, 0.3, 0.9, 0.1, 0.03)
+
+
+#: A homoclinic curve shorter than this fraction of the box's J range (in both
+#: parameters) is taken as a failed start: HomCont repeated its first point
+#: (seen for the n = 2 first-order synapse model next to its BT point).
+MIN_EXTENT = 1e-3
+
+
+def _extent(res: ContinuationResult) -> float:
+    """Largest span in eta or J of the branches of a curve."""
+    spans = [float(np.ptp(b.data[k])) for b in res.branches if len(b) for k in ("eta", "J")]
+    return max(spans, default=0.0)
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,11 @@ def homoclinic_from_bt(model: ThetaModel, params: Mapping[str, float], bt: Speci
             if not any("homoclinic" in m for m in cyc.messages):
                 tried.append(f"J = {J:.4g}: the cycles from {hb.label} end elsewhere")
                 continue
-            return cont.homoclinic(cyc, ("eta", "J"), dict(box))
+            hom = cont.homoclinic(cyc, ("eta", "J"), dict(box))
+            if _extent(hom) < MIN_EXTENT * (box["J"][1] - box["J"][0]):
+                tried.append(f"J = {J:.4g}: HomCont's curve did not move from its start")
+                continue
+            return hom
         except (ContinuationError, InputError) as exc:
             tried.append(f"J = {J:.4g}: {exc}")
     raise ContinuationFailed(f"no homoclinic curve from {bt.label}: " + "; ".join(tried))
@@ -198,10 +214,12 @@ def cycle_fold_from_gh(model: ThetaModel, params: Mapping[str, float], gh: Speci
 
 def snic_curves(fold: ContinuationResult, box: Mapping[str, tuple[float, float]],
                 source: str, samples: int = 12) -> tuple[list[SnicStretch], list[GlobalCurve]]:
-    """The SNIC stretches of a fold curve and the fold curve's points along each."""
-    stretches = snic_stretches(fold, samples=samples)
+    """The SNIC stretches of a fold curve inside ``box`` and the fold curve's points
+    along each (those inside the box); a stretch's end outside the box is replaced by
+    its last point inside (kind ``box edge``)."""
+    stretches = []
     curves = []
-    for s in stretches:
+    for s in snic_stretches(fold, samples=samples):
         b = fold.branches[s.branch]
         e, j = np.asarray(b.data["eta"], float), np.asarray(b.data["J"], float)
 
@@ -210,8 +228,20 @@ def snic_curves(fold: ContinuationResult, box: Mapping[str, tuple[float, float]]
         ee, jj = e[i0:i1 + 1], j[i0:i1 + 1]
         keep = (box["eta"][0] <= ee) & (ee <= box["eta"][1]) & (box["J"][0] <= jj) & (
             jj <= box["J"][1])
-        if keep.sum() >= 2:
-            curves.append(GlobalCurve("snic", ee[keep], jj[keep], source))
+        if keep.sum() < 2:
+            continue  # the stretch lies outside the box
+        ee, jj = ee[keep], jj[keep]
+        curves.append(GlobalCurve("snic", ee, jj, source))
+        # an end outside the box becomes the stretch's last point inside ("box edge")
+        ends = []
+        for end in (s.start, s.end):
+            if _inside(end.params["eta"], end.params["J"], box):
+                ends.append(end)
+                continue
+            k = int(np.argmin(np.hypot(ee - end.params["eta"], jj - end.params["J"])))
+            ends.append(StretchEnd("box edge", {"eta": float(ee[k]), "J": float(jj[k])},
+                                   {"eta": 0.0, "J": 0.0}))
+        stretches.append(replace(s, start=ends[0], end=ends[1]))
     return stretches, curves
 
 
@@ -266,7 +296,12 @@ def global_curves(model: ThetaModel, params: Mapping[str, float],
                     out.curves.append(GlobalCurve("homoclinic", np.asarray(b.data["eta"], float),
                                                   np.asarray(b.data["J"], float), p.label))
         elif p.type == "GH":
-            step = (box["J"][1] - box["J"][0]) / 40.0
+            # 1/40 of the box, finer next to other codimension-two points (a fold of
+            # cycles between two close GH points is short)
+            gaps = [abs(q.params["J"] - p.params["J"]) for q in codim2
+                    if q is not p and q.type in ("BT", "GH")]
+            step = min([(box["J"][1] - box["J"][0]) / 40.0]
+                       + [g / 4.0 for g in gaps if g > 1e-6])
             lpc = cycle_fold_from_gh(model, params, p, box, eta_range, step,
                                      cycle_fold_samples)
             if lpc is None:
