@@ -212,3 +212,15 @@ def test_hysteresis_step_protocol():
     # observed: same eta, different attractors
     assert ph["up"].observed["r_end"] < 0.03
     assert ph["down"].observed["r_range_last_half"] > 0.3
+
+
+def test_thin_band_survives_a_coarse_grid(grid):
+    """On a grid with J step 2 the band between the Hopf curve and the upper fold is
+    0.33 grid steps across: the region raster keeps it (it merged at 8 pixels a step)."""
+    from thetabif.verification.grid import _regions
+
+    eta, J = np.linspace(15.0, 19.0, 17), np.linspace(-41.0, -33.0, 5)
+    region, refs, _, _ = _regions(grid.diagram.without("homoclinic"), eta, J)
+    assert len(np.unique(region)) == 3
+    merged, _, _, _ = _regions(grid.diagram.without("homoclinic"), eta, J, res=8)
+    assert len(np.unique(merged)) == 2

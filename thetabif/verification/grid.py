@@ -416,12 +416,27 @@ def _axis(name: str, spec: Sequence[float] | np.ndarray) -> np.ndarray:
     return arr
 
 
-def _regions(diagram: BifurcationCurves, eta: np.ndarray, J: np.ndarray, res: int = 8
+#: Raster pixels at most (see :func:`_raster_resolution`).
+RASTER_PIXELS = 4_000_000
+
+
+def _raster_resolution(n_eta: int, n_J: int) -> int:
+    """Pixels per grid step of the region raster: 8 to 32, as many as
+    :data:`RASTER_PIXELS` allow. Walls are 3 pixels thick, so two curves closer than
+    that merge and the region between them vanishes: with 8 pixels per step, the band
+    between the Hopf curve and the upper fold of the n = 2 model (0.4 apart in eta, 0.33
+    grid steps across on an eta step 0.25 x J step 2 grid) did."""
+    fit = int(math.sqrt(RASTER_PIXELS / ((n_eta + 2) * (n_J + 2))))
+    return max(8, min(32, fit))
+
+
+def _regions(diagram: BifurcationCurves, eta: np.ndarray, J: np.ndarray, res: int | None = None
              ) -> tuple[np.ndarray, dict[int, tuple[float, float]], np.ndarray, np.ndarray]:
     """Region index of every cell, reference point of each region, distances, kinds."""
     from scipy import ndimage
     from scipy.spatial import cKDTree
 
+    res = res or _raster_resolution(len(eta), len(J))
     se, sj = _step(eta), _step(J)
     # raster: `res` pixels per grid step, padded by one step
     xs = np.arange(eta[0] / se - 1, eta[-1] / se + 1 + 1e-9, 1 / res)
