@@ -224,3 +224,13 @@ def test_thin_band_survives_a_coarse_grid(grid):
     assert len(np.unique(region)) == 3
     merged, _, _, _ = _regions(grid.diagram.without("homoclinic"), eta, J, res=8)
     assert len(np.unique(merged)) == 2
+
+
+def test_grid_result_round_trip(grid, tmp_path):
+    from thetabif.verification.grid import GridResult
+
+    back = GridResult.load(grid.save(tmp_path / "grid.json"))
+    assert [c.kind for c in back.diagram.curves] == [c.kind for c in grid.diagram.curves]
+    for a, b in zip(back.diagram.curves, grid.diagram.curves, strict=True):
+        assert np.array_equal(a.eta, b.eta) and np.array_equal(a.J, b.J)
+    assert back.summary() == grid.summary()
