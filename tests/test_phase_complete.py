@@ -234,3 +234,22 @@ def test_grid_result_round_trip(grid, tmp_path):
     for a, b in zip(back.diagram.curves, grid.diagram.curves, strict=True):
         assert np.array_equal(a.eta, b.eta) and np.array_equal(a.J, b.J)
     assert back.summary() == grid.summary()
+
+
+@pytest.mark.parametrize(("eta", "expected"), [(11.54, False), (11.60, True), (11.95, True),
+                                                (12.00, False)])
+def test_predicted_cycle_between_homoclinic_and_hopf(eta, expected):
+    """J = -30: stable cycles exist between the homoclinic orbit at 11.5716086670 (the
+    manifold split) and the supercritical Hopf point near 11.9756, where the high
+    focus (Newton, thetabif.find_equilibria) turns from unstable to stable; the
+    samples lie 0.025 to 0.03 either side of both ends."""
+    from thetabif import find_equilibria
+    from thetabif.verification.grid import predicted_cycle
+
+    params = N2.validate_params(BASE)
+    assert predicted_cycle(N2, params, eta, -30.0, (0.0, 20.0)) is expected
+    if eta > 11.9:  # the Hopf end, independently: the focus's stability
+        foci = [e for e in find_equilibria(N2, {**params, "eta": eta, "J": -30.0})
+                if np.any(e.eigenvalues.imag != 0)]
+        assert len(foci) == 1
+        assert foci[0].stable is (not expected)

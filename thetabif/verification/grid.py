@@ -220,17 +220,26 @@ def predicted_cycle(model: ThetaModel, params: Mapping[str, float], eta: float, 
     The equilibria in eta at this J (inside ``eta_range``) on AUTO-07p, the cycle branch
     of each of their Hopf points, and a stable orbit (Floquet multipliers) on a stretch
     of a branch that spans ``eta``: two neighbouring orbits, both stable, on either
-    side of it. Runs that fail predict nothing.
+    side of it. A cycle run that fails is repeated over a range 10 wider on each side;
+    runs that fail again predict nothing.
     """
     try:
         cont = Continuation(model, {**params, "eta": eta_range[0], "J": J})
         hbs = cont.equilibria("eta", *eta_range).special("HB")
     except (ContinuationError, InputError):
         return False
+    lo, hi = eta_range
     for hb in hbs:
-        try:
-            cyc = cont.cycles(hb, "eta", *eta_range)
-        except (ContinuationError, InputError):
+        cyc = None
+        # AUTO stops 1 % of the range's width beyond its ends; where that lies just past
+        # the homoclinic end of the branch, AUTO fails (MX): retry with other ends
+        for pad in (0.0, 10.0):
+            try:
+                cyc = cont.cycles(hb, "eta", lo - pad, hi + pad)
+                break
+            except (ContinuationError, InputError):
+                continue
+        if cyc is None:
             continue
         for b in cyc.branches:
             e = np.asarray(b.data["eta"], float)
