@@ -253,3 +253,26 @@ def test_predicted_cycle_between_homoclinic_and_hopf(eta, expected):
                 if np.any(e.eigenvalues.imag != 0)]
         assert len(foci) == 1
         assert foci[0].stable is (not expected)
+
+
+def test_snic_period_in_step_protocol():
+    """A step just past the SNIC fold of the first-order synapse model (J = -25, fold
+    at eta 9.6461445224): no equilibrium and no Hopf cycle is left there, the
+    verification predicts the cycle through the saddle-node's ghost with the period
+    C / sqrt(d) (d = 0.0139) and the simulation's period agrees (measured: 0.26 %
+    apart; the judge allows Tolerances.snic_period_rel = 3 %). With a tolerance of
+    1e-4 the same run fails: the comparison is made."""
+    from thetabif.verification import Tolerances
+
+    model = ThetaModel(n=2, synapse="first-order")
+    params = {"Delta": 0.2, "tau_s": 0.2, "J": -25.0, "eta": 9.5}
+    prot = Protocol.step(50, 350, 0.16)
+    v = verify(model, params, prot, z0=-0.6 - 0.8j, t_end=400.0)
+    assert v.passed, v.table()
+    during = v.phases[1]
+    assert during.predicted["type"] == "SNIC cycle"
+    assert during.predicted["snic_eta"] == pytest.approx(9.6461445224, abs=1e-8)
+    assert during.predicted["period"] == pytest.approx(during.observed["period"], rel=0.01)
+    strict = verify(model, params, prot, z0=-0.6 - 0.8j, t_end=400.0,
+                    tolerances=Tolerances(snic_period_rel=1e-4))
+    assert strict.phases[1].verdict == "fail"
