@@ -172,14 +172,17 @@ def homoclinic_from_bt(model: ThetaModel, params: Mapping[str, float], bt: Speci
 
 def cycle_fold_from_gh(model: ThetaModel, params: Mapping[str, float], gh: SpecialPoint,
                        box: Mapping[str, tuple[float, float]], eta_range: tuple[float, float],
-                       step: float, max_samples: int = 12) -> GlobalCurve | None:
+                       step: float, max_samples: int = 12, notes: list[str] | None = None
+                       ) -> GlobalCurve | None:
     """Samples of the fold of cycles that starts at the Bautin point ``gh``.
 
     At J = ``gh`` J +- k ``step`` (k = 1, 2, ...) on each side, the cycle branch of
     every subcritical Hopf point (``l1 > 0``) of the equilibria in eta is computed; an
     LP it labels inside the box is a point of the curve. A side stops at the first J
-    with no such LP, or at the box. Returns None if no side gave a point.
+    with no such LP, or at the box, or after ``max_samples`` samples (then a note is
+    appended to ``notes``). Returns None if no side gave a point.
     """
+    notes = [] if notes is None else notes
     jg = gh.params["J"]
     found: list[tuple[float, float, float]] = []
     for sign in (1.0, -1.0):
@@ -204,6 +207,11 @@ def cycle_fold_from_gh(model: ThetaModel, params: Mapping[str, float], gh: Speci
             if not pts:
                 break
             found += pts
+        else:
+            # the fold of cycles may go on: the sampling stopped at max_samples
+            notes.append(f"{gh.label}: the fold of cycles still had LP points "
+                         f"{max_samples} samples ({max_samples * step:.3g} in J) away; "
+                         "it is drawn only that far")
     if not found:
         return None
     found.append((gh.params["eta"], jg, np.nan))
@@ -303,7 +311,7 @@ def global_curves(model: ThetaModel, params: Mapping[str, float],
             step = min([(box["J"][1] - box["J"][0]) / 40.0]
                        + [g / 4.0 for g in gaps if g > 1e-6])
             lpc = cycle_fold_from_gh(model, params, p, box, eta_range, step,
-                                     cycle_fold_samples)
+                                     cycle_fold_samples, out.messages)
             if lpc is None:
                 out.messages.append(f"{p.label}: no fold of cycles found next to it")
             else:
