@@ -176,6 +176,18 @@ def grid():
     return verify_grid(N2, BASE, eta, J, diagram=diagram, progress=False)
 
 
+def test_grid_around_bt_and_bautin(grid):
+    """The whole box around BT1 (2.37, -13.02) and GH1 (8.72, -24.70), eta step 0.5 and J
+    step 2 (592 cells): every cell agrees with its region but those within one grid
+    step of a curve (measured: 15 mismatches, all within 0.29 steps)."""
+    res = verify_grid(N2, BASE, np.linspace(1.0, 19.0, 37), np.linspace(-41.0, -11.0, 16),
+                      diagram=grid.diagram, progress=False)
+    assert res.passed, res.unexplained
+    assert (res.mismatches["distance"] <= 1.0).all()
+    # the regions include a predicted stable cycle beside the low state
+    assert (res.cells.predicted == "1 stable eq + oscillation").sum() >= 5
+
+
 def test_grid_matches_with_homoclinic_curve(grid):
     kinds = {c.kind for c in grid.diagram.curves}
     assert {"fold", "hopf", "homoclinic"} <= kinds
