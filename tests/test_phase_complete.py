@@ -288,3 +288,20 @@ def test_snic_period_in_step_protocol():
     strict = verify(model, params, prot, z0=-0.6 - 0.8j, t_end=400.0,
                     tolerances=Tolerances(snic_period_rel=1e-4))
     assert strict.phases[1].verdict == "fail"
+
+
+def test_homoclinic_curve_in_a_box_without_bt():
+    """A zoom that holds GH1 but not BT1: the homoclinic curve still comes from the
+    Hopf curve (one try from its middle) and crosses J = -25 at the manifold split's
+    8.7250890592; the fold of cycles is sampled across the box."""
+    box = {"eta": (4.5, 9.5), "J": (-25.5, -16.0)}
+    zoom = compute(N2, {**BASE, "eta": 5.0, "J": -20.0}, box=box, grid_shape=(21, 21),
+                   scan_J=(), j_diagram=False, cycles=False)
+    assert not any(p.type == "BT" for p in zoom.codim2)
+    hom = [c for c in zoom.global_curves if c.kind == "homoclinic"]
+    assert hom and all(c.source.startswith("Hopf curve") for c in hom)
+    assert _eta_on(hom, -25.0) == pytest.approx(HOMOCLINIC[-25.0], abs=2e-3)
+    (lpc,) = [c for c in zoom.global_curves if c.kind == "cycle_fold"]
+    assert lpc.J.max() > -19.0
+    for c in zoom.global_curves:
+        assert np.all((c.eta >= 4.5) & (c.eta <= 9.5) & (c.J >= -25.5) & (c.J <= -16.0))

@@ -7,7 +7,9 @@ this module computes from the codimension-two points on those curves:
 * **homoclinic** curves start at every Bogdanov-Takens (BT) point: a Hopf point on the
   Hopf curve through the BT, away from it, starts a cycle branch in eta that ends at a
   homoclinic orbit, and :meth:`Continuation.homoclinic` (HomCont) follows that orbit
-  in (eta, J) inside the box;
+  in (eta, J) inside the box. A Hopf curve without a BT point in the box (a box that
+  cuts the homoclinic curve away from its BT) gets one try from its middle, silent
+  when the cycles there end elsewhere;
 * a **fold of cycles** (LPC) starts at every Bautin (GH) point, on the side of the Hopf
   curve where the Hopf point is subcritical (first Lyapunov coefficient ``l1 > 0``).
   thetabif has no two-parameter continuation of LPC points, so the curve is *sampled*:
@@ -111,6 +113,25 @@ class GlobalCurves:
     messages: list[str] = field(default_factory=list)
 
 
+#: AUTO stops a run on the box's side to its tolerances (HomCont's last point was seen
+#: 1.8e-7 beyond J = -25.5): points that far out are put on the side; farther ones are
+#: dropped (relative to the box's size).
+EDGE_TOL = 1e-6
+
+
+def _in_box(eta: np.ndarray, J: np.ndarray, box: Mapping[str, tuple[float, float]]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a polyline inside ``box``: those at most :data:`EDGE_TOL` outside
+    are moved onto its side, the others left out."""
+    eta, J = np.asarray(eta, float).copy(), np.asarray(J, float).copy()
+    keep = np.ones(eta.shape, bool)
+    for arr, (lo, hi) in ((eta, box["eta"]), (J, box["J"])):
+        tol = EDGE_TOL * (hi - lo)
+        keep &= (arr >= lo - tol) & (arr <= hi + tol)
+        np.clip(arr, lo, hi, out=arr)
+    return eta[keep], J[keep]
+
+
 def _inside(eta: float, J: float, box: Mapping[str, tuple[float, float]]) -> bool:
     return box["eta"][0] <= eta <= box["eta"][1] and box["J"][0] <= J <= box["J"][1]
 
@@ -137,16 +158,35 @@ def homoclinic_from_bt(model: ThetaModel, params: Mapping[str, float], bt: Speci
     ContinuationFailed
         No start gave a homoclinic curve (the messages of every attempt).
     """
+    return homoclinic_from_hopf(model, params, hopf, box, eta_range, bt.params["J"],
+                                bt.label, HOMOCLINIC_STARTS)
+
+
+def homoclinic_from_hopf(model: ThetaModel, params: Mapping[str, float],
+                         hopf: ContinuationResult, box: Mapping[str, tuple[float, float]],
+                         eta_range: tuple[float, float], anchor: float | None = None,
+                         label: str = "the Hopf curve",
+                         fractions: Sequence[float] = (0.5,)) -> ContinuationResult:
+    """A homoclinic curve from the cycle branch of a Hopf point of ``hopf``.
+
+    The Hopf points tried lie at ``fractions`` of the way, in J, from ``anchor`` (a BT
+    point's J; default: the curve's lowest J inside the box) to the curve's point
+    inside the box farthest from it.
+
+    Raises
+    ------
+    ContinuationFailed
+        No start gave a homoclinic curve (the messages of every attempt).
+    """
     e = np.concatenate([b.data["eta"] for b in hopf.branches])
     j = np.concatenate([b.data["J"] for b in hopf.branches])
-    jb = bt.params["J"]
-    # the far end of the Hopf curve from BT, in J, inside the box
     ok = (box["J"][0] <= j) & (j <= box["J"][1]) & (box["eta"][0] <= e) & (e <= box["eta"][1])
     if not ok.any():
-        raise ContinuationFailed(f"{bt.label}: the Hopf curve has no point inside the box")
+        raise ContinuationFailed(f"{label}: the Hopf curve has no point inside the box")
+    jb = float(j[ok].min()) if anchor is None else float(anchor)
     far = j[ok][np.argmax(np.abs(j[ok] - jb))]
     tried = []
-    for frac in HOMOCLINIC_STARTS:
+    for frac in fractions:
         J = jb + frac * (far - jb)
         # eta of the Hopf curve at this J: its point nearest in J
         k = int(np.argmin(np.abs(j - J)))
@@ -167,7 +207,7 @@ def homoclinic_from_bt(model: ThetaModel, params: Mapping[str, float], bt: Speci
             return hom
         except (ContinuationError, InputError) as exc:
             tried.append(f"J = {J:.4g}: {exc}")
-    raise ContinuationFailed(f"no homoclinic curve from {bt.label}: " + "; ".join(tried))
+    raise ContinuationFailed(f"no homoclinic curve from {label}: " + "; ".join(tried))
 
 
 def cycle_fold_from_gh(model: ThetaModel, params: Mapping[str, float], gh: SpecialPoint,
@@ -253,10 +293,21 @@ def snic_curves(fold: ContinuationResult, box: Mapping[str, tuple[float, float]]
     return stretches, curves
 
 
+def _homoclinic_curves(hom: ContinuationResult, box: Mapping[str, tuple[float, float]],
+                       source: str) -> list[GlobalCurve]:
+    """The branches of a homoclinic curve as polylines inside the box."""
+    out = []
+    for b in hom.branches:
+        eta, J = _in_box(b.data["eta"], b.data["J"], box)
+        if len(eta) >= 2:
+            out.append(GlobalCurve("homoclinic", eta, J, source))
+    return out
+
+
 def global_curves(model: ThetaModel, params: Mapping[str, float],
                   curves: Sequence[ContinuationResult], codim2: Sequence[SpecialPoint],
                   box: Mapping[str, tuple[float, float]], *, snic: bool = True,
-                  cycle_fold_samples: int = 12) -> GlobalCurves:
+                  cycle_fold_samples: int = 40) -> GlobalCurves:
     """Homoclinic curves from the BT points, folds of cycles from the GH points, and the
     SNIC stretches of the fold curves (see the module), all inside ``box``.
 
@@ -274,7 +325,8 @@ def global_curves(model: ThetaModel, params: Mapping[str, float],
     snic : bool
         Look for SNIC stretches on the fold curves (:func:`thetabif.snic.snic_stretches`).
     cycle_fold_samples : int
-        J samples per side of a GH point at most.
+        J samples per side of a GH point at most (at 1/40 of the box apart: the default
+        reaches across the box).
     """
     out = GlobalCurves()
     box = {k: (float(v[0]), float(v[1])) for k, v in box.items()}
@@ -299,10 +351,7 @@ def global_curves(model: ThetaModel, params: Mapping[str, float],
                 continue
             out.homoclinic.append(hom)
             out.messages += [f"homoclinic from {p.label}: {m}" for m in hom.messages]
-            for b in hom.branches:
-                if len(b) >= 2:
-                    out.curves.append(GlobalCurve("homoclinic", np.asarray(b.data["eta"], float),
-                                                  np.asarray(b.data["J"], float), p.label))
+            out.curves += _homoclinic_curves(hom, box, p.label)
         elif p.type == "GH":
             # 1/40 of the box, finer next to other codimension-two points (a fold of
             # cycles between two close GH points is short)
@@ -316,6 +365,24 @@ def global_curves(model: ThetaModel, params: Mapping[str, float],
                 out.messages.append(f"{p.label}: no fold of cycles found next to it")
             else:
                 out.curves.append(lpc)
+    # Hopf curves without a BT point in the box (a box that cuts a homoclinic curve
+    # away from its BT): one try from the middle of the curve; silent if its cycles do
+    # not end at a homoclinic orbit
+    with_bt = {id(c) for c in hopf for q in c.special_points
+               if q.type == "BT" and _inside(q.params["eta"], q.params["J"], box)}
+    for i, c in enumerate(hopf):
+        if id(c) in with_bt:
+            continue
+        try:
+            hom = homoclinic_from_hopf(model, params, c, box, eta_range,
+                                       label=f"Hopf curve {i + 1}")
+        except ContinuationFailed as exc:
+            if "end elsewhere" not in str(exc) and "no Hopf point" not in str(exc):
+                out.messages.append(str(exc))
+            continue
+        out.homoclinic.append(hom)
+        out.messages += [f"homoclinic from Hopf curve {i + 1}: {m}" for m in hom.messages]
+        out.curves += _homoclinic_curves(hom, box, f"Hopf curve {i + 1}")
     if snic:
         for i, c in enumerate(curves):
             if c.kind != "fold":
