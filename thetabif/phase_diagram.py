@@ -8,7 +8,11 @@
    a curve already computed is skipped, so each curve is computed once;
 3. the codimension-two points on those curves (CP, BT, GH, ZH), merged across curves;
 4. the limit cycles born at the Hopf points of step 1 (min/max envelope of r);
-5. the attractors at every point of a regular (eta, J) grid: equilibria by
+5. the global curves (:mod:`thetabif.global_curves`): the homoclinic curve from every
+   Bogdanov-Takens point (HomCont), its neutral saddles (``NS``), the fold of cycles
+   from every Bautin point (sampled: one cycle run per J) and the SNIC stretches of
+   the fold curves;
+6. the attractors at every point of a regular (eta, J) grid: equilibria by
    :func:`thetabif.equilibrium.find_equilibria_many` (vectorised over the grid), with
    their Jacobian's eigenvalues; stable limit cycles by integrating from a perturbed
    unstable focus (in the plane a stable cycle surrounds one) wherever there is one,
@@ -30,7 +34,7 @@ import json
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -46,6 +50,7 @@ from thetabif.continuation.options import CurveOptions, CycleOptions, Equilibriu
 from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria_many
 from thetabif.errors import InputError
+from thetabif.global_curves import GlobalCurve, global_curves
 from thetabif.models import ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
@@ -61,10 +66,12 @@ REGIONS: dict[int, str] = {
     1: "low activity",
     2: "high activity",
     3: "bistable",
-    4: "oscillatory",
-    5: "equilibrium + cycle",
+    4: "stable cycle",
+    5: "stable equilibrium + stable cycle",
 }
 CODIM2 = ("CP", "BT", "GH", "ZH")
+#: Codimension-two points of the global curves: neutral saddles on homoclinic curves.
+GLOBAL_CODIM2 = ("NS",)
 
 
 def default_params(model: ThetaModel) -> dict[str, float]:
@@ -99,7 +106,8 @@ class PhaseDiagram(Record):
     """The result of :func:`compute`: continuation records and the attractor grid.
 
     Saved as netCDF (:meth:`to_xarray`) or, for a ``.json`` path, as :meth:`to_dict`;
-    not loaded back (the files keep the curves' points, not their records).
+    not loaded back as a whole (the files keep the curves' points, not their records);
+    :func:`load_global_curves` reads the global curves back.
 
     Attributes
     ----------
@@ -116,13 +124,19 @@ class PhaseDiagram(Record):
     curves : list of ContinuationResult
         Fold and Hopf curves in (eta, J).
     codim2 : list of SpecialPoint
-        Codimension-two points on the curves, each once, named ``CP1``, ``BT1``, ...
+        Codimension-two points on the curves, each once, named ``CP1``, ``BT1``, ...;
+        neutral saddles on the homoclinic curves as ``NS1``, ...
     grid : xarray.Dataset
         Attractors on the (eta, J) grid (see :func:`classify_grid`).
     timings : dict
         Seconds spent per stage.
     messages : list of str
         What did not work (curves that failed to start, ...).
+    global_curves : list of GlobalCurve
+        Homoclinic curves, folds of cycles (sampled) and SNIC stretches, inside the box
+        (:mod:`thetabif.global_curves`).
+    snic : list of SnicStretch
+        The SNIC stretches of the fold curves, with their ends.
     """
 
     model: ThetaModel
@@ -136,6 +150,8 @@ class PhaseDiagram(Record):
     grid: Any
     timings: dict = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    global_curves: list[GlobalCurve] = field(default_factory=list)
+    snic: list = field(default_factory=list)
     #: the engine of the one-parameter runs (reusable, e.g. by thetabif.verification)
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
 
@@ -191,6 +207,8 @@ class PhaseDiagram(Record):
             "curves": [{"kind": c.kind, "points": sum(len(b) for b in c.branches)}
                        for c in self.curves],
             "cycles": cyc, "region_fractions": areas,
+            "global_curves": [c.to_dict() for c in self.global_curves],
+            "snic": [s.to_dict() for s in self.snic],
             "timings": self.timings, "messages": self.messages,
         }
 
@@ -258,6 +276,22 @@ class PhaseDiagram(Record):
             ds["special_r"] = ("special", np.asarray([p.r for p in sps], dtype=float))
             ds["special_l1"] = ("special", np.asarray(
                 [np.nan if p.l1 is None else p.l1 for p in sps], dtype=float))
+        # global curves: homoclinic, fold of cycles (sampled), SNIC stretches
+        gc = self.global_curves
+        ds["global_curve_id"] = ("global_point", np.asarray(
+            [i for i, c in enumerate(gc) for _ in c.eta], dtype=int))
+        ds["global_curve_kind"] = ("global_point", np.asarray(
+            [c.kind for c in gc for _ in c.eta], dtype=str))
+        ds["global_curve_source"] = ("global_point", np.asarray(
+            [c.source for c in gc for _ in c.eta], dtype=str))
+        ds["global_curve_sampled"] = ("global_point", np.asarray(
+            [c.sampled for c in gc for _ in c.eta], dtype="int8"))
+        for key in ("eta", "J"):
+            ds[f"global_curve_{key}"] = ("global_point", cat(
+                [np.asarray(getattr(c, key), float) for c in gc]).astype(float))
+        ds["global_curve_period"] = ("global_point", cat(
+            [np.asarray(c.period, float) if len(c.period) == len(c.eta)
+             else np.full(len(c.eta), np.nan) for c in gc]).astype(float))
         orbits = [(i, o) for i, c in enumerate(self.cycles) for o in cycle_envelope(c)]
         ds["orbit_cycle_id"] = ("orbit", np.asarray([i for i, _ in orbits], dtype=int))
         for key in ("eta", "period", "r_min", "r_max"):
@@ -326,6 +360,32 @@ class PhaseDiagram(Record):
         self.save(out / f"{stem}.nc", overwrite=True)
         self.save(out / f"{stem}.json", overwrite=True)
         return targets
+
+
+def load_global_curves(path: str | Path) -> list[GlobalCurve]:
+    """The global curves of a diagram saved by :meth:`PhaseDiagram.save` (netCDF, or
+    JSON for a ``.json`` path), as :class:`GlobalCurve` again."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return [GlobalCurve.from_dict(d)
+                for d in json.loads(path.read_text()).get("global_curves", [])]
+    import xarray as xr
+
+    with xr.open_dataset(path) as ds:
+        if "global_curve_id" not in ds:
+            return []
+        ids = ds["global_curve_id"].to_numpy()
+        out = []
+        for i in np.unique(ids):
+            sel = ids == i
+            out.append(GlobalCurve(
+                str(ds["global_curve_kind"].to_numpy()[sel][0]),
+                ds["global_curve_eta"].to_numpy()[sel].astype(float),
+                ds["global_curve_J"].to_numpy()[sel].astype(float),
+                str(ds["global_curve_source"].to_numpy()[sel][0]),
+                bool(ds["global_curve_sampled"].to_numpy()[sel][0]),
+                ds["global_curve_period"].to_numpy()[sel].astype(float)))
+    return out
 
 
 def _model_title(model: ThetaModel) -> str:
@@ -497,7 +557,8 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
 def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None = None, *,
             box: Mapping[str, tuple[float, float]] | None = None,
             scan_J: Sequence[float] | None = None, grid_shape: tuple[int, int] = (81, 61),
-            cycles: bool = True, j_diagram: bool = True) -> PhaseDiagram:
+            cycles: bool = True, j_diagram: bool = True, global_curves: bool = True,
+            snic: bool = True) -> PhaseDiagram:
     """Run the standard analysis of a model (see the module docstring).
 
     Parameters
@@ -518,6 +579,12 @@ def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None 
         Continue the limit cycles from the Hopf points.
     j_diagram : bool
         Also compute the equilibria in J at fixed eta.
+    global_curves : bool
+        Compute the homoclinic curves (from BT points), the folds of cycles (from GH
+        points) and, if ``snic``, the SNIC stretches of the fold curves
+        (:func:`thetabif.global_curves.global_curves`).
+    snic : bool
+        Look for SNIC stretches on the fold curves (with ``global_curves``).
 
     Raises
     ------
@@ -527,7 +594,8 @@ def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None 
     model = model or ThetaModel()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        pdg = _compute(model, params, box, scan_J, grid_shape, cycles, j_diagram)
+        pdg = _compute(model, params, box, scan_J, grid_shape, cycles, j_diagram,
+                       global_curves, snic)
     for w in caught:
         if issubclass(w.category, RuntimeWarning):
             pdg.messages.append(f"warning: {w.message}")
@@ -538,7 +606,8 @@ def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None 
 
 def _compute(model: ThetaModel, params: Mapping[str, float] | None,
              box: Mapping[str, tuple[float, float]] | None, scan_J: Sequence[float] | None,
-             grid_shape: tuple[int, int], cycles: bool, j_diagram: bool) -> PhaseDiagram:
+             grid_shape: tuple[int, int], cycles: bool, j_diagram: bool, with_global: bool,
+             snic: bool) -> PhaseDiagram:
     cont = Continuation(model, {**_standard_params(model), **(params or {})})
     full = cont.params  # validated once, there
     box = {k: (float(v[0]), float(v[1])) for k, v in (box or default_box(model)).items()}
@@ -576,8 +645,6 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
             except ContinuationFailed as exc:
                 messages.append(f"cycles from {hb.label}: {exc}")
                 continue
-            from dataclasses import replace
-
             omega = hb.extra.get("frequency")
             extra = {"hopf_eta": hb.params["eta"], "hopf_r": hb.r, "hopf_label": hb.label,
                      "hopf_period": 2 * np.pi / omega if omega else np.nan}
@@ -606,7 +673,6 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
                     and abs(q.params["J"] - p.params["J"]) < 1e-4 for q in codim2):
                 codim2.append(p)
     codim2.sort(key=lambda p: (p.type, p.params["J"]))
-    from dataclasses import replace
 
     counts: dict[str, int] = {}
     named = []
@@ -615,9 +681,22 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
         named.append(replace(p, label=f"{p.type}{counts[p.type]}"))
 
     t0 = time.perf_counter()
+    found = None
+    if with_global:
+        found = global_curves(model, full, curves, named, box, snic=snic)
+        messages += found.messages
+        ns = sorted((p for h in found.homoclinic for p in h.special("NS")
+                     if box["eta"][0] <= p.params["eta"] <= box["eta"][1]
+                     and box["J"][0] <= p.params["J"] <= box["J"][1]),
+                    key=lambda p: p.params["J"], reverse=True)
+        named += [replace(p, label=f"NS{i + 1}") for i, p in enumerate(ns)]
+    timings["global_curves"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     cps = [p for p in named if p.type == "CP"]
     r_split = cps[0].r if cps else None
     grid = classify_grid(model, full, box, grid_shape, r_split=r_split)
     timings["regions"] = time.perf_counter() - t0
     return PhaseDiagram(model, full, box, eq_eta, eq_J, cyc, curves, named, grid, timings,
-                        messages, cont)
+                        messages, found.curves if found else [], found.snic if found else [],
+                        cont)

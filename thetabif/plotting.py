@@ -34,7 +34,17 @@ SYMBOLS = {"eta": r"$\eta$", "J": r"$J$", "Delta": r"$\Delta$", "tau": r"$\tau$"
 MARKERS = {"LP": dict(marker="o", color="black"), "HB": dict(marker="s", color="C3"),
            "CP": dict(marker="^", color="C0"), "BT": dict(marker="D", color="C4"),
            "GH": dict(marker="*", color="C1"), "ZH": dict(marker="P", color="C5"),
-           "PD": dict(marker="v", color="C2"), "TR": dict(marker="X", color="C2")}
+           "PD": dict(marker="v", color="C2"), "TR": dict(marker="X", color="C2"),
+           "NS": dict(marker="h", color="C9")}
+#: Styles of the global curves of a phase diagram (thetabif.global_curves), and their
+#: legend names.
+GLOBAL_STYLES = {
+    "homoclinic": (dict(color="C0", lw=1.6, ls="-."), "homoclinic curve (HomCont)"),
+    "cycle_fold": (dict(color="C2", lw=1.3, ls="--", marker=".", ms=5),
+                   "fold of cycles (LPC, sampled by cycle runs)"),
+    "snic": (dict(color="C1", lw=4.0, alpha=0.6, solid_capstyle="butt"),
+             "SNIC stretch of a fold curve"),
+}
 #: Region shades. Low and high activity share one shade: no bifurcation separates them
 #: (the split is a rate threshold); their labels tell them apart.
 REGION_COLORS = {0: "#ffffff", 1: "#dde7f3", 2: "#dde7f3", 3: "#cfe8c6", 4: "#f5c6cf",
@@ -263,7 +273,9 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
 
 def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | None = None,
                   marks: Sequence[tuple[float, float, str]] = ()) -> Figure:
-    """The (eta, J) diagram: shaded attractor regions, fold/Hopf curves, codim-2 points.
+    """The (eta, J) diagram: shaded attractor regions, fold/Hopf curves, the global
+    curves (homoclinic, fold of cycles, SNIC stretches; :data:`GLOBAL_STYLES`),
+    codim-2 points.
 
     Parameters
     ----------
@@ -335,8 +347,16 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
         handles.append(Line2D([], [], color="black", lw=1.6, label="fold (LP) curve"))
     if "hopf" in kinds_seen:
         handles.append(Line2D([], [], color="C3", lw=1.6, label="Hopf (HB) curve"))
+    for kind, (style, name) in GLOBAL_STYLES.items():
+        drawn_kind = False
+        for gc in getattr(pdg, "global_curves", ()):
+            if gc.kind == kind and len(gc.eta):
+                ax.plot(gc.eta, gc.J, zorder=2 if kind == "snic" else 4, **style)
+                drawn_kind = True
+        if drawn_kind:
+            handles.append(Line2D([], [], label=name, **style))
     names = {"CP": "cusp (CP)", "BT": "Bogdanov-Takens (BT)", "GH": "Bautin (GH)",
-             "ZH": "zero-Hopf (ZH)"}
+             "ZH": "zero-Hopf (ZH)", "NS": "neutral saddle (NS)"}
     pts = []
     drawn = set()
     for p in pdg.codim2:
@@ -346,7 +366,7 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
         ax.plot(e, j, ls="none", ms=8, mec="black", zorder=7, **MARKERS[p.type])
         pts.append((e, j, p.label))
         drawn.add(p.type)
-    for t in ("CP", "BT", "GH", "ZH"):
+    for t in ("CP", "BT", "GH", "ZH", "NS"):
         if t in drawn:  # in the legend only what the figure shows
             handles.append(Line2D([], [], ls="none", ms=8, mec="black", label=names[t],
                                   **MARKERS[t]))

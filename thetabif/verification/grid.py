@@ -11,8 +11,18 @@ they reach, and compares. A mismatch is *explained* when the cell lies within
 ``near`` grid steps of a curve (critical slowing down, and the region of a cell on a
 curve is ambiguous); unexplained mismatches make the check fail.
 
-Known limit: a stable cycle coexisting with a stable equilibrium (between a
-subcritical Hopf point and a fold of cycles) is not part of the region labels.
+The curves include the global ones (:mod:`thetabif.global_curves`): the homoclinic
+curve from every Bogdanov-Takens point, the fold of cycles from every Bautin point
+(sampled by cycle runs, joined by straight segments) and the SNIC stretches of the
+fold curves. A region's label then says whether a stable cycle coexists with its
+stable equilibria (``1 stable eq + oscillation``): at the region's reference point,
+the cycle branches of every Hopf point of the equilibria in eta at that J are
+computed on AUTO-07p (:func:`predicted_cycle`) and a stable orbit at the point's eta
+(Floquet multipliers) counts. Where no equilibrium is stable, an oscillation is
+predicted as before.
+
+Known limit: a stable cycle that is not connected, at the reference point's J, to a
+Hopf point by a branch in eta is not predicted.
 """
 
 from __future__ import annotations
@@ -26,9 +36,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from thetabif.continuation import Continuation
 from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria, newton
-from thetabif.errors import InputError
+from thetabif.errors import ContinuationError, InputError
+from thetabif.global_curves import global_curves as global_curves_of
 from thetabif.models import Model, ThetaModel, model_from_record
 from thetabif.records import (
     LoadableRecord,
@@ -44,7 +56,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Curve:
-    """One two-parameter curve: ``kind`` is ``fold`` or ``hopf``."""
+    """One two-parameter curve: ``kind`` is ``fold``, ``hopf``, ``homoclinic``,
+    ``cycle_fold`` or ``snic`` (:mod:`thetabif.global_curves`)."""
 
     kind: str
     eta: np.ndarray
@@ -69,12 +82,15 @@ class BifurcationCurves(LoadableRecord):
     @classmethod
     def compute(cls, model: ThetaModel, params: Mapping[str, float] | None,
                 eta_range: tuple[float, float], J_range: tuple[float, float], *,
-                rows: int = 3) -> BifurcationCurves:
-        """Continue equilibria in eta at ``rows`` values of J; follow every LP and HB.
+                rows: int = 3, global_curves: bool = True) -> BifurcationCurves:
+        """Continue equilibria in eta at ``rows`` values of J; follow every LP and HB;
+        with ``global_curves``, add the homoclinic curves (from BT points), folds of
+        cycles (from GH points) and SNIC stretches (:mod:`thetabif.global_curves`).
 
         The eta runs start at the low end of the padded range, where the quiescent
-        state is the only equilibrium; the curves are followed over the range padded
-        by its own width on every side.
+        state is the only equilibrium; the fold and Hopf curves are followed over the
+        range padded by its own width on every side, the global curves over the range
+        padded by half its width.
         """
         (e0, e1), (j0, j1) = eta_range, J_range
         pe, pj = e1 - e0, j1 - j0
@@ -85,7 +101,21 @@ class BifurcationCurves(LoadableRecord):
         curves = [Curve(f.result.kind, np.asarray(b.data["eta"], float),
                         np.asarray(b.data["J"], float), f"{f.point.label} at J={f.row:g}")
                   for f in followed for b in f.result.branches]
+        if global_curves:
+            results = [f.result for f in followed]
+            codim2 = []
+            for p in (q for r in results for q in r.special_points if q.type in ("BT", "GH")):
+                if not any(q.type == p.type and abs(q.params["eta"] - p.params["eta"]) < 1e-4
+                           and abs(q.params["J"] - p.params["J"]) < 1e-4 for q in codim2):
+                    codim2.append(p)
+            gbox = {"eta": (e0 - 0.5 * pe, e1 + 0.5 * pe), "J": (j0 - 0.5 * pj, j1 + 0.5 * pj)}
+            found = global_curves_of(model, {**base, "I_ext": 0.0}, results, codim2, gbox)
+            curves += [Curve(c.kind, c.eta, c.J, c.source) for c in found.curves]
         return cls(model, dict(base), tuple(curves))
+
+    def without(self, kind: str) -> BifurcationCurves:
+        """A deliberately incomplete diagram: every curve of ``kind`` left out."""
+        return replace(self, curves=tuple(c for c in self.curves if c.kind != kind))
 
     def shifted(self, d_eta: float = 0.0, d_J: float = 0.0) -> BifurcationCurves:
         """A deliberately wrong diagram: every curve moved by (d_eta, d_J)."""
@@ -180,6 +210,44 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
             "observed_oscillation": oscillating > 0, "initial_conditions": len(z0s),
             "errors": errors,
             "observed_r": sorted(float(num.output("r", u, p)) for u in finals)}
+
+
+def predicted_cycle(model: ThetaModel, params: Mapping[str, float], eta: float, J: float,
+                    eta_range: tuple[float, float]) -> bool:
+    """Whether continuation predicts a stable cycle at (eta, J).
+
+    The equilibria in eta at this J (inside ``eta_range``) on AUTO-07p, the cycle branch
+    of each of their Hopf points, and a stable orbit (Floquet multipliers) on a stretch
+    of a branch that spans ``eta``: two neighbouring orbits, both stable, on either
+    side of it. A cycle run that fails is repeated over a range 10 wider on each side;
+    runs that fail again predict nothing.
+    """
+    try:
+        cont = Continuation(model, {**params, "eta": eta_range[0], "J": J})
+        hbs = cont.equilibria("eta", *eta_range).special("HB")
+    except (ContinuationError, InputError):
+        return False
+    lo, hi = eta_range
+    for hb in hbs:
+        cyc = None
+        # AUTO stops 1 % of the range's width beyond its ends; where that lies just past
+        # the homoclinic end of the branch, AUTO fails (MX): retry with other ends
+        for pad in (0.0, 10.0):
+            try:
+                cyc = cont.cycles(hb, "eta", lo - pad, hi + pad)
+                break
+            except (ContinuationError, InputError):
+                continue
+        if cyc is None:
+            continue
+        for b in cyc.branches:
+            e = np.asarray(b.data["eta"], float)
+            st = np.asarray(b.data["stable"], bool)
+            both = st[:-1] & st[1:]
+            span = (np.minimum(e[:-1], e[1:]) <= eta) & (eta <= np.maximum(e[:-1], e[1:]))
+            if np.any(both & span):
+                return True
+    return False
 
 
 def _label(n_stable: int, osc: bool) -> str:
@@ -280,8 +348,11 @@ class GridResult(LoadableRecord):
         ax.scatter(mm["eta"], mm["J"], s=110, facecolors="none",
                    edgecolors=np.where(mm["explained"], "orange", "red"),
                    label="mismatch (orange: near a curve)")
+        colors = {"fold": "k", "hopf": "tab:purple", "homoclinic": "tab:blue",
+                  "cycle_fold": "tab:green", "snic": "tab:orange"}
         for c in self.diagram.curves:
-            ax.plot(c.eta, c.J, color="k" if c.kind == "fold" else "tab:purple", lw=1)
+            ax.plot(c.eta, c.J, color=colors.get(c.kind, "0.5"), lw=1,
+                    ls="-" if c.kind in ("fold", "hopf") else "--")
         ax.set_xlim(self.eta.min() - 0.5 * _step(self.eta), self.eta.max() + 0.5 * _step(self.eta))
         ax.set_ylim(self.J.min() - 0.5 * _step(self.J), self.J.max() + 0.5 * _step(self.J))
         ax.set_xlabel("eta")
@@ -353,12 +424,27 @@ def _axis(name: str, spec: Sequence[float] | np.ndarray) -> np.ndarray:
     return arr
 
 
-def _regions(diagram: BifurcationCurves, eta: np.ndarray, J: np.ndarray, res: int = 8
+#: Raster pixels at most (see :func:`_raster_resolution`).
+RASTER_PIXELS = 4_000_000
+
+
+def _raster_resolution(n_eta: int, n_J: int) -> int:
+    """Pixels per grid step of the region raster: 8 to 32, as many as
+    :data:`RASTER_PIXELS` allow. Walls are 3 pixels thick, so two curves closer than
+    that merge and the region between them vanishes: with 8 pixels per step, the band
+    between the Hopf curve and the upper fold of the n = 2 model (0.4 apart in eta, 0.33
+    grid steps across on an eta step 0.25 x J step 2 grid) did."""
+    fit = int(math.sqrt(RASTER_PIXELS / ((n_eta + 2) * (n_J + 2))))
+    return max(8, min(32, fit))
+
+
+def _regions(diagram: BifurcationCurves, eta: np.ndarray, J: np.ndarray, res: int | None = None
              ) -> tuple[np.ndarray, dict[int, tuple[float, float]], np.ndarray, np.ndarray]:
     """Region index of every cell, reference point of each region, distances, kinds."""
     from scipy import ndimage
     from scipy.spatial import cKDTree
 
+    res = res or _raster_resolution(len(eta), len(J))
     se, sj = _step(eta), _step(J)
     # raster: `res` pixels per grid step, padded by one step
     xs = np.arange(eta[0] / se - 1, eta[-1] / se + 1 + 1e-9, 1 / res)
@@ -465,10 +551,16 @@ def _compare(results: list[dict], diagram: BifurcationCurves, eta_a: np.ndarray,
 
     region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
     ref_label = {}
+    # cycles next to stable equilibria come from Hopf points: none without Hopf curves
+    hopf = any(c.kind == "hopf" for c in diagram.curves)
+    width = eta_a[-1] - eta_a[0]
+    eta_range = (eta_a[0] - width, eta_a[-1] + width)
     for k, (e, j) in refs.items():
         eqs = find_equilibria(diagram.model, {**diagram.params, "eta": e, "J": j})
         ns = sum(q.stable for q in eqs)
-        ref_label[k] = _label(ns, ns == 0)
+        cycle = ns == 0 or (hopf and predicted_cycle(diagram.model, diagram.params, e, j,
+                                                     eta_range))
+        ref_label[k] = _label(ns, cycle)
     rows = []
     for res in results:
         i, k = res["i"], res["j"]
