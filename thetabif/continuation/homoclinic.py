@@ -20,18 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
 from thetabif.auto import parse_fort8
+from thetabif.continuation.bt_predictor import orbit_restart, predict
 from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
 from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, StopReason
 from thetabif.equilibrium import newton
-from thetabif.errors import InputError
+from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
+from thetabif.polish import polish
 
 #: Periods of a start orbit HomCont accepts here: shorter orbits are not close to the
 #: homoclinic orbit; much longer ones (1e6) gave a wrong curve in AUTO 0.9.2.
@@ -42,6 +45,17 @@ PERIOD_RANGE = (20.0, 1000.0)
 #: one (with a spurious psi1 = 0): 20 does not cut it there, 100 does (at J = -13.03,
 #: lambda_u = 0.19); the curve agrees with the manifold split to 1e-9 down to 500.
 MIN_SEPARATION = 100.0
+#: ``min(lambda_u, -lambda_s) * T`` of the predicted orbit a BT start gets by default:
+#: three times :data:`MIN_SEPARATION`, so the curve can run some way towards BT before
+#: it is cut, while T stays moderate (300 / lambda).
+START_SEPARATION = 300.0
+#: Amplitudes ``eps`` of the BT predictor tried in turn (saddle eigenvalues ~ +-2 eps).
+#: For the n = 2, Delta = 0.5 model eps = 0.5 puts the predicted parameters 2e-3 off the
+#: curve (in eta) and HomCont converges from it; smaller eps are closer to BT, where
+#: the normal form is more accurate.
+EPS_TRIES = (0.5, 0.25, 0.125)
+#: NPAR of the engine's runs (HomCont's PAR(21..30) and the measures in PAR(41..)).
+NPAR = 50
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
 PSI_PARS = {"psi1": 21, "psi10": 30}
 
@@ -106,26 +120,25 @@ def saddle_rates(model: ThetaModel, state: np.ndarray, params: Mapping[str, floa
     return float(lam[0]), float(lam[-1])
 
 
-def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
-               cycles: ContinuationResult, free: Sequence[str] = ("eta", "J"),
-               bounds: Mapping[str, Sequence[float]] | None = None, *,
-               period: float | None = None, ds: float = 0.02, dsmax: float = 0.2,
-               nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
-    """The homoclinic curve through the end of a cycle branch (see the module).
+class _Start(NamedTuple):
+    """Where HomCont starts: the solution file, its label, the fixed period, all
+    parameters there, a guess of the saddle, and whether AUTO's first point is the
+    uncorrected start (a predicted orbit) to be left out."""
 
-    ``bounds``: the box of the two free parameters (default: 10 either side of the
-    start). Returns a result of kind ``homoclinic``: one branch per direction with
-    columns the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
-    ``saddle_quantity`` (their sum), ``period`` (HomCont's fixed T), ``r``, ``abs_z``
-    of the saddle; neutral saddles as ``NS`` points.
-    """
-    if not isinstance(cycles, ContinuationResult) or cycles.kind != "cycles":
-        raise InputError("homoclinic() starts from the result of cycles()")
+    fort8: str
+    label: int
+    period: float
+    params: dict[str, float]
+    saddle: np.ndarray
+    predicted: bool
+    note: str
+
+
+def _from_cycles(model: ThetaModel, params: Mapping[str, float], cycles: ContinuationResult,
+                 free: tuple[str, ...], period: float | None) -> _Start:
+    """The start on the longest stored orbit of a cycles result (see :func:`start_orbit`)."""
     if cycles.model != model.name:
         raise InputError(f"the cycles belong to model {cycles.model!r}, not {model.name!r}")
-    free = check_free(model, free)
-    if len(free) != 2:
-        raise InputError(f"homoclinic() follows a curve in two parameters, got {free}")
     fort8, label, t_start = start_orbit(cycles, period)
     start = next(s for s in parse_fort8(fort8) if s.label == label)
     at_start = {**params, **{n: float(start.par[i]) for i, n in
@@ -135,24 +148,147 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
     if other:
         raise InputError(f"the cycles were computed at other parameters ({', '.join(other)}): "
                          "continue them with a Continuation at their parameters")
-    if bounds is None:
-        bounds = {n: (at_start[n] - 10.0, at_start[n] + 10.0) for n in free}
-    box = check_bounds(model, free, bounds)
-    if not inside(at_start, box):
-        raise InputError(f"the start orbit ({', '.join(f'{n} = {at_start[n]:.6g}' for n in free)})"
-                         " lies outside the bounds")
+    return _Start(fort8, label, t_start, at_start, _saddle_on_orbit(model, start.u, at_start),
+                  False, f"cycle orbit of period {t_start:.6g}")
+
+
+def _bt_point(model: ThetaModel, params: Mapping[str, float], point: SpecialPoint,
+              free: tuple[str, ...]) -> tuple[np.ndarray, dict[str, float]]:
+    """The BT point polished by Newton on the BT system in ``free``.
+
+    Raises
+    ------
+    InputError
+        Another model or other fixed parameters, or Newton finds no BT point near it.
+    """
+    if point.model and point.model != model.name:
+        raise InputError(f"{point.label} belongs to model {point.model!r}, not {model.name!r}")
+    other = [f"{n} = {point.params.get(n, np.nan):g} (here {params[n]:g})"
+             for n in model.parameter_names if n not in free
+             and not abs(point.params.get(n, np.nan) - params[n])
+             <= 1e-12 * max(1.0, abs(params[n]))]
+    if other:
+        raise InputError(f"{point.label} was found at other parameters: {', '.join(other)}; "
+                         "use a Continuation at its parameters")
+    state = [point.state[n] for n in model.state_names]
+    try:
+        bt = polish(model, "BT", free, state, {**params, **point.params})
+    except PolishError as exc:
+        where = ", ".join(f"{n} = {point.params[n]:.10g}" for n in free)
+        raise InputError(f"{point.label} at {where} is not a Bogdanov-Takens point: Newton "
+                         f"on the BT system failed ({exc})") from None
+    moved = max(abs(bt.params[n] - point.params[n]) for n in free)
+    if moved > 1e-4 * max(1.0, *(abs(point.params[n]) for n in free)):
+        raise InputError(f"{point.label} is not a Bogdanov-Takens point: the nearest one is "
+                         f"at {', '.join(f'{n} = {bt.params[n]:.10g}' for n in free)}")
+    return np.asarray(bt.state, dtype=float), dict(bt.params)
+
+
+def _from_bt(model: ThetaModel, state: np.ndarray, bt_params: Mapping[str, float],
+             free: tuple[str, ...], eps: float, period: float | None) -> _Start:
+    """The predicted orbit of amplitude ``eps`` (:mod:`.bt_predictor`) as a start."""
+    pred = predict(model, state, bt_params, free, eps)
+    rate = min(pred.lambda_u, -pred.lambda_s)
+    if period is None:
+        period = START_SEPARATION / rate
+    elif rate * period < MIN_SEPARATION:
+        raise InputError(f"period {period:g} is too short for eps = {eps:g}: the saddle's "
+                         f"slowest rate there is {rate:.4g}, and min(lambda_u, -lambda_s) * "
+                         f"period must be >= {MIN_SEPARATION:g} (period >= "
+                         f"{MIN_SEPARATION / rate:.4g}; {START_SEPARATION / rate:.4g} is used "
+                         "by default)")
+    fort8 = orbit_restart(model, pred, period, npar=NPAR, period_par=PERIOD_PAR)
+    return _Start(fort8, 1, float(period), dict(pred.params), pred.saddle, True,
+                  f"BT predictor, eps = {eps:g}, period {period:.6g}")
+
+
+def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
+               start: ContinuationResult | SpecialPoint, free: Sequence[str] = ("eta", "J"),
+               bounds: Mapping[str, Sequence[float]] | None = None, *,
+               period: float | None = None, eps: float | None = None, ds: float = 0.02,
+               dsmax: float = 0.2, nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
+    """The homoclinic curve through the end of a cycle branch or from a BT point.
+
+    ``start``: a result of ``cycles()`` (HomCont starts from its longest stored orbit
+    of period in :data:`PERIOD_RANGE`, or the one nearest ``period``) or a BT point
+    (HomCont starts from the orbit of amplitude ``eps`` predicted from the BT normal
+    form, :mod:`.bt_predictor`; default ``eps``: :data:`EPS_TRIES` in turn until HomCont
+    converges; default ``period``: ``START_SEPARATION / min(lambda_u, -lambda_s)``).
+    ``bounds``: the box of the two free parameters (default: 10 either side of the
+    start). Returns a result of kind ``homoclinic``: one branch per direction with
+    columns the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
+    ``saddle_quantity`` (their sum), ``period`` (HomCont's fixed T), ``r``, ``abs_z``
+    of the saddle; neutral saddles as ``NS`` points.
+
+    Raises
+    ------
+    InputError
+        A start of the wrong kind, model or parameters; a BT point that is not one; no
+        usable stored orbit; a period too short for ``eps``; bad free parameters or
+        bounds; a start outside the bounds.
+    ContinuationFailed
+        HomCont computed no point (AUTO's message and what to change).
+    """
+    free = check_free(model, free)
+    if len(free) != 2:
+        raise InputError(f"homoclinic() follows a curve in two parameters, got {free}")
+    if isinstance(start, SpecialPoint):
+        if start.type != "BT":
+            raise InputError(f"homoclinic() starts from a BT point or a cycles() result, got "
+                             f"a {start.type} point ({start.label})")
+        state, bt_params = _bt_point(model, params, start, free)
+        tries = EPS_TRIES if eps is None else (float(eps),)
+        if not all(e > 0 for e in tries):
+            raise InputError(f"eps must be > 0, got {eps!r}")
+        center = dict(bt_params)
+    elif isinstance(start, ContinuationResult) and start.kind == "cycles":
+        if eps is not None:
+            raise InputError("eps is for a start at a BT point; a cycles() start has none")
+        tries = (None,)
+        center = None
+    else:
+        raise InputError("homoclinic() starts from the result of cycles() or from a BT "
+                         "point of curve()")
+    failures = []
+    for e in tries:
+        begin = (_from_cycles(model, params, start, free, period) if e is None
+                 else _from_bt(model, state, bt_params, free, e, period))
+        if center is None:
+            center = begin.params
+        if bounds is None:
+            bounds = {n: (center[n] - 10.0, center[n] + 10.0) for n in free}
+        box = check_bounds(model, free, bounds)
+        if not inside(center, box) or not inside(begin.params, box):
+            raise InputError(f"the start ({', '.join(f'{n} = {begin.params[n]:.6g}' for n in free)}"
+                             f"; {begin.note}) lies outside the bounds")
+        result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+        if any(len(b) for b in result.branches):
+            return result
+        failures.append(f"from the {begin.note}: " + "; ".join(result.messages))
+    hint = ("a smaller eps or a longer period" if center is not None and tries != (None,)
+            else "another start orbit (period=) or a larger ntst")
+    raise ContinuationFailed("HomCont computed no point of the homoclinic curve ("
+                             + " | ".join(failures) + f"); try {hint}")
+
+
+def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...],
+            box: Mapping[str, tuple[float, float]], *, ds: float, dsmax: float, nmx: int,
+            ntst: int) -> ContinuationResult:
+    """HomCont from ``begin`` both ways inside ``box``, as a result (maybe empty)."""
     pars, _ = auto_names(model)
     c = auto_constants(
-        model, IPS=9, IRS=label, ILP=0, ICP=[*free, "psi1", "psi10", "r"], NTST=ntst,
+        model, IPS=9, IRS=begin.label, ILP=0, ICP=[*free, "psi1", "psi10", "r"], NTST=ntst,
         NCOL=4, ISP=0, ISW=1, MXBF=0, IID=2, NMX=nmx, NPR=100000, EPSL=1e-8, EPSU=1e-8,
         EPSS=1e-6, DS=ds, DSMIN=1e-6, DSMAX=dsmax,
         parnames={**pars, **{i: n for n, i in PSI_PARS.items()}},
         UZR={"psi1": 0.0}, UZSTOP={**{n: list(box[n]) for n in free}, "psi10": 0.0},
         NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+    at_start = begin.params
+    t = begin.period  # HomCont keeps the period fixed (PAR(11) is not free)
     branches, specials, messages = [], [], []
     for sign in (-1, 1):
         try:
-            res = run({**c, "DS": sign * ds}, fort8, allow_mx=True)
+            res = run({**c, "DS": sign * ds}, begin.fort8, allow_mx=True)
         except ContinuationFailed as exc:
             messages.append(StopReason.AUTO.note(f"HomCont ({'+' if sign > 0 else '-'}): "
                                                  f"{exc}"))
@@ -161,14 +297,21 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
             *free, *model.state_names, "lambda_s", "lambda_u", "saddle_quantity",
             "period", "r", "abs_z", "stable", "type")}
         cut = None
-        state = _saddle_on_orbit(model, start.u, at_start)
-        for k, pt in enumerate(res.branches[0].points if res.branches else ()):
+        state = begin.saddle
+        points = res.branches[0].points if res.branches else ()
+        if begin.predicted:  # AUTO's first point is the uncorrected prediction
+            points = points[1:]
+            if not points:
+                messages.append(StopReason.AUTO.note(
+                    f"HomCont ({'+' if sign > 0 else '-'}) did not converge from the "
+                    f"{begin.note}: {res.message.strip() or res.status}"))
+        for k, pt in enumerate(points):
             p = {**at_start, **{n: float(pt.parameters[n]) for n in free}}
             state = saddle(model, state, p)
-            t = t_start  # HomCont keeps the period fixed (PAR(11) is not free)
             lam_s, lam_u = saddle_rates(model, state, p)
-            if k and (lam_s >= 0 or lam_u <= 0 or min(lam_u, -lam_s) * t < MIN_SEPARATION):
-                cut = (p, lam_s, lam_u, t)
+            if (k or begin.predicted) and (lam_s >= 0 or lam_u <= 0
+                                           or min(lam_u, -lam_s) * t < MIN_SEPARATION):
+                cut = (p, lam_s, lam_u)
                 break
             if not inside(p, box):
                 break
@@ -196,7 +339,7 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                            "located_by": "AUTO (HomCont, psi1 = 0)"},
                     stability="saddle: neutral (lambda_u + lambda_s = 0)"))
         if cut is not None:
-            p, lam_s, lam_u, t = cut
+            p, lam_s, lam_u = cut
             messages.append(StopReason.BT_APPROACH.note(
                 f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
                 f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
@@ -206,9 +349,6 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                                 (bool if k == "stable" else float)) for k, v in data.items()}
         data_arr["type"] = np.array(data["type"], dtype=str)
         branches.append(Branch(kind="homoclinic", free=free, data=data_arr, direction=sign))
-    if not any(len(b) for b in branches):
-        raise ContinuationFailed("HomCont computed no point of the homoclinic curve: "
-                                 + "; ".join(messages))
     specials.sort(key=lambda sp: sp.params[free[0]])
     specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
     return ContinuationResult(kind="homoclinic", model=model.name, free=free,
