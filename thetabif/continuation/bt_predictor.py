@@ -84,7 +84,8 @@ class HomoclinicPrediction:
         """The predicted orbit at times ``t`` (0 at the orbit's far point), rows = times."""
         nf, e = self.normal_form, self.eps
         xi = e * np.asarray(t, dtype=float)
-        sech2 = 1.0 / np.cosh(xi) ** 2
+        decay = np.exp(-2.0 * np.abs(xi))
+        sech2 = 4.0 * decay / (1.0 + decay) ** 2  # sech(xi)^2 without overflow
         du = -6.0 * sech2  # u0 - 2
         v0 = 12.0 * sech2 * np.tanh(xi)
         return (self.saddle[None, :] + (e ** 2 / nf.a) * du[:, None] * nf.q0[None, :]

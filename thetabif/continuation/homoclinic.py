@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from thetabif.auto import parse_fort8
+from thetabif.auto import RunStatus, parse_fort8
 from thetabif.continuation.bt_predictor import orbit_restart, predict
 from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner
@@ -264,8 +264,8 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
         result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
         if any(len(b) for b in result.branches):
             return result
-        failures.append(f"from the {begin.note}: " + "; ".join(result.messages))
-    hint = ("a smaller eps or a longer period" if center is not None and tries != (None,)
+        failures.append("; ".join(result.messages))
+    hint = ("a smaller eps (or a period nearer the default)" if tries != (None,)
             else "another start orbit (period=) or a larger ntst")
     raise ContinuationFailed("HomCont computed no point of the homoclinic curve ("
                              + " | ".join(failures) + f"); try {hint}")
@@ -290,21 +290,25 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
         try:
             res = run({**c, "DS": sign * ds}, begin.fort8, allow_mx=True)
         except ContinuationFailed as exc:
-            messages.append(StopReason.AUTO.note(f"HomCont ({'+' if sign > 0 else '-'}): "
-                                                 f"{exc}"))
+            messages.append(StopReason.AUTO.note(f"HomCont ({'+' if sign > 0 else '-'}) from "
+                                                 f"the {begin.note}: {exc}"))
             continue
         data: dict[str, list] = {k: [] for k in (
             *free, *model.state_names, "lambda_s", "lambda_u", "saddle_quantity",
             "period", "r", "abs_z", "stable", "type")}
         cut = None
         state = begin.saddle
-        points = res.branches[0].points if res.branches else ()
+        way = "+" if sign > 0 else "-"
+        # an MX point repeats the last converged one
+        points = [pt for pt in (res.branches[0].points if res.branches else ())
+                  if pt.type != "MX"]
         if begin.predicted:  # AUTO's first point is the uncorrected prediction
             points = points[1:]
-            if not points:
-                messages.append(StopReason.AUTO.note(
-                    f"HomCont ({'+' if sign > 0 else '-'}) did not converge from the "
-                    f"{begin.note}: {res.message.strip() or res.status}"))
+        if res.status is RunStatus.NO_CONVERGENCE:
+            first = res.message.strip().splitlines()[0] if res.message.strip() else ""
+            messages.append(StopReason.AUTO.note(
+                f"HomCont ({way}) stopped converging after {len(points)} point(s) from the "
+                f"{begin.note}: {first}"))
         for k, pt in enumerate(points):
             p = {**at_start, **{n: float(pt.parameters[n]) for n in free}}
             state = saddle(model, state, p)
