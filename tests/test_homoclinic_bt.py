@@ -147,8 +147,8 @@ def test_bt_start_branches(runs):
         sep = np.minimum(d["lambda_u"], -d["lambda_s"]) * d["period"]
         assert np.all(sep >= 100)
         assert np.all((d["J"] >= -40) & (d["J"] <= -5) & (d["eta"] >= -5) & (d["eta"] <= 25))
-    # default period: 300 / the predicted saddle's slowest rate at eps = 0.5 (~0.97)
-    assert 250 < period < 350
+    # default period: 300 / the predicted saddle's slowest rate at eps = 0.25 (~0.5)
+    assert 550 < period < 650
     cut = [m for m in res.messages if m.reason is StopReason.BT_APPROACH]
     assert len(cut) == 1
     js = _curve(res)[:, 0]

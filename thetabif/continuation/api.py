@@ -359,16 +359,17 @@ class Continuation:
         ``start`` is a BT point (of a :meth:`curve` result; polished by Newton first)
         or a result of :meth:`cycles`. From a BT point HomCont starts from the
         homoclinic orbit of amplitude ``eps`` predicted by the BT normal form (saddle
-        eigenvalues about +-2 eps; default: 0.5, then 0.25, 0.125 until HomCont
-        converges) over the period ``period`` (default: 300 / the saddle's slowest
-        rate). From cycles it starts from the stored orbit of largest period in
-        20..1000 (or the one nearest ``period``). The curve is followed both ways inside
-        ``bounds`` (default: 10 either side of the start). The result, of kind
-        ``homoclinic``, has one branch per direction (columns: the free parameters,
-        the saddle's state, ``lambda_s``, ``lambda_u``, ``saddle_quantity``,
-        ``period``, ``r``, ``abs_z``) and the neutral saddles as ``NS`` points (located
-        by AUTO: ``psi1 = 0``). Near a Bogdanov-Takens point the curve is cut
-        (``bt_approach`` message); see :mod:`thetabif.continuation.homoclinic`.
+        eigenvalues about +-2 eps; default: 0.25, then 0.125, 0.0625 until HomCont
+        converges with its two directions running apart) over the period ``period``
+        (default: 300 / the saddle's slowest rate). From cycles it starts from the
+        stored orbit of largest period in 20..1000 (or the one nearest ``period``).
+        The curve is followed both ways inside ``bounds`` (default: 10 either side of
+        the start). The result, of kind ``homoclinic``, has one branch per direction
+        (columns: the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
+        ``saddle_quantity``, ``period``, ``r``, ``abs_z``) and the neutral saddles as
+        ``NS`` points (located by AUTO: ``psi1 = 0``). Near a Bogdanov-Takens point
+        the curve is cut (``bt_approach`` message); see
+        :mod:`thetabif.continuation.homoclinic`.
 
         Raises
         ------

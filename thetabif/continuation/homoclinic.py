@@ -47,13 +47,15 @@ PERIOD_RANGE = (20.0, 1000.0)
 MIN_SEPARATION = 100.0
 #: ``min(lambda_u, -lambda_s) * T`` of the predicted orbit a BT start gets by default:
 #: three times :data:`MIN_SEPARATION`, so the curve can run some way towards BT before
-#: it is cut, while T stays moderate (300 / lambda).
+#: it is cut, while T stays moderate (300 / lambda, ~600 at eps = 0.25).
 START_SEPARATION = 300.0
 #: Amplitudes ``eps`` of the BT predictor tried in turn (saddle eigenvalues ~ +-2 eps).
-#: For the n = 2, Delta = 0.5 model eps = 0.5 puts the predicted parameters 2e-3 off the
-#: curve (in eta) and HomCont converges from it; smaller eps are closer to BT, where
-#: the normal form is more accurate.
-EPS_TRIES = (0.5, 0.25, 0.125)
+#: HomCont converged from 0.5 and 0.25 for the n = 2, Delta = 0.5 model (at 0.25 the
+#: predicted eta is 1e-4 off the curve, 7 % of its distance to the fold); for the
+#: first-order synapse model (Delta 0.2, tau_s 0.2) from 0.5 one direction turned back
+#: at once (a start too far off the curve), from 0.25 it did not. A start whose two
+#: directions run the same way is rejected and the next eps tried.
+EPS_TRIES = (0.25, 0.125, 0.0625)
 #: NPAR of the engine's runs (HomCont's PAR(21..30) and the measures in PAR(41..)).
 NPAR = 50
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
@@ -113,11 +115,21 @@ def _saddle_on_orbit(model: ThetaModel, orbit: np.ndarray, params: Mapping[str, 
 
 def saddle_rates(model: ThetaModel, state: np.ndarray, params: Mapping[str, float]
                  ) -> tuple[float, float]:
-    """``(lambda_s, lambda_u)``: the saddle's real eigenvalues, sorted."""
+    """``(lambda_s, lambda_u)``: the saddle's leading (nearest to 0) stable and unstable
+    eigenvalues' real parts (for two states: its two eigenvalues). A side without
+    eigenvalues gives ``0.0`` there (no saddle)."""
     num = model.numeric
     eig = np.linalg.eigvals(num.jacobian(np.asarray(state, float), num.parameter_vector(params)))
-    lam = np.sort(eig.real)
-    return float(lam[0]), float(lam[-1])
+    re = eig.real
+    return (float(max(re[re < 0], default=0.0)), float(min(re[re > 0], default=0.0)))
+
+
+def saddle_dimensions(model: ThetaModel, state: np.ndarray, params: Mapping[str, float]
+                      ) -> tuple[int, int]:
+    """``(NUNSTAB, NSTAB)``: the numbers of unstable and stable eigenvalues."""
+    num = model.numeric
+    eig = np.linalg.eigvals(num.jacobian(np.asarray(state, float), num.parameter_vector(params)))
+    return int(np.sum(eig.real > 0)), int(np.sum(eig.real < 0))
 
 
 class _Start(NamedTuple):
@@ -262,6 +274,10 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
             raise InputError(f"the start ({', '.join(f'{n} = {begin.params[n]:.6g}' for n in free)}"
                              f"; {begin.note}) lies outside the bounds")
         result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+        if begin.predicted and _same_way(result, begin, free):
+            failures.append(f"from the {begin.note}: both directions ran the same way (the "
+                            "start is too far from the curve)")
+            continue
         if any(len(b) for b in result.branches):
             return result
         failures.append("; ".join(result.messages))
@@ -271,18 +287,32 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                              + " | ".join(failures) + f"); try {hint}")
 
 
+def _same_way(result: ContinuationResult, begin: _Start, free: tuple[str, ...]) -> bool:
+    """Whether both directions first moved the same way from the start (in the free
+    parameters): the second point of each branch, seen from the start."""
+    steps = []
+    for b in result.branches:
+        if len(b) < 2:
+            return False
+        steps.append(np.array([b.data[n][1] - begin.params[n] for n in free]))
+    return len(steps) == 2 and float(steps[0] @ steps[1]) > 0
+
+
 def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...],
             box: Mapping[str, tuple[float, float]], *, ds: float, dsmax: float, nmx: int,
             ntst: int) -> ContinuationResult:
     """HomCont from ``begin`` both ways inside ``box``, as a result (maybe empty)."""
     pars, _ = auto_names(model)
+    nunstab, nstab = saddle_dimensions(model, begin.saddle, begin.params)
+    if nunstab + nstab != len(model.state_names):
+        raise ContinuationFailed(f"the start's equilibrium is not hyperbolic (at {begin.note})")
     c = auto_constants(
         model, IPS=9, IRS=begin.label, ILP=0, ICP=[*free, "psi1", "psi10", "r"], NTST=ntst,
         NCOL=4, ISP=0, ISW=1, MXBF=0, IID=2, NMX=nmx, NPR=100000, EPSL=1e-8, EPSU=1e-8,
         EPSS=1e-6, DS=ds, DSMIN=1e-6, DSMAX=dsmax,
         parnames={**pars, **{i: n for n, i in PSI_PARS.items()}},
         UZR={"psi1": 0.0}, UZSTOP={**{n: list(box[n]) for n in free}, "psi10": 0.0},
-        NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+        NUNSTAB=nunstab, NSTAB=nstab, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
     at_start = begin.params
     t = begin.period  # HomCont keeps the period fixed (PAR(11) is not free)
     branches, specials, messages = [], [], []
