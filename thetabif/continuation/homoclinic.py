@@ -31,6 +31,7 @@ from thetabif.continuation.engine import ContinuationFailed, Runner
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
 from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, StopReason
+from thetabif.continuation.snl import locate_saddle_node_loop
 from thetabif.equilibrium import newton
 from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
@@ -58,6 +59,13 @@ START_SEPARATION = 300.0
 EPS_TRIES = (0.25, 0.125, 0.0625)
 #: NPAR of the engine's runs (HomCont's PAR(21..30) and the measures in PAR(41..)).
 NPAR = 50
+#: Ratio of the saddle's leading rates beyond which a cut curve is taken to run into a
+#: fold (one rate -> 0) rather than into BT (both -> 0, ratio -> 1; 1.0 to 1.1 measured
+#: at the BT cuts of the n = 2 models, 19 to 33 at the fold cuts of the synaptic model).
+FOLD_RATIO = 3.0
+#: Step along the fold (a fraction of the box's width in the second free parameter)
+#: over which the saddle-node-loop point is bracketed (:func:`.snl.locate_saddle_node_loop`).
+SNL_STEP = 0.01
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
 PSI_PARS = {"psi1": 21, "psi10": 30}
 
@@ -287,6 +295,52 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                              + " | ".join(failures) + f"); try {hint}")
 
 
+def _meets_fold(lam_s: float, lam_u: float) -> bool:
+    """Whether a cut curve runs into a fold rather than into BT: one of the saddle's
+    leading eigenvalues has gone to 0 while the other has not (at BT both go to 0
+    alike, their ratio -> 1)."""
+    small, large = sorted((lam_u, -lam_s))
+    return large > FOLD_RATIO * max(small, 0.0)
+
+
+def _saddle_node_loop(model: ThetaModel, free: tuple[str, ...],
+                      box: Mapping[str, tuple[float, float]], p: Mapping[str, float],
+                      state: np.ndarray, prev: Mapping[str, float] | None,
+                      found: Sequence[SpecialPoint]) -> tuple[SpecialPoint | None, str]:
+    """The SNL point where the curve cut at ``p`` ends on the fold (:mod:`.snl`), and a
+    sentence on it; ``None`` when it is not found, lies outside the box or is one of
+    ``found`` already."""
+    if prev is None:
+        return None, "the saddle-node-loop point was not located (no curve to follow)"
+    lo, hi = box[free[1]]
+    direction = 1.0 if p[free[1]] >= prev[free[1]] else -1.0
+    try:
+        snl = locate_saddle_node_loop(model, free, p, state,
+                                      direction * SNL_STEP * (hi - lo))
+    except InputError as exc:
+        return None, f"the saddle-node-loop point was not located ({exc})"
+    where = ", ".join(f"{n} = {snl.params[n]:.10g}" for n in free)
+    if not inside(snl.params, box):
+        return None, f"the saddle-node-loop point lies outside the box ({where})"
+    for q in found:
+        if all(abs(q.params[n] - snl.params[n]) < 1e-8 * max(1.0, abs(q.params[n]))
+               for n in free):
+            return None, f"the curve ends at the saddle-node-loop point found already ({where})"
+    r, abs_z = outputs(model, snl.state, snl.params)
+    eig = np.linalg.eigvals(model.numeric.jacobian(
+        snl.state, model.numeric.parameter_vector(snl.params)))
+    point = SpecialPoint(
+        type="SNL", label="", params=dict(snl.params),
+        state={n: float(snl.state[i]) for i, n in enumerate(model.state_names)},
+        r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
+        auto_params={n: snl.params[n] for n in free}, period=None,
+        extra={"eigenvalues": [[float(e.real), float(e.imag)] for e in eig],
+               "landing": snl.landing, "bracket": list(snl.bracket),
+               "located_by": snl.located_by},
+        stability="saddle-node (fold) with a non-central homoclinic orbit")
+    return point, f"the curve ends on the fold at a saddle-node-loop point ({where})"
+
+
 def _same_way(result: ContinuationResult, begin: _Start, free: tuple[str, ...]) -> bool:
     """Whether both directions first moved the same way from the start (in the free
     parameters): the second point of each branch, seen from the start."""
@@ -316,6 +370,7 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
     at_start = begin.params
     t = begin.period  # HomCont keeps the period fixed (PAR(11) is not free)
     branches, specials, messages = [], [], []
+    snls: list[SpecialPoint] = []
     for sign in (-1, 1):
         try:
             res = run({**c, "DS": sign * ds}, begin.fort8, allow_mx=True)
@@ -339,13 +394,14 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
             messages.append(StopReason.AUTO.note(
                 f"HomCont ({way}) stopped converging after {len(points)} point(s) from the "
                 f"{begin.note}: {first}"))
+        p: dict[str, float] | None = None
         for k, pt in enumerate(points):
-            p = {**at_start, **{n: float(pt.parameters[n]) for n in free}}
+            prev, p = p, {**at_start, **{n: float(pt.parameters[n]) for n in free}}
             state = saddle(model, state, p)
             lam_s, lam_u = saddle_rates(model, state, p)
             if (k or begin.predicted) and (lam_s >= 0 or lam_u <= 0
                                            or min(lam_u, -lam_s) * t < MIN_SEPARATION):
-                cut = (p, lam_s, lam_u)
+                cut = (p, lam_s, lam_u, state, prev)
                 break
             if not inside(p, box):
                 break
@@ -372,8 +428,19 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
                     extra={"eigenvalues": [lam_s, lam_u], "saddle_quantity": lam_s + lam_u,
                            "located_by": "AUTO (HomCont, psi1 = 0)"},
                     stability="saddle: neutral (lambda_u + lambda_s = 0)"))
-        if cut is not None:
-            p, lam_s, lam_u = cut
+        if cut is not None and _meets_fold(*cut[1:3]):
+            p, lam_s, lam_u, state, prev = cut
+            snl, note = _saddle_node_loop(model, free, box, p, state, prev, snls)
+            if snl is not None:
+                snls.append(snl)
+            messages.append(StopReason.SNL_APPROACH.note(
+                f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
+                f"the saddle meets a fold (lambda_u = {lam_u:.3g}, lambda_s = {lam_s:.3g}; "
+                f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
+                f"{MIN_SEPARATION:g}): {note}; HomCont is not continued towards the fold "
+                "(its output past a non-central saddle-node homoclinic point is spurious)"))
+        elif cut is not None:
+            p, lam_s, lam_u, _, _ = cut
             messages.append(StopReason.BT_APPROACH.note(
                 f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
                 f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
@@ -385,6 +452,7 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
         branches.append(Branch(kind="homoclinic", free=free, data=data_arr, direction=sign))
     specials.sort(key=lambda sp: sp.params[free[0]])
     specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
+    specials += [replace(sp, label=f"SNL{i + 1}") for i, sp in enumerate(snls)]
     return ContinuationResult(kind="homoclinic", model=model.name, free=free,
                               params=dict(at_start), branches=tuple(branches),
                               special_points=tuple(specials), messages=tuple(messages))

@@ -44,6 +44,8 @@ class StopReason(enum.Enum):
                            "orbit and ends there", True)
     BT_APPROACH = ("bt_approach", "the homoclinic curve was cut before the Bogdanov-Takens "
                    "point, where the fixed-period orbit no longer approximates it", True)
+    SNL_APPROACH = ("snl_approach", "the homoclinic curve was cut before it ends on a fold "
+                    "at a saddle-node-loop point", True)
     AUTO = ("auto", "AUTO's own message", False)
     POINT_ADDED = ("point_added", "a special point AUTO did not label, found by thetabif",
                    False)
