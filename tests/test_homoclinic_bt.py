@@ -19,6 +19,7 @@ from test_homoclinic import split_eta
 from thetabif import ThetaModel
 from thetabif.continuation import Continuation, ContinuationFailed, StopReason
 from thetabif.continuation.bt_predictor import bt_normal_form, orbit_restart, predict
+from thetabif.continuation.records import LocatedBy
 from thetabif.errors import InputError
 from thetabif.polish import polish
 
@@ -133,6 +134,7 @@ def test_neutral_saddles_from_bt(runs):
         assert abs(p.params["eta"] - eta) < 1e-6 and abs(p.params["J"] - J) < 1e-6
         assert abs(p.params["eta"] - q.params["eta"]) < 1e-7
         assert abs(p.extra["saddle_quantity"]) < 1e-6
+        assert p.extra["located_by"].by is LocatedBy.HOMCONT_PSI1
 
 
 def test_bt_start_branches(runs):

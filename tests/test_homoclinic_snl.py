@@ -10,12 +10,15 @@ again; and thetabif/snic.py's bracket from simulated returns, J = -14.16757 +- 1
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
 from thetabif import ThetaModel
-from thetabif.continuation import Continuation, StopReason
+from thetabif.continuation import Continuation, ContinuationResult, StopReason
+from thetabif.continuation.records import LocatedBy
 from thetabif.continuation.snl import _centre, landing_coordinate, locate_saddle_node_loop
 from thetabif.polish import polish
 
@@ -77,6 +80,10 @@ def test_curve_ends_at_snl(run):
     # a fold point: one zero eigenvalue, the others stable
     re = sorted(e[0] for e in snl.extra["eigenvalues"])
     assert abs(re[-1]) < 1e-9 and re[-2] < -1
+    # saved and loaded (JSON) with its way of location
+    back = ContinuationResult.from_dict(json.loads(json.dumps(res.to_dict())))
+    assert back.special("SNL")[0].extra["located_by"].by is LocatedBy.LANDING_ROOT
+    assert back.special("SNL")[0].params == snl.params
     msgs = [m for m in res.messages if m.reason is StopReason.SNL_APPROACH]
     assert len(msgs) == 1 and "spurious" in msgs[0] and "saddle-node-loop point" in msgs[0]
     # the curve runs towards it: J decreasing, lambda_u -> 0 while lambda_s stays

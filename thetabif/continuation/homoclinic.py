@@ -30,7 +30,13 @@ from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
-from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, StopReason
+from thetabif.continuation.records import (
+    Branch,
+    ContinuationResult,
+    LocatedBy,
+    SpecialPoint,
+    StopReason,
+)
 from thetabif.continuation.snl import locate_saddle_node_loop
 from thetabif.equilibrium import newton
 from thetabif.errors import InputError, PolishError
@@ -426,7 +432,7 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
                     r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
                     auto_params={n: p[n] for n in free}, period=t,
                     extra={"eigenvalues": [lam_s, lam_u], "saddle_quantity": lam_s + lam_u,
-                           "located_by": "AUTO (HomCont, psi1 = 0)"},
+                           "located_by": LocatedBy.HOMCONT_PSI1.text()},
                     stability="saddle: neutral (lambda_u + lambda_s = 0)"))
         if cut is not None and _meets_fold(*cut[1:3]):
             p, lam_s, lam_u, state, prev = cut

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
+from thetabif.continuation.records import Located, LocatedBy
 from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
 from thetabif.polish import derivative_tensors, polish
@@ -57,14 +58,15 @@ class SaddleNodeLoop:
 
     ``params``: all parameters; ``state``: the saddle-node; ``landing``: the landing
     coordinate there (zero up to the root finder's tolerance); ``bracket``: the two
-    values of the curve parameter between which it was located; ``located_by``: how.
+    values of the curve parameter between which it was located; ``located_by``: how
+    (a :class:`~thetabif.continuation.records.Located`).
     """
 
     params: dict[str, float]
     state: np.ndarray
     landing: float
     bracket: tuple[float, float]
-    located_by: str
+    located_by: Located
 
 
 def _centre(model: ThetaModel, state: np.ndarray, pv: np.ndarray
@@ -226,5 +228,4 @@ def locate_saddle_node_loop(model: ThetaModel, free: Sequence[str],
     root = brentq(lambda s: at(s)[0], lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
     c, x, p = at(root)
     return SaddleNodeLoop(p, x, c, (lo, hi),
-                          f"brentq on the landing coordinate along the fold "
-                          f"(thetabif.continuation.snl, xtol {xtol:g} in {free[1]})")
+                          LocatedBy.LANDING_ROOT.text(xtol=xtol, name=free[1]))
