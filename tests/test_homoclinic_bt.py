@@ -111,8 +111,8 @@ def test_curve_from_bt_matches_manifold_split(runs, J):
 
 def test_curve_from_bt_matches_curve_from_cycle(runs):
     """Both starts give one curve: the BT curve's eta(J), interpolated (cubic spline),
-    at the cycle curve's points for J < -13.3 agrees to 1e-8 (measured 2.1e-9, the
-    spline's error; nearer BT, where eta(J) bends sharply, the spline alone is off by
+    at the cycle curve's points for J < -13.3 agrees to 1e-7 (measured 1.1e-8, the
+    spline's error over steps of dsmax = 0.2; 2.1e-9 with dsmax = 0.05; nearer BT, where eta(J) bends sharply, the spline alone is off by
     up to 9e-7 while both curves' points agree with the split to 1e-10); both end on
     the box side J = -40 at the study's eta."""
     from scipy.interpolate import CubicSpline
@@ -121,7 +121,7 @@ def test_curve_from_bt_matches_curve_from_cycle(runs):
     spline = CubicSpline(bt_pts[:, 0], bt_pts[:, 1])
     inner = cy_pts[(cy_pts[:, 0] > bt_pts[0, 0]) & (cy_pts[:, 0] < -13.3)]
     assert len(inner) > 50
-    assert np.max(np.abs(spline(inner[:, 0]) - inner[:, 1])) < 1e-8
+    assert np.max(np.abs(spline(inner[:, 0]) - inner[:, 1])) < 1e-7
     for pts in (bt_pts, cy_pts):
         assert pts[0, 0] == pytest.approx(-40.0, abs=1e-9)
         assert pts[0, 1] == pytest.approx(17.5226439940, abs=1e-8)
