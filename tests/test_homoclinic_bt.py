@@ -112,9 +112,10 @@ def test_curve_from_bt_matches_manifold_split(runs, J):
 def test_curve_from_bt_matches_curve_from_cycle(runs):
     """Both starts give one curve: the BT curve's eta(J), interpolated (cubic spline),
     at the cycle curve's points for J < -13.3 agrees to 1e-7 (measured 1.1e-8, the
-    spline's error over steps of dsmax = 0.2; 2.1e-9 with dsmax = 0.05; nearer BT, where eta(J) bends sharply, the spline alone is off by
-    up to 9e-7 while both curves' points agree with the split to 1e-10); both end on
-    the box side J = -40 at the study's eta."""
+    spline's error over steps of dsmax = 0.2; 2.1e-9 with dsmax = 0.05). Nearer BT,
+    where eta(J) bends sharply, the spline alone is off by up to 9e-7 while both
+    curves' points agree with the split to 1e-10. Both end on the box side J = -40 at
+    the study's eta."""
     from scipy.interpolate import CubicSpline
 
     bt_pts, cy_pts = _curve(runs[2]), _curve(runs[3])

@@ -225,6 +225,41 @@ def locate_saddle_node_loop(model: ThetaModel, free: Sequence[str],
                          f"{free[1]} = {start:.6g} to {start + max_steps * step:.6g}: no "
                          "saddle-node-loop point there")
     lo, hi = sorted((prev, value))
+    return saddle_node_loop_between(model, free, current, guess, lo, hi, xtol=xtol)
+
+
+def saddle_node_loop_between(model: ThetaModel, free: Sequence[str],
+                             params: Mapping[str, float], state: Sequence[float],
+                             lo: float, hi: float, *, xtol: float = 1e-10
+                             ) -> SaddleNodeLoop:
+    """The saddle-node-loop point on the fold curve with ``free[1]`` in ``[lo, hi]``
+    (brentq on the landing coordinate; the fold polished in ``free[0]`` from ``state``
+    and ``params``, a fold point near the bracket).
+
+    Raises
+    ------
+    InputError
+        The landing coordinate has the same sign at both ends, or a fold could not be
+        polished or tested there.
+    """
+    free = tuple(free)
+    guess = np.asarray(state, dtype=float)
+    current = dict(params)
+
+    def at(value: float) -> tuple[float, np.ndarray, dict[str, float]]:
+        nonlocal guess, current
+        try:
+            x, p = _fold_at(model, free, current, guess, value)
+        except PolishError as exc:
+            raise InputError(f"no fold at {free[1]} = {value:.10g} near the curve ({exc})"
+                             ) from None
+        guess, current = x, p
+        return landing_coordinate(model, x, p), x, p
+
+    f_lo, f_hi = at(lo)[0], at(hi)[0]
+    if np.sign(f_lo) == np.sign(f_hi):
+        raise InputError(f"the landing coordinate has one sign on the fold for {free[1]} in "
+                         f"[{lo:.10g}, {hi:.10g}] ({f_lo:.3g}, {f_hi:.3g})")
     root = brentq(lambda s: at(s)[0], lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
     c, x, p = at(root)
     return SaddleNodeLoop(p, x, c, (lo, hi),
