@@ -158,3 +158,20 @@ def test_locate_needs_a_sign_change(run):
 
     with pytest.raises(InputError, match="kept its sign"):
         locate_saddle_node_loop(MODEL, ("eta", "J"), p, x, 0.05, max_steps=3)
+
+
+def test_snic_stretch_ends_at_the_same_point(run):
+    """snic.py's stretch of the upper fold ends where the homoclinic curve does: its
+    bisected bracket (simulated returns, 1e-4) refined by the same landing coordinate
+    (started from another fold point: the bracket's end) lands on the same root."""
+    from thetabif.snic import snic_stretches
+
+    c, _, res = run
+    (snl,) = res.special("SNL")
+    lp = c.equilibria("eta", -20, 40).point("LP2")
+    curve = c.curve(lp, ("eta", "J"), {"eta": (-5, 20), "J": (-45, 0)})
+    ends = [e for s in snic_stretches(curve, samples=10) for e in (s.start, s.end)
+            if e.kind == "saddle-node-loop"]
+    assert len(ends) == 1 and "refined" in ends[0].other
+    for name in ("eta", "J"):
+        assert abs(ends[0].params[name] - snl.params[name]) < 1e-8
