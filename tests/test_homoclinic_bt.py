@@ -89,6 +89,39 @@ def test_predictor_is_second_order():
     assert rel[1] / rel[0] > 2.5
 
 
+def test_predicted_orbit_against_true_orbit():
+    """The predicted orbit against the homoclinic orbit at the predicted J (eta from
+    the manifold split, the orbit = the saddle's unstable manifold integrated with
+    scipy, aligned at its farthest point from the saddle). Measured: relative error
+    (max distance over the amplitude) 0.49 % at eps = 0.1, 1.5 % at 0.2 (absolute
+    4.2e-5 and 5.2e-4: the first-order orbit leaves O(eps^3..eps^4) out)."""
+    from scipy.integrate import solve_ivp
+    from test_homoclinic import _saddle
+
+    num = MODEL.numeric
+    bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
+    rel = []
+    for eps in (0.1, 0.2):
+        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps)
+        J = p.params["J"]
+        eta = split_eta(J, p.params["eta"], p.saddle, width=0.2 * eps ** 4)
+        u, lam, v = _saddle(eta, J, p.saddle)
+        vu = v[:, 1] * np.sign(v[:, 1] @ (p.orbit(np.array([-6 / eps]))[0] - p.saddle))
+        pv = num.parameter_vector(MODEL.validate_params({**p.params, "eta": eta}))
+        # up to about the return to the saddle (from 1e-7 off it to ~1e-2 and back)
+        sol = solve_ivp(lambda t, x, pv=pv: num.rhs(x, pv), (0, 2 * np.log(1e5) / lam[1]),
+                        u + 1e-7 * vu, rtol=1e-12, atol=1e-14, dense_output=True,
+                        method="DOP853")
+        tt = np.linspace(0, sol.t[-1], 200001)
+        far = tt[np.argmax(np.linalg.norm(sol.sol(tt).T - u, axis=1))]
+        ts = np.linspace(-8 / eps, 8 / eps, 2001)
+        ts = ts[(ts + far >= 0) & (ts + far <= sol.t[-1])]
+        true = sol.sol(ts + far).T
+        amp = np.max(np.linalg.norm(true - u, axis=1))
+        rel.append(np.max(np.linalg.norm(true - p.orbit(ts), axis=1)) / amp)
+    assert rel[0] < 0.01 and rel[1] < 0.03 and rel[0] < rel[1]
+
+
 def test_orbit_restart_file():
     bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
     p = predict(MODEL, bt.state, bt.params, ("eta", "J"), 0.5)
