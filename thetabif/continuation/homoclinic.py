@@ -1,18 +1,30 @@
-"""Homoclinic curves: AUTO's HomCont (``IPS=9``) started from a long cycle orbit.
+"""Homoclinic curves: AUTO's HomCont (``IPS=9``) from a BT point or a long cycle orbit.
 
-A cycle branch (:meth:`Continuation.cycles`) that ends at a homoclinic orbit stores
-orbits of growing period. One of them, of period :data:`PERIOD_RANGE`, starts HomCont
-in two free parameters; the curve is followed both ways inside the box. HomCont keeps
-the period ``T`` fixed, so the curve is only a good approximation of the homoclinic
-orbit while the saddle's slowest rate times ``T``, ``min(lambda_u, -lambda_s) * T``,
-stays large: the curve is cut where it falls below :data:`MIN_SEPARATION` (close to a
-Bogdanov-Takens point, where the saddle's eigenvalues go to zero), with a
-``bt_approach`` message.
+Starts. From a Bogdanov-Takens point (a ``BT`` special point of a fold or Hopf curve)
+the orbit predicted by the BT normal form (:mod:`.bt_predictor`) is written as AUTO's
+start solution over the period ``T``; AUTO's first point is that uncorrected
+prediction and is left out. A start from which HomCont does not converge, or whose
+two directions run the same way (a start too far off the curve), is dropped for the
+next amplitude of :data:`EPS_TRIES`. From a cycle branch (:meth:`Continuation.cycles`)
+that ends at a homoclinic orbit, one of its stored orbits of period in
+:data:`PERIOD_RANGE` starts HomCont. Either way the curve is followed in two free
+parameters both ways inside the box, with ``NSTAB``/``NUNSTAB`` counted at the saddle.
+
+Cuts. HomCont keeps the period ``T`` fixed, so the curve is only a good approximation
+of the homoclinic orbit while the saddle's slowest rate times ``T``,
+``min(lambda_u, -lambda_s) * T``, stays large: the curve is cut where it falls below
+:data:`MIN_SEPARATION`. Near a Bogdanov-Takens point both rates go to zero
+(``bt_approach`` message); where the saddle runs into a fold only one does
+(:data:`FOLD_RATIO`; ``snl_approach``): the homoclinic curve ends on the fold at a
+saddle-node-loop point, located along the fold by :mod:`.snl` and reported as an
+``SNL`` point. HomCont is not continued towards it (its output past a non-central
+saddle-node homoclinic point is spurious).
 
 Neutral saddles (``lambda_u + lambda_s = 0``) are HomCont's test function ``psi1 = 0``
 (``IPSI``): AUTO locates them (``UZR`` on ``psi1``, stored in ``PAR(21)``); they are
-reported as special points of type ``NS``, as located by AUTO (not polished). The
-engine's solution measures therefore live in ``PAR(41..)``, clear of HomCont's
+reported as special points of type ``NS``, as located by AUTO (``|lambda_u +
+lambda_s| <= 1e-9`` there for the n = 2 model; not polished further). The engine's
+solution measures therefore live in ``PAR(41..)``, clear of HomCont's
 ``PAR(12..11+NDIM)`` (the saddle, ``IEQUIB=1``) and ``PAR(21..30)`` (``psi``).
 """
 
