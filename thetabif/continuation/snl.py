@@ -28,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 
 from thetabif.continuation.records import Located, LocatedBy
 from thetabif.errors import InputError, PolishError
@@ -107,6 +105,8 @@ def landing_coordinate(model: ThetaModel, state: Sequence[float],
         The point is no fold with the other eigenvalues stable, or the orbit does not
         come back within ``t_max``.
     """
+    from scipy.integrate import solve_ivp  # scipy on this path only: warm runs skip it
+
     num = model.numeric
     pv = num.parameter_vector(model.validate_params(params))
     x = np.asarray(state, dtype=float)
@@ -242,6 +242,8 @@ def saddle_node_loop_between(model: ThetaModel, free: Sequence[str],
         The landing coordinate has the same sign at both ends, or a fold could not be
         polished or tested there.
     """
+    from scipy.optimize import brentq  # scipy on this path only: warm runs skip it
+
     free = tuple(free)
     guess = np.asarray(state, dtype=float)
     current = dict(params)
