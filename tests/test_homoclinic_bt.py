@@ -127,7 +127,10 @@ def test_orbit_restart_file():
     p = predict(MODEL, bt.state, bt.params, ("eta", "J"), 0.5)
     from thetabif.auto import parse_fort8
 
-    (sol,) = parse_fort8(orbit_restart(MODEL, p, 300.0, ntst=50, npar=50))
+    par = np.zeros(50)
+    par[:5] = MODEL.numeric.parameter_vector(p.params)
+    par[10] = 300.0
+    (sol,) = parse_fort8(orbit_restart(p, 300.0, par, ntst=50))
     assert sol.ntst == 50 and sol.ncol == 4 and sol.u.shape == (201, 2)
     assert sol.par[10] == 300.0 and sol.par[0] == pytest.approx(p.params["eta"], abs=1e-15)
     np.testing.assert_allclose(sol.u, p.orbit((sol.t - 0.5) * 300.0), atol=1e-15)

@@ -497,7 +497,7 @@ def _refined(model: ThetaModel, base: Mapping[str, float], free: Sequence[str],
     point = {c: snl.params[c] for c in free}
     slope = abs(pa[free[0]] - pb[free[0]]) / max(abs(pa[free[1]] - pb[free[1]]), 1e-300)
     return (point, {free[1]: 2 * SNL_XTOL, free[0]: 2 * SNL_XTOL * slope},
-            f" (refined: {snl.located_by})")
+            f" (refined: {snl.located_by}, xtol {snl.xtol:g} in {free[1]})")
 
 
 def snic_stretches(fold: ContinuationResult, *, samples: int = 12, tol: float = 1e-4,

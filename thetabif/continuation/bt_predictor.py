@@ -215,27 +215,24 @@ def predict(model: ThetaModel, state: Sequence[float], params: Mapping[str, floa
     return HomoclinicPrediction(eps, out, x, lam_s, lam_u, nf)
 
 
-def orbit_restart(model: ThetaModel, pred: HomoclinicPrediction, period: float, *,
-                  ntst: int = 400, ncol: int = 4, npar: int = 50, period_par: int = 11
-                  ) -> str:
+def orbit_restart(pred: HomoclinicPrediction, period: float, par: Sequence[float], *,
+                  ntst: int = 400, ncol: int = 4) -> str:
     """The predicted orbit over ``[-period/2, period/2]`` as an AUTO solution file (label 1).
 
     Written like a periodic orbit of AUTO's (``IPS=2``, ``NTST`` intervals of ``NCOL``
-    collocation points, uniform in time; AUTO re-meshes it to the run's ``NTST``), the
-    whole interval in ``PAR(period_par)``, direction zero.
+    collocation points, uniform in time; AUTO re-meshes it to the run's ``NTST``) with
+    ``par`` as ``PAR(1..NPAR)`` (the caller places the model's parameters and the whole
+    interval ``period`` in it) and the direction zero.
     """
     m = ntst * ncol + 1
     s = np.linspace(0.0, 1.0, m)
     u = pred.orbit((s - 0.5) * period)
     n = u.shape[1]
-    par = np.zeros(npar)
-    pv = model.numeric.parameter_vector(pred.params)
-    par[:len(pv)] = pv
-    par[period_par - 1] = period
+    par = np.asarray(par, dtype=float)
     rows = ["  " + _fmt(si) + "".join(_fmt(v) for v in ui) for si, ui in zip(s, u, strict=True)]
     rows += ["    1", "  " + _fmt(0.0)]
     rows += ["  " + "".join(_fmt(0.0) for _ in range(n)) for _ in range(m)]
-    rows += ["  " + "".join(_fmt(v) for v in par[i:i + 7]) for i in range(0, npar, 7)]
+    rows += ["  " + "".join(_fmt(v) for v in par[i:i + 7]) for i in range(0, len(par), 7)]
     head = (f"{1:6d}{1:6d}{4:6d}{1:6d}{1:6d}{1:6d}{m:8d}{n + 1:6d}{len(rows):8d}"
-            f"{ntst:5d}{ncol:5d}{npar:5d}{0:5d}{n:5d}{2:5d}{0:5d}")
+            f"{ntst:5d}{ncol:5d}{len(par):5d}{0:5d}{n:5d}{2:5d}{0:5d}")
     return head + "\n" + "\n".join(rows) + "\n"

@@ -235,7 +235,12 @@ def _from_bt(model: ThetaModel, state: np.ndarray, bt_params: Mapping[str, float
                          f"period must be >= {MIN_SEPARATION:g} (period >= "
                          f"{MIN_SEPARATION / rate:.4g}; {START_SEPARATION / rate:.4g} is used "
                          "by default)")
-    fort8 = orbit_restart(model, pred, period, npar=NPAR, period_par=PERIOD_PAR)
+    # PAR(1..) the model's parameters in order (the engine's layout), PAR(11) the period
+    par = np.zeros(NPAR)
+    pv = model.numeric.parameter_vector(pred.params)
+    par[:len(pv)] = pv
+    par[PERIOD_PAR - 1] = period
+    fort8 = orbit_restart(pred, period, par)
     return _Start(fort8, 1, float(period), dict(pred.params), pred.saddle, True,
                   f"BT predictor, eps = {eps:g}, period {period:.6g}")
 
@@ -353,7 +358,7 @@ def _saddle_node_loop(model: ThetaModel, free: tuple[str, ...],
         r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
         auto_params={n: snl.params[n] for n in free}, period=None,
         extra={"eigenvalues": [[float(e.real), float(e.imag)] for e in eig],
-               "landing": snl.landing, "bracket": list(snl.bracket),
+               "landing": snl.landing, "bracket": list(snl.bracket), "xtol": snl.xtol,
                "located_by": snl.located_by},
         stability="saddle-node (fold) with a non-central homoclinic orbit")
     return point, f"the curve ends on the fold at a saddle-node-loop point ({where})"

@@ -122,7 +122,7 @@ class LocatedBy(enum.Enum):
     INTERPOLATION = ("interpolation", "linear interpolation of |mu| - 1")
     HOMCONT_PSI1 = ("homcont_psi1", "AUTO (HomCont, psi1 = 0)")
     LANDING_ROOT = ("landing_root", "brentq on the landing coordinate along the fold "
-                    "(thetabif.continuation.snl, xtol {xtol:g} in {name})")
+                    "(thetabif.continuation.snl)")
 
     def __init__(self, code: str, template: str) -> None:
         self.code = code

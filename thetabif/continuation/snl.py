@@ -57,7 +57,8 @@ class SaddleNodeLoop:
     ``params``: all parameters; ``state``: the saddle-node; ``landing``: the landing
     coordinate there (zero up to the root finder's tolerance); ``bracket``: the two
     values of the curve parameter between which it was located; ``located_by``: how
-    (a :class:`~thetabif.continuation.records.Located`).
+    (a :class:`~thetabif.continuation.records.Located`); ``xtol``: brentq's tolerance
+    in the curve parameter.
     """
 
     params: dict[str, float]
@@ -65,6 +66,7 @@ class SaddleNodeLoop:
     landing: float
     bracket: tuple[float, float]
     located_by: Located
+    xtol: float
 
 
 def _centre(model: ThetaModel, state: np.ndarray, pv: np.ndarray
@@ -265,4 +267,4 @@ def saddle_node_loop_between(model: ThetaModel, free: Sequence[str],
     root = brentq(lambda s: at(s)[0], lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
     c, x, p = at(root)
     return SaddleNodeLoop(p, x, c, (lo, hi),
-                          LocatedBy.LANDING_ROOT.text(xtol=xtol, name=free[1]))
+                          LocatedBy.LANDING_ROOT.text(), xtol)
