@@ -368,7 +368,9 @@ class Continuation:
         (columns: the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
         ``saddle_quantity``, ``period``, ``r``, ``abs_z``) and the neutral saddles as
         ``NS`` points (located by AUTO: ``psi1 = 0``). Near a Bogdanov-Takens point
-        the curve is cut (``bt_approach`` message); see
+        the curve is cut (``bt_approach`` message); where it runs into a fold it is cut
+        too (``snl_approach``) and its end on the fold, a saddle-node-loop point, is
+        located (:mod:`thetabif.continuation.snl`) and reported as an ``SNL`` point; see
         :mod:`thetabif.continuation.homoclinic`.
 
         Raises
