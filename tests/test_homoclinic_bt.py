@@ -211,3 +211,15 @@ def test_bad_bt_starts(runs):
     # eps far beyond the normal form's range: HomCont does not converge from it
     with pytest.raises(ContinuationFailed, match="smaller eps"):
         c.homoclinic(bt, bounds=BOX, eps=2.0)
+
+
+def test_bt_of_a_hopf_curve(runs):
+    """The same BT point labelled on the Hopf curve starts the same curve."""
+    c, bt, res, _ = runs
+    hb = c.equilibria("eta", -5, 20).special("HB")[0]
+    bt_h = c.curve(hb, ("eta", "J"), BOX).special("BT")[0]
+    assert bt_h.kind == "hopf" and abs(bt_h.params["J"] - bt.params["J"]) < 1e-9
+    other = c.homoclinic(bt_h, ("eta", "J"), BOX)
+    for p, q in zip(other.special("NS"), res.special("NS"), strict=True):
+        assert abs(p.params["eta"] - q.params["eta"]) < 1e-8
+        assert abs(p.params["J"] - q.params["J"]) < 1e-8
