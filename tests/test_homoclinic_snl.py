@@ -78,7 +78,7 @@ def test_curve_ends_at_snl(run):
     assert abs(snl.params["eta"] - 3.74171) < 1e-4
     assert abs(snl.extra["landing"]) < 1e-9
     # a fold point: one zero eigenvalue, the others stable
-    re = sorted(e[0] for e in snl.extra["eigenvalues"])
+    re = sorted(e[0] for e in snl.extra["fold_eigenvalues"])
     assert abs(re[-1]) < 1e-9 and re[-2] < -1
     # saved and loaded (JSON) with its way of location
     back = ContinuationResult.from_dict(json.loads(json.dumps(res.to_dict())))

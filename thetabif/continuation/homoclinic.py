@@ -357,7 +357,9 @@ def _saddle_node_loop(model: ThetaModel, free: tuple[str, ...],
         state={n: float(snl.state[i]) for i, n in enumerate(model.state_names)},
         r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
         auto_params={n: snl.params[n] for n in free}, period=None,
-        extra={"eigenvalues": [[float(e.real), float(e.imag)] for e in eig],
+        # "eigenvalues" of an NS point are its saddle's (lambda_s, lambda_u); here the
+        # saddle-node's, as [re, im] pairs, under a name of their own
+        extra={"fold_eigenvalues": [[float(e.real), float(e.imag)] for e in eig],
                "landing": snl.landing, "bracket": list(snl.bracket), "xtol": snl.xtol,
                "located_by": snl.located_by},
         stability="saddle-node (fold) with a non-central homoclinic orbit")
