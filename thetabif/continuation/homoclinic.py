@@ -314,7 +314,7 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
         failures.append("; ".join(result.messages))
     hint = ("a smaller eps (or a period nearer the default)" if tries != (None,)
             else "another start orbit (period=) or a larger ntst")
-    raise ContinuationFailed("HomCont computed no point of the homoclinic curve ("
+    raise ContinuationFailed("HomCont computed no usable piece of the homoclinic curve ("
                              + " | ".join(failures) + f"); try {hint}")
 
 
