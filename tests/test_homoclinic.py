@@ -148,6 +148,8 @@ def test_bad_starts(runs):
         c.homoclinic(cy, period=1.2e6)
     with pytest.raises(InputError, match="cycles"):
         c.homoclinic(c.equilibria("eta", -5, 20))
+    with pytest.raises(InputError, match="eps"):  # an amplitude is for BT starts only
+        c.homoclinic(cy, eps=0.1)
     short = type(cy)(**{**cy.__dict__, "special_points": tuple(
         p for p in cy.special_points if p._restart is None)})
     with pytest.raises(InputError, match="no stored cycle orbit"):

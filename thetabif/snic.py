@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from thetabif.continuation.snl import saddle_node_loop_between
 from thetabif.equilibrium import newton
 from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel, model_from_record
@@ -46,6 +47,9 @@ from thetabif.records import Record, model_options, strict
 
 if TYPE_CHECKING:
     from thetabif.continuation.records import ContinuationResult
+
+#: Tolerance of the refined saddle-node-loop points in the second free parameter.
+SNL_XTOL = 1e-10
 
 #: Classes of a saddle-node (:attr:`SaddleNodeClass.kind`).
 CLASSES = ("snic", "equilibrium", "cycle", "unresolved", "not classified: saddle type")
@@ -481,8 +485,31 @@ def _classify_on_curve(model: ThetaModel, base: Mapping[str, float], free: Seque
     return snic, cls.kind, {k: pt.params[k] for k in free}
 
 
+def _refined(model: ThetaModel, base: Mapping[str, float], free: Sequence[str],
+             data: Mapping[str, np.ndarray], names: Sequence[str], qa: float, qb: float,
+             pa: Mapping[str, float], pb: Mapping[str, float], mid: dict[str, float],
+             width: dict[str, float]) -> tuple[dict[str, float], dict[str, float], str]:
+    """A bisected saddle-node-loop bracket refined by
+    :func:`thetabif.continuation.snl.saddle_node_loop_between` (the landing coordinate
+    brought to zero by brentq, xtol 1e-10); the bisection's result if that fails."""
+    n = len(next(iter(data.values())))
+    k = min(int(qa), n - 2)
+    guess = _curve_point(data, names, k, qa - k)
+    lo, hi = sorted((pa[free[1]], pb[free[1]]))
+    try:
+        snl = saddle_node_loop_between(
+            model, free, {**base, **{c: guess[c] for c in free}},
+            [guess[c] for c in model.state_names], lo, hi, xtol=SNL_XTOL)
+    except (InputError, PolishError) as exc:
+        return mid, width, f" (not refined: {exc})"
+    point = {c: snl.params[c] for c in free}
+    slope = abs(pa[free[0]] - pb[free[0]]) / max(abs(pa[free[1]] - pb[free[1]]), 1e-300)
+    return (point, {free[1]: 2 * SNL_XTOL, free[0]: 2 * SNL_XTOL * slope},
+            f" (refined: {snl.located_by}, xtol {snl.xtol:g} in {free[1]})")
+
+
 def snic_stretches(fold: ContinuationResult, *, samples: int = 12, tol: float = 1e-4,
-                   **classify: Any) -> list[SnicStretch]:
+                   refine: bool = True, **classify: Any) -> list[SnicStretch]:
     """The stretches of a fold curve whose saddle-nodes are SNICs, with their ends.
 
     ``samples`` points evenly spaced (by index) along each branch of ``fold`` are
@@ -503,6 +530,12 @@ def snic_stretches(fold: ContinuationResult, *, samples: int = 12, tol: float = 
         Points classified per branch (at least 2).
     tol : float
         Width of the bracket of a saddle-node-loop point.
+    refine : bool
+        Then bring the landing coordinate of :mod:`thetabif.continuation.snl` (the
+        centre coordinate at which the saddle-node's leaving branch settles on its
+        return) to zero inside the bracket by brentq (xtol :data:`SNL_XTOL` in the
+        second free parameter; ``width`` then is that tolerance, and ``other`` says
+        so). Where it fails the bisection's point is kept (``other`` says why).
 
     Raises
     ------
@@ -557,6 +590,9 @@ def snic_stretches(fold: ContinuationResult, *, samples: int = 12, tol: float = 
                     qb, cb, pb = qm, cm, pm
             mid = {c: 0.5 * (pa[c] + pb[c]) for c in free}
             width = {c: abs(pa[c] - pb[c]) for c in free}
+            if refine and not note:
+                mid, width, note = _refined(model, fold.params, free, data, names, qa, qb,
+                                            pa, pb, mid, width)
             ends.append(StretchEnd("saddle-node-loop", mid, width,
                                    (cb if sa else ca) + note))
         # pair the ends into stretches, in order along the branch; a stretch that

@@ -349,30 +349,40 @@ class Continuation:
         return finish_cycles(self._run, self.model, self.params, direction, c, free, omega,
                              opts.max_period, box)
 
-    def homoclinic(self, cycles: ContinuationResult, free: Sequence[str] = ("eta", "J"),
+    def homoclinic(self, start: ContinuationResult | SpecialPoint,
+                   free: Sequence[str] = ("eta", "J"),
                    bounds: Mapping[str, Sequence[float]] | None = None, *,
-                   period: float | None = None, ds: float = 0.02, dsmax: float = 0.2,
-                   nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
-        """The homoclinic curve where a cycle branch ends, in two parameters (HomCont).
+                   period: float | None = None, eps: float | None = None, ds: float = 0.02,
+                   dsmax: float = 0.2, nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
+        """The homoclinic curve in two parameters (AUTO's HomCont), from a BT point or
+        from the end of a cycle branch.
 
-        Starts AUTO's HomCont (``IPS=9``) from the stored orbit of ``cycles`` (a result
-        of :meth:`cycles`) of largest period in 20..1000 (or the one nearest
-        ``period``) and follows the curve both ways inside ``bounds`` (default: 10
-        either side of the start). The result, of kind ``homoclinic``, has one branch
-        per direction (columns: the free parameters, the saddle's state, ``lambda_s``,
-        ``lambda_u``, ``saddle_quantity``, ``period``, ``r``, ``abs_z``) and the
-        neutral saddles as ``NS`` points (located by AUTO: ``psi1 = 0``). Near a
-        Bogdanov-Takens point the curve is cut (``bt_approach`` message); see
+        ``start`` is a BT point (of a :meth:`curve` result; polished by Newton first)
+        or a result of :meth:`cycles`. From a BT point HomCont starts from the
+        homoclinic orbit of amplitude ``eps`` predicted by the BT normal form (saddle
+        eigenvalues about +-2 eps; default: 0.25, then 0.125, 0.0625 until HomCont
+        converges with its two directions running apart) over the period ``period``
+        (default: 300 / the saddle's slowest rate). From cycles it starts from the
+        stored orbit of largest period in 20..1000 (or the one nearest ``period``).
+        The curve is followed both ways inside ``bounds`` (default: 10 either side of
+        the start). The result, of kind ``homoclinic``, has one branch per direction
+        (columns: the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
+        ``saddle_quantity``, ``period``, ``r``, ``abs_z``) and the neutral saddles as
+        ``NS`` points (located by AUTO: ``psi1 = 0``). Near a Bogdanov-Takens point
+        the curve is cut (``bt_approach`` message); where it runs into a fold it is cut
+        too (``snl_approach``) and its end on the fold, a saddle-node-loop point, is
+        located (:mod:`thetabif.continuation.snl`) and reported as an ``SNL`` point; see
         :mod:`thetabif.continuation.homoclinic`.
 
         Raises
         ------
         ValueError
-            Not a cycles result of this model and parameters, no stored orbit of a
-            usable period, bad free parameters or bounds.
+            Not a BT point (Newton on the BT system fails) or cycles result of this
+            model and parameters, no stored orbit of a usable period, a period too
+            short for ``eps``, bad free parameters or bounds.
         ContinuationFailed
-            HomCont computed no point.
+            HomCont computed no point (with AUTO's message and what to change).
         """
         check_steps(ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
-        return _homoclinic(self._run, self.model, self.params, cycles, free, bounds,
-                           period=period, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+        return _homoclinic(self._run, self.model, self.params, start, free, bounds,
+                           period=period, eps=eps, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)

@@ -1,18 +1,30 @@
-"""Homoclinic curves: AUTO's HomCont (``IPS=9``) started from a long cycle orbit.
+"""Homoclinic curves: AUTO's HomCont (``IPS=9``) from a BT point or a long cycle orbit.
 
-A cycle branch (:meth:`Continuation.cycles`) that ends at a homoclinic orbit stores
-orbits of growing period. One of them, of period :data:`PERIOD_RANGE`, starts HomCont
-in two free parameters; the curve is followed both ways inside the box. HomCont keeps
-the period ``T`` fixed, so the curve is only a good approximation of the homoclinic
-orbit while the saddle's slowest rate times ``T``, ``min(lambda_u, -lambda_s) * T``,
-stays large: the curve is cut where it falls below :data:`MIN_SEPARATION` (close to a
-Bogdanov-Takens point, where the saddle's eigenvalues go to zero), with a
-``bt_approach`` message.
+Starts. From a Bogdanov-Takens point (a ``BT`` special point of a fold or Hopf curve)
+the orbit predicted by the BT normal form (:mod:`.bt_predictor`) is written as AUTO's
+start solution over the period ``T``; AUTO's first point is that uncorrected
+prediction and is left out. A start from which HomCont does not converge, or whose
+two directions run the same way (a start too far off the curve), is dropped for the
+next amplitude of :data:`EPS_TRIES`. From a cycle branch (:meth:`Continuation.cycles`)
+that ends at a homoclinic orbit, one of its stored orbits of period in
+:data:`PERIOD_RANGE` starts HomCont. Either way the curve is followed in two free
+parameters both ways inside the box, with ``NSTAB``/``NUNSTAB`` counted at the saddle.
+
+Cuts. HomCont keeps the period ``T`` fixed, so the curve is only a good approximation
+of the homoclinic orbit while the saddle's slowest rate times ``T``,
+``min(lambda_u, -lambda_s) * T``, stays large: the curve is cut where it falls below
+:data:`MIN_SEPARATION`. Near a Bogdanov-Takens point both rates go to zero
+(``bt_approach`` message); where the saddle runs into a fold only one does
+(:data:`FOLD_RATIO`; ``snl_approach``): the homoclinic curve ends on the fold at a
+saddle-node-loop point, located along the fold by :mod:`.snl` and reported as an
+``SNL`` point. HomCont is not continued towards it (its output past a non-central
+saddle-node homoclinic point is spurious).
 
 Neutral saddles (``lambda_u + lambda_s = 0``) are HomCont's test function ``psi1 = 0``
 (``IPSI``): AUTO locates them (``UZR`` on ``psi1``, stored in ``PAR(21)``); they are
-reported as special points of type ``NS``, as located by AUTO (not polished). The
-engine's solution measures therefore live in ``PAR(41..)``, clear of HomCont's
+reported as special points of type ``NS``, as located by AUTO (``|lambda_u +
+lambda_s| <= 1e-9`` there for the n = 2 model; not polished further). The engine's
+solution measures therefore live in ``PAR(41..)``, clear of HomCont's
 ``PAR(12..11+NDIM)`` (the saddle, ``IEQUIB=1``) and ``PAR(21..30)`` (``psi``).
 """
 
@@ -20,19 +32,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
-from thetabif.auto import parse_fort8
+from thetabif.auto import RunStatus, parse_fort8
 from thetabif.auto.constants import parameter_indices
+from thetabif.continuation.bt_predictor import orbit_restart, predict
 from thetabif.continuation.convert import inside, outputs
-from thetabif.continuation.engine import ContinuationFailed, Runner
+from thetabif.continuation.engine import ContinuationFailed, Runner, par_vector
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
-from thetabif.continuation.records import Branch, ContinuationResult, SpecialPoint, StopReason
+from thetabif.continuation.records import (
+    Branch,
+    ContinuationResult,
+    LocatedBy,
+    SpecialPoint,
+    StopReason,
+)
+from thetabif.continuation.snl import locate_saddle_node_loop
 from thetabif.equilibrium import newton
-from thetabif.errors import InputError
+from thetabif.errors import InputError, PolishError
 from thetabif.models import ThetaModel
+from thetabif.polish import polish
 
 #: Periods of a start orbit HomCont accepts here: shorter orbits are not close to the
 #: homoclinic orbit; much longer ones (1e6) gave a wrong curve in AUTO 0.9.2.
@@ -43,6 +65,24 @@ PERIOD_RANGE = (20.0, 1000.0)
 #: one (with a spurious psi1 = 0): 20 does not cut it there, 100 does (at J = -13.03,
 #: lambda_u = 0.19); the curve agrees with the manifold split to 1e-9 down to 500.
 MIN_SEPARATION = 100.0
+#: ``min(lambda_u, -lambda_s) * T`` of the predicted orbit a BT start gets by default:
+#: three times :data:`MIN_SEPARATION`, so the curve can run some way towards BT before
+#: it is cut, while T stays moderate (300 / lambda, ~600 at eps = 0.25).
+START_SEPARATION = 300.0
+#: Amplitudes ``eps`` of the BT predictor tried in turn (saddle eigenvalues ~ +-2 eps).
+#: HomCont converged from 0.5 and 0.25 for the n = 2, Delta = 0.5 model (at 0.25 the
+#: predicted eta is 1e-4 off the curve, 7 % of its distance to the fold); for the
+#: first-order synapse model (Delta 0.2, tau_s 0.2) from 0.5 one direction turned back
+#: at once (a start too far off the curve), from 0.25 it did not. A start whose two
+#: directions run the same way is rejected and the next eps tried.
+EPS_TRIES = (0.25, 0.125, 0.0625)
+#: Ratio of the saddle's leading rates beyond which a cut curve is taken to run into a
+#: fold (one rate -> 0) rather than into BT (both -> 0, ratio -> 1; 1.0 to 1.1 measured
+#: at the BT cuts of the n = 2 models, 19 to 33 at the fold cuts of the synaptic model).
+FOLD_RATIO = 3.0
+#: Step along the fold (a fraction of the box's width in the second free parameter)
+#: over which the saddle-node-loop point is bracketed (:func:`.snl.locate_saddle_node_loop`).
+SNL_STEP = 0.01
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
 PSI_PARS = {"psi1": 21, "psi10": 30}
 
@@ -100,33 +140,42 @@ def _saddle_on_orbit(model: ThetaModel, orbit: np.ndarray, params: Mapping[str, 
 
 def saddle_rates(model: ThetaModel, state: np.ndarray, params: Mapping[str, float]
                  ) -> tuple[float, float]:
-    """``(lambda_s, lambda_u)``: the saddle's real eigenvalues, sorted."""
+    """``(lambda_s, lambda_u)``: the saddle's leading (nearest to 0) stable and unstable
+    eigenvalues' real parts (for two states: its two eigenvalues). A side without
+    eigenvalues gives ``0.0`` there (no saddle)."""
     num = model.numeric
     eig = np.linalg.eigvals(num.jacobian(np.asarray(state, float), num.parameter_vector(params)))
-    lam = np.sort(eig.real)
-    return float(lam[0]), float(lam[-1])
+    re = eig.real
+    return (float(max(re[re < 0], default=0.0)), float(min(re[re > 0], default=0.0)))
 
 
-def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
-               cycles: ContinuationResult, free: Sequence[str] = ("eta", "J"),
-               bounds: Mapping[str, Sequence[float]] | None = None, *,
-               period: float | None = None, ds: float = 0.02, dsmax: float = 0.2,
-               nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
-    """The homoclinic curve through the end of a cycle branch (see the module).
+def saddle_dimensions(model: ThetaModel, state: np.ndarray, params: Mapping[str, float]
+                      ) -> tuple[int, int]:
+    """``(NUNSTAB, NSTAB)``: the numbers of unstable and stable eigenvalues."""
+    num = model.numeric
+    eig = np.linalg.eigvals(num.jacobian(np.asarray(state, float), num.parameter_vector(params)))
+    return int(np.sum(eig.real > 0)), int(np.sum(eig.real < 0))
 
-    ``bounds``: the box of the two free parameters (default: 10 either side of the
-    start). Returns a result of kind ``homoclinic``: one branch per direction with
-    columns the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
-    ``saddle_quantity`` (their sum), ``period`` (HomCont's fixed T), ``r``, ``abs_z``
-    of the saddle; neutral saddles as ``NS`` points.
-    """
-    if not isinstance(cycles, ContinuationResult) or cycles.kind != "cycles":
-        raise InputError("homoclinic() starts from the result of cycles()")
+
+class _Start(NamedTuple):
+    """Where HomCont starts: the solution file, its label, the fixed period, all
+    parameters there, a guess of the saddle, and whether AUTO's first point is the
+    uncorrected start (a predicted orbit) to be left out."""
+
+    fort8: str
+    label: int
+    period: float
+    params: dict[str, float]
+    saddle: np.ndarray
+    predicted: bool
+    note: str
+
+
+def _from_cycles(model: ThetaModel, params: Mapping[str, float], cycles: ContinuationResult,
+                 free: tuple[str, ...], period: float | None) -> _Start:
+    """The start on the longest stored orbit of a cycles result (see :func:`start_orbit`)."""
     if cycles.model != model.name:
         raise InputError(f"the cycles belong to model {cycles.model!r}, not {model.name!r}")
-    free = check_free(model, free)
-    if len(free) != 2:
-        raise InputError(f"homoclinic() follows a curve in two parameters, got {free}")
     fort8, label, t_start = start_orbit(cycles, period)
     start = next(s for s in parse_fort8(fort8) if s.label == label)
     at_start = {**params, **{n: float(start.par[i - 1]) for n, i in
@@ -136,40 +185,245 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
     if other:
         raise InputError(f"the cycles were computed at other parameters ({', '.join(other)}): "
                          "continue them with a Continuation at their parameters")
-    if bounds is None:
-        bounds = {n: (at_start[n] - 10.0, at_start[n] + 10.0) for n in free}
-    box = check_bounds(model, free, bounds)
-    if not inside(at_start, box):
-        raise InputError(f"the start orbit ({', '.join(f'{n} = {at_start[n]:.6g}' for n in free)})"
-                         " lies outside the bounds")
+    return _Start(fort8, label, t_start, at_start, _saddle_on_orbit(model, start.u, at_start),
+                  False, f"cycle orbit of period {t_start:.6g}")
+
+
+def _bt_point(model: ThetaModel, params: Mapping[str, float], point: SpecialPoint,
+              free: tuple[str, ...]) -> tuple[np.ndarray, dict[str, float]]:
+    """The BT point polished by Newton on the BT system in ``free``.
+
+    Raises
+    ------
+    InputError
+        Another model or other fixed parameters, or Newton finds no BT point near it.
+    """
+    if point.model and point.model != model.name:
+        raise InputError(f"{point.label} belongs to model {point.model!r}, not {model.name!r}")
+    other = [f"{n} = {point.params.get(n, np.nan):g} (here {params[n]:g})"
+             for n in model.parameter_names if n not in free
+             and not abs(point.params.get(n, np.nan) - params[n])
+             <= 1e-12 * max(1.0, abs(params[n]))]
+    if other:
+        raise InputError(f"{point.label} was found at other parameters: {', '.join(other)}; "
+                         "use a Continuation at its parameters")
+    state = [point.state[n] for n in model.state_names]
+    try:
+        bt = polish(model, "BT", free, state, {**params, **point.params})
+    except PolishError as exc:
+        where = ", ".join(f"{n} = {point.params[n]:.10g}" for n in free)
+        raise InputError(f"{point.label} at {where} is not a Bogdanov-Takens point: Newton "
+                         f"on the BT system failed ({exc})") from None
+    moved = max(abs(bt.params[n] - point.params[n]) for n in free)
+    if moved > 1e-4 * max(1.0, *(abs(point.params[n]) for n in free)):
+        raise InputError(f"{point.label} is not a Bogdanov-Takens point: the nearest one is "
+                         f"at {', '.join(f'{n} = {bt.params[n]:.10g}' for n in free)}")
+    return np.asarray(bt.state, dtype=float), dict(bt.params)
+
+
+def _from_bt(model: ThetaModel, state: np.ndarray, bt_params: Mapping[str, float],
+             free: tuple[str, ...], eps: float, period: float | None) -> _Start:
+    """The predicted orbit of amplitude ``eps`` (:mod:`.bt_predictor`) as a start."""
+    pred = predict(model, state, bt_params, free, eps)
+    rate = min(pred.lambda_u, -pred.lambda_s)
+    if period is None:
+        period = START_SEPARATION / rate
+    elif rate * period < MIN_SEPARATION:
+        raise InputError(f"period {period:g} is too short for eps = {eps:g}: the saddle's "
+                         f"slowest rate there is {rate:.4g}, and min(lambda_u, -lambda_s) * "
+                         f"period must be >= {MIN_SEPARATION:g} (period >= "
+                         f"{MIN_SEPARATION / rate:.4g}; {START_SEPARATION / rate:.4g} is used "
+                         "by default)")
+    # the model's parameters where the engine keeps them, PAR(11) the period
+    par = par_vector(model, pred.params)
+    par[PERIOD_PAR - 1] = period
+    fort8 = orbit_restart(pred, period, par)
+    return _Start(fort8, 1, float(period), dict(pred.params), pred.saddle, True,
+                  f"BT predictor, eps = {eps:g}, period {period:.6g}")
+
+
+def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
+               start: ContinuationResult | SpecialPoint, free: Sequence[str] = ("eta", "J"),
+               bounds: Mapping[str, Sequence[float]] | None = None, *,
+               period: float | None = None, eps: float | None = None, ds: float = 0.02,
+               dsmax: float = 0.2, nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
+    """The homoclinic curve through the end of a cycle branch or from a BT point.
+
+    ``start``: a result of ``cycles()`` (HomCont starts from its longest stored orbit
+    of period in :data:`PERIOD_RANGE`, or the one nearest ``period``) or a BT point
+    (HomCont starts from the orbit of amplitude ``eps`` predicted from the BT normal
+    form, :mod:`.bt_predictor`; default ``eps``: :data:`EPS_TRIES` in turn until HomCont
+    converges; default ``period``: ``START_SEPARATION / min(lambda_u, -lambda_s)``).
+    ``bounds``: the box of the two free parameters (default: 10 either side of the
+    start). Returns a result of kind ``homoclinic``: one branch per direction with
+    columns the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
+    ``saddle_quantity`` (their sum), ``period`` (HomCont's fixed T), ``r``, ``abs_z``
+    of the saddle; neutral saddles as ``NS`` points.
+
+    Raises
+    ------
+    InputError
+        A start of the wrong kind, model or parameters; a BT point that is not one; no
+        usable stored orbit; a period too short for ``eps``; bad free parameters or
+        bounds; a start outside the bounds.
+    ContinuationFailed
+        HomCont computed no point (AUTO's message and what to change).
+    """
+    free = check_free(model, free)
+    if len(free) != 2:
+        raise InputError(f"homoclinic() follows a curve in two parameters, got {free}")
+    if isinstance(start, SpecialPoint):
+        if start.type != "BT":
+            raise InputError(f"homoclinic() starts from a BT point or a cycles() result, got "
+                             f"a {start.type} point ({start.label})")
+        state, bt_params = _bt_point(model, params, start, free)
+        tries = EPS_TRIES if eps is None else (float(eps),)
+        if not all(e > 0 for e in tries):
+            raise InputError(f"eps must be > 0, got {eps!r}")
+        center = dict(bt_params)
+    elif isinstance(start, ContinuationResult) and start.kind == "cycles":
+        if eps is not None:
+            raise InputError("eps is for a start at a BT point; a cycles() start has none")
+        tries = (None,)
+        center = None
+    else:
+        raise InputError("homoclinic() starts from the result of cycles() or from a BT "
+                         "point of curve()")
+    failures = []
+    for e in tries:
+        begin = (_from_cycles(model, params, start, free, period) if e is None
+                 else _from_bt(model, state, bt_params, free, e, period))
+        if center is None:
+            center = begin.params
+        if bounds is None:
+            bounds = {n: (center[n] - 10.0, center[n] + 10.0) for n in free}
+        box = check_bounds(model, free, bounds)
+        if not inside(center, box) or not inside(begin.params, box):
+            raise InputError(f"the start ({', '.join(f'{n} = {begin.params[n]:.6g}' for n in free)}"
+                             f"; {begin.note}) lies outside the bounds")
+        result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+        if begin.predicted and _same_way(result, begin, free):
+            failures.append(f"from the {begin.note}: both directions ran the same way (the "
+                            "start is too far from the curve)")
+            continue
+        if any(len(b) for b in result.branches):
+            return result
+        failures.append("; ".join(result.messages))
+    hint = ("a smaller eps (or a period nearer the default)" if tries != (None,)
+            else "another start orbit (period=) or a larger ntst")
+    raise ContinuationFailed("HomCont computed no usable piece of the homoclinic curve ("
+                             + " | ".join(failures) + f"); try {hint}")
+
+
+def _meets_fold(lam_s: float, lam_u: float) -> bool:
+    """Whether a cut curve runs into a fold rather than into BT: one of the saddle's
+    leading eigenvalues has gone to 0 while the other has not (at BT both go to 0
+    alike, their ratio -> 1)."""
+    small, large = sorted((lam_u, -lam_s))
+    return large > FOLD_RATIO * max(small, 0.0)
+
+
+def _saddle_node_loop(model: ThetaModel, free: tuple[str, ...],
+                      box: Mapping[str, tuple[float, float]], p: Mapping[str, float],
+                      state: np.ndarray, prev: Mapping[str, float] | None,
+                      found: Sequence[SpecialPoint]) -> tuple[SpecialPoint | None, str]:
+    """The SNL point where the curve cut at ``p`` ends on the fold (:mod:`.snl`), and a
+    sentence on it; ``None`` when it is not found, lies outside the box or is one of
+    ``found`` already."""
+    if prev is None:
+        return None, "the saddle-node-loop point was not located (no curve to follow)"
+    lo, hi = box[free[1]]
+    direction = 1.0 if p[free[1]] >= prev[free[1]] else -1.0
+    try:
+        snl = locate_saddle_node_loop(model, free, p, state,
+                                      direction * SNL_STEP * (hi - lo))
+    except InputError as exc:
+        return None, f"the saddle-node-loop point was not located ({exc})"
+    where = ", ".join(f"{n} = {snl.params[n]:.10g}" for n in free)
+    if not inside(snl.params, box):
+        return None, f"the saddle-node-loop point lies outside the box ({where})"
+    for q in found:
+        if all(abs(q.params[n] - snl.params[n]) < 1e-8 * max(1.0, abs(q.params[n]))
+               for n in free):
+            return None, f"the curve ends at the saddle-node-loop point found already ({where})"
+    r, abs_z = outputs(model, snl.state, snl.params)
+    eig = np.linalg.eigvals(model.numeric.jacobian(
+        snl.state, model.numeric.parameter_vector(snl.params)))
+    point = SpecialPoint(
+        type="SNL", label="", params=dict(snl.params),
+        state={n: float(snl.state[i]) for i, n in enumerate(model.state_names)},
+        r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
+        auto_params={n: snl.params[n] for n in free}, period=None,
+        # "eigenvalues" of an NS point are its saddle's (lambda_s, lambda_u); here the
+        # saddle-node's, as [re, im] pairs, under a name of their own
+        extra={"fold_eigenvalues": [[float(e.real), float(e.imag)] for e in eig],
+               "landing": snl.landing, "bracket": list(snl.bracket), "xtol": snl.xtol,
+               "located_by": snl.located_by},
+        stability="saddle-node (fold) with a non-central homoclinic orbit")
+    return point, f"the curve ends on the fold at a saddle-node-loop point ({where})"
+
+
+def _same_way(result: ContinuationResult, begin: _Start, free: tuple[str, ...]) -> bool:
+    """Whether both directions first moved the same way from the start (in the free
+    parameters): the second point of each branch, seen from the start."""
+    steps = []
+    for b in result.branches:
+        if len(b) < 2:
+            return False
+        steps.append(np.array([b.data[n][1] - begin.params[n] for n in free]))
+    return len(steps) == 2 and float(steps[0] @ steps[1]) > 0
+
+
+def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...],
+            box: Mapping[str, tuple[float, float]], *, ds: float, dsmax: float, nmx: int,
+            ntst: int) -> ContinuationResult:
+    """HomCont from ``begin`` both ways inside ``box``, as a result (maybe empty)."""
     pars, _ = auto_names(model)
+    nunstab, nstab = saddle_dimensions(model, begin.saddle, begin.params)
+    if nunstab + nstab != len(model.state_names):
+        raise ContinuationFailed(f"the start's equilibrium is not hyperbolic (at {begin.note})")
     c = auto_constants(
-        model, IPS=9, IRS=label, ILP=0, ICP=[*free, "psi1", "psi10", "r"], NTST=ntst,
+        model, IPS=9, IRS=begin.label, ILP=0, ICP=[*free, "psi1", "psi10", "r"], NTST=ntst,
         NCOL=4, ISP=0, ISW=1, MXBF=0, IID=2, NMX=nmx, NPR=100000, EPSL=1e-8, EPSU=1e-8,
         EPSS=1e-6, DS=ds, DSMIN=1e-6, DSMAX=dsmax,
         parnames={**pars, **{i: n for n, i in PSI_PARS.items()}},
         UZR={"psi1": 0.0}, UZSTOP={**{n: list(box[n]) for n in free}, "psi10": 0.0},
-        NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+        NUNSTAB=nunstab, NSTAB=nstab, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+    at_start = begin.params
+    t = begin.period  # HomCont keeps the period fixed (PAR(11) is not free)
     branches, specials, messages = [], [], []
+    snls: list[SpecialPoint] = []
     for sign in (-1, 1):
         try:
-            res = run({**c, "DS": sign * ds}, fort8, allow_mx=True)
+            res = run({**c, "DS": sign * ds}, begin.fort8, allow_mx=True)
         except ContinuationFailed as exc:
-            messages.append(StopReason.AUTO.note(f"HomCont ({'+' if sign > 0 else '-'}): "
-                                                 f"{exc}"))
+            messages.append(StopReason.AUTO.note(f"HomCont ({'+' if sign > 0 else '-'}) from "
+                                                 f"the {begin.note}: {exc}"))
             continue
         data: dict[str, list] = {k: [] for k in (
             *free, *model.state_names, "lambda_s", "lambda_u", "saddle_quantity",
             "period", "r", "abs_z", "stable", "type")}
         cut = None
-        state = _saddle_on_orbit(model, start.u, at_start)
-        for k, pt in enumerate(res.branches[0].points if res.branches else ()):
-            p = {**at_start, **{n: float(pt.parameters[n]) for n in free}}
+        state = begin.saddle
+        way = "+" if sign > 0 else "-"
+        # an MX point repeats the last converged one
+        points = [pt for pt in (res.branches[0].points if res.branches else ())
+                  if pt.type != "MX"]
+        if begin.predicted:  # AUTO's first point is the uncorrected prediction
+            points = points[1:]
+        if res.status is RunStatus.NO_CONVERGENCE:
+            first = res.message.strip().splitlines()[0] if res.message.strip() else ""
+            messages.append(StopReason.AUTO.note(
+                f"HomCont ({way}) stopped converging after {len(points)} point(s) from the "
+                f"{begin.note}: {first}"))
+        p: dict[str, float] | None = None
+        for k, pt in enumerate(points):
+            prev, p = p, {**at_start, **{n: float(pt.parameters[n]) for n in free}}
             state = saddle(model, state, p)
-            t = t_start  # HomCont keeps the period fixed (PAR(11) is not free)
             lam_s, lam_u = saddle_rates(model, state, p)
-            if k and (lam_s >= 0 or lam_u <= 0 or min(lam_u, -lam_s) * t < MIN_SEPARATION):
-                cut = (p, lam_s, lam_u, t)
+            if (k or begin.predicted) and (lam_s >= 0 or lam_u <= 0
+                                           or min(lam_u, -lam_s) * t < MIN_SEPARATION):
+                cut = (p, lam_s, lam_u, state, prev)
                 break
             if not inside(p, box):
                 break
@@ -194,10 +448,21 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                     r=r, abs_z=abs_z, stable=False, kind="homoclinic", free=free,
                     auto_params={n: p[n] for n in free}, period=t,
                     extra={"eigenvalues": [lam_s, lam_u], "saddle_quantity": lam_s + lam_u,
-                           "located_by": "AUTO (HomCont, psi1 = 0)"},
+                           "located_by": LocatedBy.HOMCONT_PSI1.text()},
                     stability="saddle: neutral (lambda_u + lambda_s = 0)"))
-        if cut is not None:
-            p, lam_s, lam_u, t = cut
+        if cut is not None and _meets_fold(*cut[1:3]):
+            p, lam_s, lam_u, state, prev = cut
+            snl, note = _saddle_node_loop(model, free, box, p, state, prev, snls)
+            if snl is not None:
+                snls.append(snl)
+            messages.append(StopReason.SNL_APPROACH.note(
+                f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
+                f"the saddle meets a fold (lambda_u = {lam_u:.3g}, lambda_s = {lam_s:.3g}; "
+                f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
+                f"{MIN_SEPARATION:g}): {note}; HomCont is not continued towards the fold "
+                "(its output past a non-central saddle-node homoclinic point is spurious)"))
+        elif cut is not None:
+            p, lam_s, lam_u, _, _ = cut
             messages.append(StopReason.BT_APPROACH.note(
                 f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
                 f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
@@ -207,11 +472,9 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                                 (bool if k == "stable" else float)) for k, v in data.items()}
         data_arr["type"] = np.array(data["type"], dtype=str)
         branches.append(Branch(kind="homoclinic", free=free, data=data_arr, direction=sign))
-    if not any(len(b) for b in branches):
-        raise ContinuationFailed("HomCont computed no point of the homoclinic curve: "
-                                 + "; ".join(messages))
     specials.sort(key=lambda sp: sp.params[free[0]])
     specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
+    specials += [replace(sp, label=f"SNL{i + 1}") for i, sp in enumerate(snls)]
     return ContinuationResult(kind="homoclinic", model=model.name, free=free,
                               params=dict(at_start), branches=tuple(branches),
                               special_points=tuple(specials), messages=tuple(messages))

@@ -44,6 +44,8 @@ class StopReason(enum.Enum):
                            "orbit and ends there", True)
     BT_APPROACH = ("bt_approach", "the homoclinic curve was cut before the Bogdanov-Takens "
                    "point, where the fixed-period orbit no longer approximates it", True)
+    SNL_APPROACH = ("snl_approach", "the homoclinic curve was cut before it ends on a fold "
+                    "at a saddle-node-loop point", True)
     AUTO = ("auto", "AUTO's own message", False)
     POINT_ADDED = ("point_added", "a special point AUTO did not label, found by thetabif",
                    False)
@@ -118,6 +120,9 @@ class LocatedBy(enum.Enum):
     MULTIPLIER_CROSSING = ("multiplier_crossing", "multiplier crossing (thetabif)")
     RERUN = ("rerun", "AUTO, rerun with DSMAX = {dsmax:.3g}")
     INTERPOLATION = ("interpolation", "linear interpolation of |mu| - 1")
+    HOMCONT_PSI1 = ("homcont_psi1", "AUTO (HomCont, psi1 = 0)")
+    LANDING_ROOT = ("landing_root", "brentq on the landing coordinate along the fold "
+                    "(thetabif.continuation.snl)")
 
     def __init__(self, code: str, template: str) -> None:
         self.code = code
