@@ -182,7 +182,8 @@ def model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
         try:
             model = read_circuit(source)
         except InputError as exc:
-            raise CLIError(f"--circuit: {exc}") from None
+            where = "--circuit" if source in str(exc) else f"--circuit {source}"
+            raise CLIError(f"{where}: {exc}") from None
     try:
         params = model.validate_params(given)
     except ValueError as exc:
