@@ -58,8 +58,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False)
     parser : argparse.ArgumentParser
         The command's parser.
     circuit : bool
-        Also add ``--circuit FILE|NAME`` (commands that work on circuits);
-        :func:`model_from_args` builds the model from either.
+        The command works on circuits: ``--circuit FILE|NAME`` is in its help, and
+        :func:`model_from_args` builds the model from either. Without, ``--circuit``
+        is refused with a message saying that the command takes no circuits (yet).
     """
     g = parser.add_argument_group("model")
     g.add_argument("--model", default="theta", choices=["theta"],
@@ -70,16 +71,16 @@ def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False)
                    help="synaptic dynamics (default instant)")
     g.add_argument("--coupling", default=None, choices=COUPLINGS,
                    help="current or conductance-based coupling (default current)")
-    if circuit:
-        g.add_argument("--circuit", default=None, metavar="FILE|NAME",
-                       help="a circuit of theta populations: a TOML circuit file, or a "
-                            "shipped circuit by name (" + ", ".join(standard_circuits())
-                            + "; see 'thetabif circuit list'); not with --n, --synapse, "
-                            "--coupling")
+    g.add_argument("--circuit", default=None, metavar="FILE|NAME",
+                   help="a circuit of theta populations: a TOML circuit file, or a shipped "
+                        "circuit by name (" + ", ".join(standard_circuits()) + "; see "
+                        "'thetabif circuit list'); not with --n, --synapse, --coupling"
+                   if circuit else argparse.SUPPRESS)
+    parser.set_defaults(takes_circuit=circuit)
     g.add_argument("--set", dest="settings", action="append", default=[],
-                   metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10 "
-                   "(a circuit's names: --set eta_E=0.5; 'thetabif circuit show NAME' "
-                   "lists them)")
+                   metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10"
+                   + (" (a circuit's names: --set eta_E=0.5; 'thetabif circuit show NAME' "
+                      "lists them)" if circuit else ""))
 
 
 def add_force_option(parser: argparse.ArgumentParser, what: str = "--out") -> None:
@@ -171,6 +172,11 @@ def model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
     if source is None:
         model: Model = model_from_options(args.model, args.n, args.synapse or "instant",
                                           args.coupling or "current")
+    elif not getattr(args, "takes_circuit", True):
+        prog = getattr(args, "command_prog", "this command")
+        raise CLIError(f"--circuit: '{prog}' takes a single population (--n, --synapse, "
+                       "--coupling) and no circuit yet; the commands that take circuits "
+                       "list --circuit in their --help")
     else:
         clash = [opt for opt, value in (("--n", args.n), ("--synapse", args.synapse),
                                         ("--coupling", args.coupling)) if value is not None]
