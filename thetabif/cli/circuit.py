@@ -23,7 +23,8 @@ def add_circuit_command(sub: argparse._SubParsersAction) -> None:
                        description="Circuits of theta populations, as used by --circuit: "
                                    "the shipped ones, their parameters, and checks of "
                                    "circuit files (TOML).")
-    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    actions = p.add_subparsers(dest="action", metavar="ACTION",
+                               help="list, show NAME|FILE or check FILE")
     actions.required = True
 
     a = actions.add_parser("list", help="the circuits shipped with thetabif",

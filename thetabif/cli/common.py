@@ -58,9 +58,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False)
     parser : argparse.ArgumentParser
         The command's parser.
     circuit : bool
-        The command works on circuits: ``--circuit FILE|NAME`` is in its help, and
-        :func:`model_from_args` builds the model from either. Without, ``--circuit``
-        is refused with a message saying that the command takes no circuits (yet).
+        The command works on circuits: :func:`model_from_args` builds the model from
+        ``--circuit FILE|NAME`` or the single-population options. Without, its help
+        and :func:`model_from_args` say that the command takes no circuits (yet).
     """
     g = parser.add_argument_group("model")
     g.add_argument("--model", default="theta", choices=["theta"],
@@ -75,7 +75,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False)
                    help="a circuit of theta populations: a TOML circuit file, or a shipped "
                         "circuit by name (" + ", ".join(standard_circuits()) + "; see "
                         "'thetabif circuit list'); not with --n, --synapse, --coupling"
-                   if circuit else argparse.SUPPRESS)
+                   if circuit else "not taken by this command yet: it takes a single "
+                   "population (--n, --synapse, --coupling)")
     parser.set_defaults(takes_circuit=circuit)
     g.add_argument("--set", dest="settings", action="append", default=[],
                    metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10"
