@@ -132,12 +132,12 @@ def scenarios(model: ThetaModel) -> dict[str, Scenario]:
         # (ILP=0, ISP=0: meaningless on a fixed-period orbit), the saddle computed by
         # AUTO from the start orbit (ISTART=5, IEQUIB=1).
         hom.update(IPS=9, IRS="UZ1", ILP=0,
-                   ICP=["eta", "J", *PSI_PARS, *measures], NTST=120, ISP=0, MXBF=0,
+                   ICP=[eta, J, *PSI_PARS, *measures], NTST=120, ISP=0, MXBF=0,
                    NMX=2000, NPR=100000, EPSL=1e-08, EPSU=1e-08, EPSS=1e-06, DS=0.02,
                    DSMAX=0.2, UZR={"psi1": 0.0},
                    UZSTOP={**two_stop, "psi10": MIN_SEPARATION / MAX_PERIOD},
                    NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
-        out["hom"] = Scenario("hom", "homoclinic curve in (eta, J) (HomCont) from a cycle "
+        out["hom"] = Scenario("hom", f"homoclinic curve in ({eta}, {J}) (HomCont) from a cycle "
                               f"orbit of period {MAX_PERIOD:g}", hom)
     return out
 
@@ -248,7 +248,7 @@ def auto_script(model: ThetaModel) -> str:
     eta, J = scenario_parameters(model)
     hom = has_homcont(model)
     pad = "#" + " " * (len(n) + 12)
-    hom_doc = (f"#   {n}_hom     homoclinic curves in (eta, J) (HomCont) from each HB whose\n"
+    hom_doc = (f"#   {n}_hom     homoclinic curves in ({eta}, {J}) (HomCont) from each HB whose\n"
                f"{pad}cycles reach period {MAX_PERIOD:g}, both directions; psi1 (PAR(21))\n"
                f"{pad}is lambda_s + lambda_u (UZ where 0: neutral saddles), psi10\n"
                f"{pad}(PAR(30)) is lambda_u\n") if hom else ""
