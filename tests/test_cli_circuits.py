@@ -388,3 +388,19 @@ def test_scenario_parameters_of_circuits():
                                ) == ("eta_A", "J_AB")
     assert scenario_parameters(Circuit(pops, [Edge("B", "A", 1.0)])) == ("eta_A", "J_BA")
     assert scenario_parameters(Circuit(pops, [])) == ("eta_A", "Delta_A")
+
+
+def test_simulate_z0_per_population(capsys, tmp_path):
+    """``--z0 Z`` starts every population at Z, ``--z0 POP=Z`` one of them; the run's
+    first sample is the start."""
+    out = tmp_path / "z.nc"
+    status, _, err = run(["simulate", "--circuit", "ping", "--z0=0.1-0.2j", "--z0", "I=0.5j",
+                          "--t-end", "1", "--dt", "0.5", "--out", str(out)], capsys)
+    assert status == 0, err
+    first = xr.open_dataset(out).isel(time=0)
+    assert complex(float(first.z_E_real), float(first.z_E_imag)) == 0.1 - 0.2j
+    assert complex(float(first.z_I_real), float(first.z_I_imag)) == 0.5j
+    base = ["simulate", "--t-end", "1"]
+    refused([*base, "--z0", "E=0.1"], capsys, "--z0 E=", "single population")
+    refused([*base, "--circuit", "ping", "--z0", "X=0.1"], capsys, "'X'", "E, I")
+    refused([*base, "--circuit", "ping", "--z0", "E=2"], capsys, "--z0['E']", "unit disk")

@@ -47,9 +47,11 @@ def add_simulate_command(sub: argparse._SubParsersAction) -> None:
                         "per population (E, or I_ext_E; I_ext for a single population), "
                         "each value held until the next time; replaces the I_ext "
                         "parameter of those populations")
-    p.add_argument("--z0", type=complex_value, default=complex(-0.6, -0.8),
-                   help="initial z of every population (default -0.6-0.8j); use "
-                        "--z0=-0.6-0.8j")
+    p.add_argument("--z0", type=z0_item, action="append", default=[],
+                   metavar="[POP=]Z0",
+                   help="initial z (default -0.6-0.8j); use --z0=-0.6-0.8j. With "
+                        "--circuit it sets every population, and --z0 POP=Z0 (repeatable) "
+                        "one population, e.g. --z0 I=0.5j")
     p.add_argument("--rtol", type=positive_float, default=1e-10,
                    help="relative tolerance of the solver (default 1e-10)")
     p.add_argument("--atol", type=positive_float, default=1e-12,
@@ -57,6 +59,42 @@ def add_simulate_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, metavar="FILE", help="write .nc or .csv")
     add_force_option(p)
     p.set_defaults(func=cmd_simulate)
+
+
+#: The initial z of every population unless --z0 says otherwise.
+DEFAULT_Z0 = complex(-0.6, -0.8)
+
+
+def z0_item(text: str) -> tuple[str | None, complex]:
+    """argparse type of ``--z0``: ``Z0`` or ``POP=Z0`` (a complex number)."""
+    pop, sep, value = text.rpartition("=")
+    return (pop.strip() if sep else None), complex_value(value)
+
+
+def z0_from_args(items: list, model) -> complex | dict[str, complex]:
+    """The ``z0`` of :func:`thetabif.simulate` from the ``--z0`` options: one number for
+    every population, or, with ``POP=Z0`` items, one per population (the others get
+    the last plain ``Z0``, else :data:`DEFAULT_Z0`).
+
+    Raises
+    ------
+    CLIError
+        ``POP=Z0`` for a single population, or POP not a population.
+    """
+    common, per = DEFAULT_Z0, {}
+    pops = [p for p in model.population_names if p]
+    for pop, z in items:
+        if pop is None:
+            common = z
+        elif not pops:
+            raise CLIError(f"--z0 {pop}=...: a single population takes one number, e.g. "
+                           "--z0=-0.6-0.8j")
+        elif pop not in pops:
+            raise CLIError(f"--z0 {pop}=...: {pop!r} is not a population of {model.name!r}; "
+                           f"populations: {', '.join(pops)}")
+        else:
+            per[pop] = z
+    return {p: per.get(p, common) for p in pops} if per else common
 
 
 def inputs_from_args(args: argparse.Namespace, model, params: dict[str, float]) -> dict:
@@ -82,12 +120,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     model, params = model_from_args(args)
     given = inputs_from_args(args, model, params)
+    z0 = z0_from_args(args.z0, model)
     if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
     with options_named(OPTIONS):
         check_simulation_size(model, args.t_end, args.dt)
         ds = simulate(model, params, t_end=args.t_end, dt=args.dt, inputs=given or None,
-                      z0=args.z0, rtol=args.rtol, atol=args.atol)
+                      z0=z0, rtol=args.rtol, atol=args.atol)
     protocols = input_protocols(model, given or None, params)
     print(f"model: {model.name} ({model.description})")
     print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
