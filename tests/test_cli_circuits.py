@@ -344,11 +344,7 @@ def test_export_ping_runs_under_auto_cli(capsys, tmp_path):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0 and "Traceback" not in log, log[-3000:]
     assert f"{n}: 0 fold (LP) and 2 Hopf (HB) points" in log
-    hb = []
-    for line in (out / f"b.{n}_eq").read_text().splitlines():
-        parts = line.split()
-        if len(parts) > 4 and parts[0] != "0" and parts[2] == "3":  # type 3: HB
-            hb.append(float(parts[4].replace("D", "E")))
+    hb = [vals[0] for ty, vals in _b_rows(out / f"b.{n}_eq") if ty == 3]  # 3: HB
     np.testing.assert_allclose(sorted(hb), PING_HB, rtol=0, atol=1e-6)
     for stem in ("eq", "hopf", "cycles"):
         assert (out / f"b.{n}_{stem}").is_file()
@@ -404,3 +400,59 @@ def test_simulate_z0_per_population(capsys, tmp_path):
     refused([*base, "--z0", "E=0.1"], capsys, "--z0 E=", "single population")
     refused([*base, "--circuit", "ping", "--z0", "X=0.1"], capsys, "'X'", "E, I")
     refused([*base, "--circuit", "ping", "--z0", "E=2"], capsys, "--z0['E']", "unit disk")
+
+
+def _b_rows(path: Path) -> list[tuple[int, np.ndarray]]:
+    """(point type, values) of every point row of an AUTO b. file."""
+    rows = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) > 4 and parts[0] != "0":
+            try:
+                rows.append((int(parts[2]),
+                             np.array([float(v.replace("D", "E")) for v in parts[4:]])))
+            except ValueError:
+                continue
+    return rows
+
+
+def test_export_of_a_one_population_circuit_finds_the_closed_form_folds(capsys, tmp_path):
+    """A circuit of one population with an instantaneous self-edge is the theta model:
+    its exported script (run by AUTO's CLI) continues in eta_E and follows the fold
+    curves in (eta_E, J_EE), at the closed-form folds of the theta model (J = 15,
+    Delta = 1): r solves 4 pi^4 r^4 - 2 pi^2 J r^3 + Delta^2 = 0 and eta = pi^2 r^2 -
+    J r - Delta^2 / (4 pi^2 r^2). 1e-8: AUTO locates folds to ~1e-10 and prints 11
+    digits (tests/test_export.py checks the theta model's own export to 1e-9)."""
+    problem = _auto_cli_problem()
+    if problem:
+        pytest.skip(problem)
+    path = tmp_path / "one.toml"
+    path.write_text('label = "one"\n[populations.E]\neta = -5.0\n\n[[edges]]\n'
+                    'target = "E"\nsource = "E"\nweight = 15.0\n')
+    out = tmp_path / "one"
+    status, _, err = run(["export", "--circuit", str(path), "--out", str(out)], capsys)
+    assert status == 0, err
+    name = read_circuit(path).name
+    env = dict(os.environ, AUTO_DIR=str(AUTO_DIR))
+    proc = subprocess.run(
+        [DEBIAN_PYTHON, str(AUTO_DIR / "python" / "auto" / "interactiveBindings.py"),
+         f"{name}.auto"], cwd=out, env=env, capture_output=True, text=True, timeout=600,
+        check=False)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in log, log[-3000:]
+    pi, delta = np.pi, 1.0
+
+    def fold_etas(J: float) -> np.ndarray:
+        roots = np.roots([4 * pi**4, -2 * pi**2 * J, 0, 0, delta**2])
+        r = roots[np.abs(roots.imag) < 1e-6 * np.abs(roots)].real
+        r = r[r > 0]
+        return np.sort(pi**2 * r**2 - J * r - delta**2 / (4 * pi**2 * r**2))
+
+    lp = sorted(vals[0] for ty, vals in _b_rows(out / f"b.{name}_eq") if ty == 2)
+    np.testing.assert_allclose(lp, fold_etas(15.0), rtol=0, atol=1e-8)
+    # fold curve columns: eta_E, L2-norm, x_E, y_E, J_EE, ...
+    fold = [vals for _, vals in _b_rows(out / f"b.{name}_fold")]
+    assert len(fold) > 50
+    for vals in fold:
+        eta, J = vals[0], vals[4]
+        assert np.min(np.abs(fold_etas(J) - eta)) < 1e-8 * (1 + abs(eta)), (eta, J)
