@@ -456,3 +456,19 @@ def test_export_of_a_one_population_circuit_finds_the_closed_form_folds(capsys, 
     for vals in fold:
         eta, J = vals[0], vals[4]
         assert np.min(np.abs(fold_etas(J) - eta)) < 1e-8 * (1 + abs(eta)), (eta, J)
+
+
+def test_single_population_csv_inputs_equal_the_step(capsys, tmp_path):
+    """For a single population the CSV column is ``I_ext``; a CSV describing the step
+    5:10:3 gives the --step run (same switch times: the same integration)."""
+    csv = tmp_path / "in.csv"
+    csv.write_text("time,I_ext\n0,0\n5,3\n10,0\n")
+    a, b = tmp_path / "a.nc", tmp_path / "b.nc"
+    for extra, out in ((["--inputs", str(csv)], a), (["--step", "5:10:3"], b)):
+        status, _, err = run(["simulate", *extra, "--t-end", "20", "--dt", "0.5", "--out",
+                              str(out)], capsys)
+        assert status == 0, err
+    da, db = xr.open_dataset(a), xr.open_dataset(b)
+    for var in ("r", "v", "I_ext"):
+        np.testing.assert_allclose(da[var].values, db[var].values, rtol=0, atol=1e-13)
+    refused(["simulate", "--inputs", str(csv), "--step", "1:2:3"], capsys, "I_ext", "once")
