@@ -10,7 +10,8 @@ Layers inside the package, imports pointing down only (``tests/test_layers.py``)
   ``verify-grid``), :mod:`~thetabif.cli.phase` (``phase-diagram``),
   :mod:`~thetabif.cli.network`, :mod:`~thetabif.cli.export` (``export``,
   ``export-standard``), :mod:`~thetabif.cli.demo`, :mod:`~thetabif.cli.snic`
-  (``snic``), :mod:`~thetabif.cli.homoclinic` (``homoclinic``);
+  (``snic``), :mod:`~thetabif.cli.homoclinic` (``homoclinic``),
+  :mod:`~thetabif.cli.circuit` (``circuit list|show|check``);
 * :mod:`thetabif.cli.main` -- the parser and :func:`main`, the console entry point
   (``thetabif = "thetabif.cli:main"``; ``python -m thetabif``).
 

@@ -5,7 +5,8 @@ This module owns the conventions of the command line that each command module
 (:mod:`thetabif.cli.simulate`, :mod:`thetabif.cli.continuation`, ...) builds on; it
 knows no command. Every command that takes a model shares the options added by
 :func:`add_model_options` (``--model``, ``--n``, ``--synapse``, ``--coupling``,
-``--set NAME=VALUE``).
+``--set NAME=VALUE``, and ``--circuit FILE|NAME`` where circuits work), turned into
+a model in one place, :func:`model_from_args`.
 
 Outputs (``--out``, ``--figure``) are checked by :func:`check_out` before the work,
 and single files are written under a temporary name and renamed when complete
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from thetabif.errors import InputError
-from thetabif.models import COUPLINGS, SYNAPSES, ThetaModel, model_from_options
+from thetabif.models import COUPLINGS, SYNAPSES, Model, model_from_options
+from thetabif.models.circuit_file import read_circuit, standard_circuits
 from thetabif.records import json_text
 
 
@@ -48,19 +50,38 @@ class CLIError(InputError):
     """
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """Add the model options shared by every command that takes a model."""
+def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False) -> None:
+    """Add the model options shared by every command that takes a model.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The command's parser.
+    circuit : bool
+        The command works on circuits: :func:`model_from_args` builds the model from
+        ``--circuit FILE|NAME`` or the single-population options. Without, its help
+        and :func:`model_from_args` say that the command takes no circuits (yet).
+    """
     g = parser.add_argument_group("model")
     g.add_argument("--model", default="theta", choices=["theta"],
                    help="model family (default theta)")
     g.add_argument("--n", type=positive_int, default=None, metavar="N",
                    help="pulse sharpness (integer >= 1; default: delta pulses)")
-    g.add_argument("--synapse", default="instant", choices=SYNAPSES,
+    g.add_argument("--synapse", default=None, choices=SYNAPSES,
                    help="synaptic dynamics (default instant)")
-    g.add_argument("--coupling", default="current", choices=COUPLINGS,
+    g.add_argument("--coupling", default=None, choices=COUPLINGS,
                    help="current or conductance-based coupling (default current)")
+    g.add_argument("--circuit", default=None, metavar="FILE|NAME",
+                   help="a circuit of theta populations: a TOML circuit file, or a shipped "
+                        "circuit by name (" + ", ".join(standard_circuits()) + "; see "
+                        "'thetabif circuit list'); not with --n, --synapse, --coupling"
+                   if circuit else "not taken by this command yet: it takes a single "
+                   "population (--n, --synapse, --coupling)")
+    parser.set_defaults(takes_circuit=circuit)
     g.add_argument("--set", dest="settings", action="append", default=[],
-                   metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10")
+                   metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10"
+                   + (" (a circuit's names: --set eta_E=0.5; 'thetabif circuit show NAME' "
+                      "lists them)" if circuit else ""))
 
 
 def add_force_option(parser: argparse.ArgumentParser, what: str = "--out") -> None:
@@ -114,15 +135,62 @@ def nonnegative_int(text: str) -> int:
     return value
 
 
-def model_from_args(args: argparse.Namespace) -> tuple[ThetaModel, dict[str, float]]:
-    """The model and its validated parameters from parsed model options."""
-    model = model_from_options(args.model, args.n, args.synapse, args.coupling)
-    given: dict[str, Any] = {}
-    for item in args.settings:
+def settings_from_args(settings: Sequence[str]) -> dict[str, str]:
+    """The ``--set NAME=VALUE`` options as ``{NAME: VALUE}`` (the last one of a name wins).
+
+    Raises
+    ------
+    CLIError
+        An item that is not ``NAME=VALUE``.
+    """
+    given: dict[str, str] = {}
+    for item in settings:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise CLIError(f"--set expects NAME=VALUE, got {item!r}")
         given[name.strip()] = value.strip()
+    return given
+
+
+def model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
+    """The model and its validated parameters from parsed model options.
+
+    The one place where the command line becomes a model: ``--circuit`` (a circuit
+    file or a shipped circuit, for commands that offer it) or ``--model``, ``--n``,
+    ``--synapse``, ``--coupling`` (a single population); then ``--set NAME=VALUE`` on
+    top of the model's defaults.
+
+    Raises
+    ------
+    CLIError
+        ``--circuit`` with ``--n``, ``--synapse`` or ``--coupling``; a circuit that
+        cannot be read (no such file or shipped name, invalid TOML, a schema error);
+        a ``--set`` that is not ``NAME=VALUE``, names no parameter of the model (the
+        message lists them) or gives a value outside the parameter's range.
+    """
+    source = getattr(args, "circuit", None)
+    given = settings_from_args(args.settings)
+    if source is None:
+        model: Model = model_from_options(args.model, args.n, args.synapse or "instant",
+                                          args.coupling or "current")
+    elif not getattr(args, "takes_circuit", True):
+        prog = getattr(args, "command_prog", "this command")
+        raise CLIError(f"--circuit: '{prog}' takes a single population (--n, --synapse, "
+                       "--coupling) and no circuit yet; the commands that take circuits "
+                       "list --circuit in their --help")
+    else:
+        clash = [opt for opt, value in (("--n", args.n), ("--synapse", args.synapse),
+                                        ("--coupling", args.coupling)) if value is not None]
+        if clash:
+            raise CLIError(f"--circuit {source!r} cannot be combined with {', '.join(clash)}: "
+                           "the circuit file sets the pulses of each population and the "
+                           "synapse and coupling of each edge (edit a copy of the file; "
+                           "change parameter values with --set NAME=VALUE)")
+        try:
+            model = read_circuit(source)
+        except InputError as exc:
+            where = "--circuit" if source in str(exc) else f"--circuit {source}"
+            raise CLIError(f"{where}: {exc}") from None
     try:
         params = model.validate_params(given)
     except ValueError as exc:
@@ -194,6 +262,140 @@ def protocol_from_args(step: str | None, params: dict[str, float]):
         return Protocol.step(*pulse.breaks, pulse.levels[1] + base, baseline=base)
     except ValueError as exc:
         raise CLIError(str(exc)) from None
+
+
+def _input_name(model: Model, key: str, option: str) -> str:
+    """The input parameter (``I_ext``, ``I_ext_E``) that ``key`` (it, or a population
+    name) names."""
+    names = model.input_names
+    name = key if key in names else f"I_ext_{key}"
+    if name not in names:
+        pops = [p for p in model.population_names if p]
+        allowed = ", ".join([*pops, *names])
+        raise CLIError(f"{option}: {key!r} is not a population or input of {model.name!r}; "
+                       f"allowed: {allowed}")
+    return name
+
+
+def step_inputs(model: Model, params: Mapping[str, float], steps: Sequence[str]
+                ) -> dict[str, Any]:
+    """The input protocols of ``--step [POP:]START:STOP:AMPLITUDE`` (repeatable).
+
+    Each step adds AMPLITUDE to its population's ``I_ext`` parameter (``I_ext_POP``)
+    on [START, STOP). POP (a population such as ``E`` or an input such as ``I_ext_E``)
+    is required for a model with several inputs (a circuit) and may be left out for a
+    single population. Returns ``{input name: Protocol}``.
+
+    Raises
+    ------
+    CLIError
+        A malformed step, an unknown population, or two steps on one population.
+    """
+    from thetabif.protocols import Protocol
+
+    out: dict[str, Any] = {}
+    for text in steps:
+        parts = text.split(":")
+        if len(parts) == 4:
+            name = _input_name(model, parts[0].strip(), f"--step {text}")
+            rest = ":".join(parts[1:])
+        elif len(model.input_names) == 1:
+            name, rest = model.input_names[0], text
+        else:
+            pops = [p for p in model.population_names if p]
+            raise CLIError(f"--step {text}: {model.name!r} has several populations "
+                           f"({', '.join(pops)}); name one as POP:START:STOP:AMPLITUDE, "
+                           f"e.g. --step {pops[0]}:20:80:3")
+        if name in out:
+            raise CLIError(f"--step: two steps for {name}; give one step per population "
+                           "(or an input time series with --inputs FILE.csv)")
+        try:
+            pulse = Protocol.parse_step(rest)
+            base = params[name]
+            out[name] = Protocol.step(*pulse.breaks, pulse.levels[1] + base, baseline=base)
+        except ValueError as exc:
+            raise CLIError(str(exc) if len(parts) != 4 else f"--step {text}: {exc}"
+                           ) from None
+    return out
+
+
+def csv_inputs(model: Model, path: str) -> dict[str, Any]:
+    """The input protocols of ``--inputs FILE.csv``: a column ``time`` and one column
+    per input, named by its population (``E``) or its parameter (``I_ext_E``;
+    ``I_ext`` for a single population).
+
+    Each column is the input itself (it replaces the ``I_ext`` parameter), held
+    constant from its row's time to the next (the last value to the end). Times
+    increase strictly and the first is <= 0 (inputs are needed from ``t = 0``).
+    Populations without a column keep their ``I_ext`` parameter. Returns
+    ``{input name: Protocol}``.
+
+    Raises
+    ------
+    CLIError
+        A missing or unreadable file, no ``time`` column, an unknown or repeated
+        column, a value that is not a finite number (with its line), or times that do
+        not increase.
+    """
+    import csv
+
+    import numpy as np
+
+    from thetabif.protocols import Protocol
+
+    where = f"--inputs {path!r}"
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CLIError(f"{where}: cannot read it ({getattr(exc, 'strerror', None) or exc})"
+                       ) from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise CLIError(f"{where}: needs a header line (time and one column per input) and "
+                       "at least one row of values")
+    header = [c.strip() for c in rows[0]]
+    if "time" not in header:
+        raise CLIError(f"{where}: no 'time' column; the header is {', '.join(header)}")
+    names = {}
+    for col in header:
+        if col == "time":
+            continue
+        name = _input_name(model, col, f"{where}: column")
+        if name in names.values():
+            raise CLIError(f"{where}: two columns for {name}")
+        names[col] = name
+    if not names:
+        raise CLIError(f"{where}: no input column besides 'time'; name columns by "
+                       f"population or input: {', '.join(model.input_names)}")
+    data = np.empty((len(rows) - 1, len(header)))
+    for i, row in enumerate(rows[1:]):
+        if len(row) != len(header):
+            raise CLIError(f"{where}, line {i + 2}: {len(row)} values for {len(header)} "
+                           "columns")
+        for j, cell in enumerate(row):
+            try:
+                data[i, j] = float(cell)
+            except ValueError:
+                data[i, j] = np.nan
+            if not np.isfinite(data[i, j]):
+                raise CLIError(f"{where}, line {i + 2}, column {header[j]!r}: must be a "
+                               f"finite number, got {cell!r}")
+    time = data[:, header.index("time")]
+    if np.any(np.diff(time) <= 0):
+        k = int(np.flatnonzero(np.diff(time) <= 0)[0])
+        raise CLIError(f"{where}, line {k + 3}: times must increase strictly, got "
+                       f"{time[k + 1]:g} after {time[k]:g}")
+    if time[0] > 0:
+        raise CLIError(f"{where}: the first time must be <= 0 (inputs are needed from "
+                       f"t = 0), got {time[0]:g}")
+    out: dict[str, Any] = {}
+    for col, name in names.items():
+        values = data[:, header.index(col)]
+        change = np.flatnonzero(np.diff(values) != 0.0) + 1
+        out[name] = Protocol(tuple(float(time[k]) for k in change),
+                             (float(values[0]), *(float(values[k]) for k in change)))
+    return out
 
 
 def complex_value(text: str) -> complex:

@@ -25,6 +25,7 @@ from thetabif.cli.common import (
     add_model_options,
     check_out,
     json_text,
+    library_error,
     model_from_args,
     note,
     options_named,
@@ -32,6 +33,7 @@ from thetabif.cli.common import (
     require_auto,
     write_file,
 )
+from thetabif.errors import ContinuationError
 
 #: What ``--out`` writes, by extension: the netCDF record, the ``--json`` document,
 #: or the branch points as one table (column ``branch``).
@@ -43,6 +45,8 @@ DEFAULT_RANGE = (-20.0, 20.0)
 CURVE_RANGES = {"eta": (-20.0, 20.0), "J": (-60.0, 60.0)}
 #: Said in the help of every range option.
 POSITIVE_HINT = "a parameter that must be > 0, such as Delta or tau, needs START > 0"
+#: The default continuation parameter, in the help.
+ETA_HELP = "eta; for a circuit eta_P of its readout population P, e.g. eta_E"
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -56,6 +60,12 @@ def parse_range(text: str) -> tuple[float, float]:
     if not a < b:
         raise argparse.ArgumentTypeError(f"START must be < STOP, got {text!r}")
     return a, b
+
+
+def free_range(text: str) -> tuple[str | None, tuple[float, float]]:
+    """argparse type of a one-parameter range: ``START:STOP`` or ``NAME=START:STOP``."""
+    name, sep, rest = text.rpartition("=")
+    return (name.strip() if sep else None), parse_range(rest)
 
 
 def named_range(text: str) -> tuple[str, tuple[float, float]]:
@@ -79,10 +89,12 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
     return {} if args.max_points is None else {"max_points": args.max_points}
 
 
-def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True) -> None:
-    """The options of every continuation command: the model, ``--json``, ``--out``,
-    ``--force`` and (with ``max_points``) ``--max-points``."""
-    add_model_options(p)
+def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True,
+                       circuit: bool = False) -> None:
+    """The options of every continuation command: the model (with ``circuit``, also
+    ``--circuit``), ``--json``, ``--out``, ``--force`` and (with ``max_points``)
+    ``--max-points``."""
+    add_model_options(p, circuit=circuit)
     p.add_argument("--json", action="store_true",
                    help="print one JSON document on stdout (notes go to stderr)")
     p.add_argument("--out", default=None, metavar="FILE",
@@ -98,40 +110,45 @@ def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True) -
 def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``equilibria``, ``curve`` and ``cycles``."""
     p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
-    add_result_options(p)
-    p.add_argument("--free", default="eta", help="continuation parameter (default eta)")
-    p.add_argument("--range", dest="range_", type=parse_range, default=None,
-                   metavar="START:STOP",
-                   help=f"parameter range (default {range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
+    add_result_options(p, circuit=True)
+    p.add_argument("--free", default=None, help=f"continuation parameter (default {ETA_HELP})")
+    p.add_argument("--range", dest="range_", type=free_range, default=None,
+                   metavar="[NAME=]START:STOP",
+                   help=f"parameter range (default {range_text(DEFAULT_RANGE)}; NAME, if "
+                        f"given, is the --free parameter; {POSITIVE_HINT})")
     p.set_defaults(func=cmd_equilibria)
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
-    add_result_options(p)
+    add_result_options(p, circuit=True)
     p.add_argument("--from", dest="start", required=True,
                    help="special point of the equilibrium run to start from: LP1, LP2, HB1, ...")
-    p.add_argument("--free", default="eta,J",
-                   help="the two continuation parameters (default eta,J)")
+    p.add_argument("--free", default=None,
+                   help="the two continuation parameters (default eta,J; for a circuit "
+                        "eta_P,J_PP of its readout population P, e.g. eta_E,J_EE)")
     p.add_argument("--range", dest="ranges", type=named_range, action="append", default=[],
                    metavar="NAME=START:STOP",
                    help="box for the curve (repeatable; default " + ", ".join(
                        f"{k} {range_text(v)}" for k, v in CURVE_RANGES.items())
-                   + f"; any other free parameter needs one; {POSITIVE_HINT})")
-    p.add_argument("--eq-free", default="eta",
-                   help="parameter of the equilibrium run (default eta)")
+                   + f", the same for a circuit's eta_P and J_TS; any other free parameter "
+                     f"needs one; {POSITIVE_HINT})")
+    p.add_argument("--eq-free", default=None,
+                   help=f"parameter of the equilibrium run (default {ETA_HELP})")
     p.add_argument("--eq-range", type=parse_range, default=None, metavar="START:STOP",
                    help=f"range of the --eq-free parameter in the equilibrium run (default "
                         f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
-    add_result_options(p)
+    add_result_options(p, circuit=True)
     p.add_argument("--from", dest="start", required=True,
                    help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
-    p.add_argument("--free", default="eta",
-                   help="continuation parameter of the equilibria and cycles (default eta)")
-    p.add_argument("--range", dest="range_", type=parse_range, default=None,
-                   metavar="START:STOP", help=f"parameter range of the cycles (default "
-                   f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
+    p.add_argument("--free", default=None,
+                   help=f"continuation parameter of the equilibria and cycles (default "
+                        f"{ETA_HELP})")
+    p.add_argument("--range", dest="range_", type=free_range, default=None,
+                   metavar="[NAME=]START:STOP", help=f"parameter range of the cycles "
+                   f"(default {range_text(DEFAULT_RANGE)}; NAME, if given, is the --free "
+                   f"parameter; {POSITIVE_HINT})")
     p.add_argument("--eq-range", type=parse_range, default=None, metavar="START:STOP",
                    help=f"range of the --free parameter in the equilibrium run (default "
                         f"{range_text(DEFAULT_RANGE)}; {POSITIVE_HINT})")
@@ -289,34 +306,67 @@ def run_library(fn, *a, options: Mapping[str, str] = OPTIONS, **kw):
         return fn(*a, **kw)
 
 
+def default_free(model) -> tuple[str, str]:
+    """The parameters ``--free`` and ``--eq-free`` default to: ``eta`` and ``J``; for a
+    circuit ``eta_P`` of its readout population and the weight of an edge onto it
+    (:func:`thetabif.codegen.autofiles.scenario_parameters`, as in its AUTO export)."""
+    from thetabif.codegen.autofiles import scenario_parameters
+
+    return scenario_parameters(model)
+
+
+def curve_default_range(name: str) -> tuple[float, float] | None:
+    """The default box side of ``curve`` for ``name``: :data:`CURVE_RANGES` by name, or
+    by kind for a circuit's ``eta_P`` and ``J_TS``; None (a ``--range`` is needed)."""
+    if name in CURVE_RANGES:
+        return CURVE_RANGES[name]
+    kind, sep, _ = name.partition("_")
+    return CURVE_RANGES.get(kind) if sep else None
+
+
+def one_range(args: argparse.Namespace, free: str) -> tuple[float, float] | None:
+    """The bounds of ``--range [NAME=]START:STOP``; NAME, if given, must be ``free``."""
+    if args.range_ is None:
+        return None
+    name, bounds = args.range_
+    if name is not None and name != free:
+        raise CLIError(f"--range {name}=...: {name!r} is not the --free parameter {free!r}; "
+                       f"write --range {free}=START:STOP or --range=START:STOP")
+    return bounds
+
+
 def cmd_equilibria(args: argparse.Namespace) -> int:
     cont = continuation_from_args(args)
-    run_library(cont._check_free, (args.free,))
-    bounds = in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
+    free = args.free or default_free(cont.model)[0]
+    run_library(cont._check_free, (free,))
+    bounds = in_domain(cont, free, one_range(args, free), DEFAULT_RANGE, "--range")
     check_outputs(args)
-    result = run_library(cont.equilibria, args.free, *bounds, **_limits(args))
+    result = run_library(cont.equilibria, free, *bounds, **_limits(args))
     return emit(args, result)
 
 
 def cmd_curve(args: argparse.Namespace) -> int:
     cont = continuation_from_args(args)
-    free = tuple(s.strip() for s in args.free.split(","))
+    defaults = default_free(cont.model)
+    text = args.free or ",".join(defaults)
+    free = tuple(s.strip() for s in text.split(","))
     if len(free) != 2:
-        raise CLIError(f"--free: a curve needs two parameters such as eta,J, got "
-                       f"{args.free!r}")
+        raise CLIError(f"--free: a curve needs two parameters such as "
+                       f"{','.join(defaults)}, got {args.free!r}")
+    eq_free = args.eq_free or defaults[0]
     check_label(args.start, "LP|HB", "a fold or Hopf point such as LP1 or HB2")
     run_library(cont._check_free, free)
-    run_library(cont._check_free, (args.eq_free,), options=EQ_OPTIONS)
+    run_library(cont._check_free, (eq_free,), options=EQ_OPTIONS)
     given = dict(args.ranges)
     extra = [name for name in given if name not in free]
     if extra:
         raise CLIError(f"--range {extra[0]}=...: {extra[0]!r} is not one of the --free "
                        f"parameters {', '.join(free)}")
-    box = {name: in_domain(cont, name, given.get(name), CURVE_RANGES.get(name),
+    box = {name: in_domain(cont, name, given.get(name), curve_default_range(name),
                             f"--range {name}") for name in free}
-    eq_bounds = in_domain(cont, args.eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    eq_bounds = in_domain(cont, eq_free, args.eq_range, DEFAULT_RANGE, "--eq-range")
     check_outputs(args)
-    eq = run_library(cont.equilibria, args.eq_free, *eq_bounds, options=EQ_OPTIONS)
+    eq = run_library(cont.equilibria, eq_free, *eq_bounds, options=EQ_OPTIONS)
     point = run_library(eq.point, args.start)
     result = run_library(cont.curve, point, free, box, **_limits(args))
     return emit(args, result)
@@ -324,12 +374,27 @@ def cmd_curve(args: argparse.Namespace) -> int:
 
 def cmd_cycles(args: argparse.Namespace) -> int:
     cont = continuation_from_args(args)
+    free = args.free or default_free(cont.model)[0]
     check_label(args.start, "HB", "a Hopf point such as HB1")
-    run_library(cont._check_free, (args.free,))
-    eq_bounds = in_domain(cont, args.free, args.eq_range, DEFAULT_RANGE, "--eq-range")
-    bounds = in_domain(cont, args.free, args.range_, DEFAULT_RANGE, "--range")
+    run_library(cont._check_free, (free,))
+    eq_bounds = in_domain(cont, free, args.eq_range, DEFAULT_RANGE, "--eq-range")
+    bounds = in_domain(cont, free, one_range(args, free), DEFAULT_RANGE, "--range")
     check_outputs(args)
-    eq = run_library(cont.equilibria, args.free, *eq_bounds)
+    eq = run_library(cont.equilibria, free, *eq_bounds)
     point = run_library(eq.point, args.start)
-    result = run_library(cont.cycles, point, args.free, *bounds, **_limits(args))
+    try:
+        result = cont.cycles(point, free, *bounds, **_limits(args))
+    except KeyError as exc:
+        # The library's cycles read every state from AUTO's table of the run, which
+        # lists only the first few for a circuit: a failed computation (exit 1), not a
+        # bad command line; said so instead of the bare KeyError of the state.
+        missing = str(exc).strip("'\"")
+        if missing not in cont.model.state_names:
+            raise library_error(exc, OPTIONS) from None
+        raise ContinuationError(
+            f"cycles of {cont.model.name}: AUTO's table of the periodic orbits lacks the "
+            f"state {missing!r}; the library's cycles do not handle models with this many "
+            f"states ({len(cont.model.state_names)}) yet") from None
+    except ValueError as exc:
+        raise library_error(exc, OPTIONS) from None
     return emit(args, result)

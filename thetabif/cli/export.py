@@ -24,8 +24,11 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
         description="Write NAME.f90, c.NAME.{eq_eta,fold,hopf,cycles} (and c.NAME.hom, "
                     "HomCont, for models with two states) and NAME.auto for AUTO-07p. "
                     "STPNT starts on the lowest-rate stable equilibrium at the chosen "
-                    "parameters. Run the result with `auto NAME.auto` in --out.")
-    add_model_options(p)
+                    "parameters. Run the result with `auto NAME.auto` in --out. A circuit "
+                    "(--circuit) continues in eta_P of its readout population P and the "
+                    "weight J_PP of its recurrent edge (else another edge onto P); its "
+                    "NAME is the label and a digest of the circuit, e.g. ping_3d5fbed9.")
+    add_model_options(p, circuit=True)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder, created if missing")
     add_force_option(p, "existing files")

@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from thetabif._version import __version__
+from thetabif.cli.circuit import add_circuit_command
 from thetabif.cli.common import ensure_cache
 from thetabif.cli.continuation import add_continuation_commands
 from thetabif.cli.demo import add_demo_command
@@ -78,6 +79,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     add_phase_commands,
     add_network_command,
     add_export_command,
+    add_circuit_command,
     add_demo_command,
 ]
 

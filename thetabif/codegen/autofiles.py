@@ -6,6 +6,9 @@ constants refer to ``'eta'`` and ``'J'`` rather than ``1`` and ``2``.
 
 Scenarios (:data:`SCENARIOS`)
 -----------------------------
+For a circuit, ``eta`` and ``J`` below are the parameters of
+:func:`scenario_parameters` (``eta_E`` and ``J_EE`` for the shipped ``ping``).
+
 ``eq_eta``
     Equilibria in ``eta`` from the ``STPNT`` equilibrium (``IRS=0``); folds (LP) and
     Hopf points (HB) are located (``ILP=1``, ``ISP=2``).
@@ -77,34 +80,50 @@ def _common() -> dict[str, Any]:
     return {**DEFAULTS, "ICP": None, "THL": {}, "THU": {}, "UZSTOP": None}
 
 
+def scenario_parameters(model: ThetaModel) -> tuple[str, str]:
+    """The parameters the scenarios call ``eta`` and ``J``: ``("eta", "J")`` for a
+    single population; for a circuit, ``eta_P`` of its readout population ``P`` and
+    the weight of the edge onto ``P`` from itself (else the first edge onto ``P``,
+    else the first edge; ``Delta_P`` for a circuit without edges)."""
+    names = model.parameter_names
+    if "eta" in names and "J" in names:
+        return "eta", "J"
+    pop = getattr(model, "readout", None) or model.population_names[0]
+    edges = list(getattr(model, "edges", ()))
+    onto = [e for e in edges if e.target == pop]
+    ranked = [e for e in onto if e.source == pop] + onto + edges
+    return f"eta_{pop}", f"J_{ranked[0].key}" if ranked else f"Delta_{pop}"
+
+
 def scenarios(model: ThetaModel) -> dict[str, Scenario]:
     """The standard scenarios of ``model``, by name (see the module docstring)."""
     measures = [k for k in ("r", "v") if k in output_indices(model)]
-    eta_stop = {"eta": list(ETA_RANGE)}
-    two_stop = {"eta": list(ETA_RANGE), "J": list(J_RANGE)}
+    eta, J = scenario_parameters(model)
+    eta_stop = {eta: list(ETA_RANGE)}
+    two_stop = {eta: list(ETA_RANGE), J: list(J_RANGE)}
 
     eq = _common()  # DSMAX: the table's 0.02 (the folds are sharp)
-    eq.update(ICP=["eta", *measures], UZSTOP=eta_stop)
+    eq.update(ICP=[eta, *measures], UZSTOP=eta_stop)
 
     fold = _common()
-    fold.update(IRS="LP1", ISW=2, ICP=["eta", "J", *measures], UZSTOP=two_stop,
+    fold.update(IRS="LP1", ISW=2, ICP=[eta, J, *measures], UZSTOP=two_stop,
                 DSMAX=0.05)
 
     hopf = _common()
-    hopf.update(IRS="HB1", ISW=2, ICP=["eta", "J", *measures], UZSTOP=two_stop,
+    hopf.update(IRS="HB1", ISW=2, ICP=[eta, J, *measures], UZSTOP=two_stop,
                 DSMAX=0.05)
 
     cycles = _common()
     # Looser tolerances than for equilibria: collocation residuals at 1e-10 make AUTO
     # retry steps for seconds without changing the branch visibly.
-    cycles.update(IPS=2, IRS="HB1", ICP=["eta", 11], NTST=50, NMX=1000, DSMAX=0.5,
+    cycles.update(IPS=2, IRS="HB1", ICP=[eta, 11], NTST=50, NMX=1000, DSMAX=0.5,
                   EPSL=1e-07, EPSU=1e-07, EPSS=1e-05, THL={11: 0.0},
-                  UZSTOP={"eta": list(ETA_RANGE), 11: MAX_PERIOD})
+                  UZSTOP={eta: list(ETA_RANGE), 11: MAX_PERIOD})
     out = {
-        "eq_eta": Scenario("eq_eta", "equilibria in eta from the STPNT equilibrium", eq),
-        "fold": Scenario("fold", "fold (LP) curve in (eta, J) from label LP1", fold),
-        "hopf": Scenario("hopf", "Hopf (HB) curve in (eta, J) from label HB1", hopf),
-        "cycles": Scenario("cycles", "periodic orbits in eta from label HB1", cycles),
+        "eq_eta": Scenario("eq_eta", f"equilibria in {eta} from the STPNT equilibrium", eq),
+        "fold": Scenario("fold", f"fold (LP) curve in ({eta}, {J}) from label LP1", fold),
+        "hopf": Scenario("hopf", f"Hopf (HB) curve in ({eta}, {J}) from label HB1", hopf),
+        "cycles": Scenario("cycles", f"periodic orbits in {eta} from label HB1", cycles),
     }
     if has_homcont(model):
         hom = _common()
@@ -113,12 +132,12 @@ def scenarios(model: ThetaModel) -> dict[str, Scenario]:
         # (ILP=0, ISP=0: meaningless on a fixed-period orbit), the saddle computed by
         # AUTO from the start orbit (ISTART=5, IEQUIB=1).
         hom.update(IPS=9, IRS="UZ1", ILP=0,
-                   ICP=["eta", "J", *PSI_PARS, *measures], NTST=120, ISP=0, MXBF=0,
+                   ICP=[eta, J, *PSI_PARS, *measures], NTST=120, ISP=0, MXBF=0,
                    NMX=2000, NPR=100000, EPSL=1e-08, EPSU=1e-08, EPSS=1e-06, DS=0.02,
                    DSMAX=0.2, UZR={"psi1": 0.0},
                    UZSTOP={**two_stop, "psi10": MIN_SEPARATION / MAX_PERIOD},
                    NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
-        out["hom"] = Scenario("hom", "homoclinic curve in (eta, J) (HomCont) from a cycle "
+        out["hom"] = Scenario("hom", f"homoclinic curve in ({eta}, {J}) (HomCont) from a cycle "
                               f"orbit of period {MAX_PERIOD:g}", hom)
     return out
 
@@ -226,9 +245,10 @@ def auto_script(model: ThetaModel) -> str:
     ``NAME_hom``).
     """
     n = model.name
+    eta, J = scenario_parameters(model)
     hom = has_homcont(model)
     pad = "#" + " " * (len(n) + 12)
-    hom_doc = (f"#   {n}_hom     homoclinic curves in (eta, J) (HomCont) from each HB whose\n"
+    hom_doc = (f"#   {n}_hom     homoclinic curves in ({eta}, {J}) (HomCont) from each HB whose\n"
                f"{pad}cycles reach period {MAX_PERIOD:g}, both directions; psi1 (PAR(21))\n"
                f"{pad}is lambda_s + lambda_u (UZ where 0: neutral saddles), psi10\n"
                f"{pad}(PAR(30)) is lambda_u\n") if hom else ""
@@ -256,10 +276,10 @@ if len(hopfs) > 0:
 # Model: {' '.join(model.description.split())}.
 # Run with AUTO-07p's Python command line, in this folder:  auto {n}.auto
 # Needs only AUTO-07p and gfortran (no thetabif). Writes b./s./d. files:
-#   {n}_eq      equilibria in eta (both directions from the STPNT equilibrium)
-#   {n}_fold    fold (LP) curves in (eta, J), one per LP point, both directions
-#   {n}_hopf    Hopf (HB) curves in (eta, J), one per HB point, both directions
-#   {n}_cycles  periodic orbits in eta from each HB point
+#   {n}_eq      equilibria in {eta} (both directions from the STPNT equilibrium)
+#   {n}_fold    fold (LP) curves in ({eta}, {J}), one per LP point, both directions
+#   {n}_hopf    Hopf (HB) curves in ({eta}, {J}), one per HB point, both directions
+#   {n}_cycles  periodic orbits in {eta} from each HB point
 {hom_doc}# Columns r and v (PAR(41), PAR(42)) are the firing rate and mean voltage (set by PVLS).
 
 def both_ways(start, constants):
@@ -301,4 +321,4 @@ clean()
 
 
 __all__ = ["HOMCONT_SCENARIO", "SCENARIOS", "Scenario", "auto_script", "constants_file",
-           "has_homcont", "model_scenarios", "scenarios"]
+           "has_homcont", "model_scenarios", "scenario_parameters", "scenarios"]
