@@ -1,6 +1,9 @@
 """The spiking network behind the mean field: N theta neurons, simulated exactly.
 
-Each neuron ``j`` is a theta neuron (design.md, section 1)::
+A ThetaModel is one network; a :class:`thetabif.models.Circuit` is one network of
+``N`` neurons per population, coupled as its edges say (what a model's network is made
+of: :mod:`thetabif.network_layout`; a ThetaModel is one population with a self-edge,
+so both run through the same kernel). Each neuron ``j`` is a theta neuron (design.md, section 1)::
 
     tau dtheta_j/dt = (1 - cos theta_j) + (1 + cos theta_j) (eta_j + I_ext + I_syn)
 
@@ -15,18 +18,24 @@ with excitabilities ``eta_j`` from the Lorentzian ``(eta, Delta)``. Through
   ``v' = v^2 + eta + I_ext + s (v_s - v) - pi^2 r^2`` (the Lorentzian ansatz with
   centre ``v`` and half width ``pi tau r`` closes because the input is linear in V).
 
-The drive ``s`` is ``J p`` (instant synapse) or follows ``tau_s ds/dt = -s + J p``
-(first-order synapse), where the presynaptic activity ``p`` is the network's own
-firing rate (delta pulses: spikes per neuron per step divided by the step) or
-``mean_j P_n(theta_j) / (pi tau)`` (pulses of sharpness ``n``), the two quantities
-whose Ott-Antonsen averages are the mean field's ``r`` and ``H_n(z) / (pi tau)``.
+summed over the edges onto the neuron's population (a circuit's population ``T``
+receives ``sum_S s_TS`` through its current edges and ``sum_S s_TS (v_s_TS - V)``
+through its conductance edges; with adaptation its input also has ``- a_T``).
+The drive ``s`` of an edge is ``J p`` (instant synapse), follows
+``tau_s ds/dt = -s + J p`` (first-order) or ``tau_r tau_d s'' + (tau_r + tau_d) s' + s
+= J p`` (second-order), where the presynaptic activity ``p`` of the SOURCE population
+is its network's own firing rate (delta pulses: spikes per neuron per step divided by
+the step) or ``mean_j P_n(theta_j) / (pi tau)`` (pulses of its sharpness ``n``), the
+two quantities whose Ott-Antonsen averages are the mean field's ``r`` and
+``H_n(z) / (pi tau)``. Adaptation is a population variable, as in the mean field:
+``tau_a da/dt = -a + alpha r`` with ``r`` the population's spike rate.
 
 The scheme
 ----------
-Over one step ``dt`` the input ``I_ext`` and the drive ``s`` are held constant. Then
+Over one step ``dt`` the inputs, drives and adaptation are held constant. Then
 every neuron obeys a Riccati equation with constant coefficients,
-``dV/dt' = V^2 - a V + b`` (``t' = t / tau``; ``a = s`` for conductance coupling, 0
-otherwise), and completing the square, ``U = V - a/2``, ``c = b - a^2/4``, gives
+``dV/dt' = V^2 - a V + b`` (``t' = t / tau``; ``a`` the sum of the conductance
+drives, 0 without), and completing the square, ``U = V - a/2``, ``c = b - a^2/4``, gives
 ``dU/dt' = U^2 + c`` whose flow over ``h = dt / tau`` is the Moebius map::
 
     U(h) = (U0 + c g) / (1 - U0 g),   g = tan(sqrt(c) h) / sqrt(c)     (c > 0)
@@ -39,9 +48,13 @@ The neuron spikes in the step exactly when the denominator crosses zero,
 step). No neuron is ever moved "too far", however large its ``eta_j``: the heavy
 Lorentzian tail, which makes Euler overestimate the rate by 10-20 %, is integrated
 exactly. The only discretisation error left is the coupling being held over a step.
+After the step the synapses advance exactly under the activity measured in it (the
+propagators of :meth:`thetabif.network_layout.NetEdge.propagator`), and so does the
+adaptation.
 
 Everything runs in one numba-compiled, ``prange``-parallel kernel; memory is
-``O(N)`` (two float64 arrays), plus ``O(steps)`` for the per-step spike counts.
+``O(N)`` per population (two float64 arrays), plus ``O(steps)`` per population and
+edge for the per-step spike counts and drives.
 """
 
 from __future__ import annotations
