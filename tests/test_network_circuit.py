@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 
+import numba
 import numpy as np
 import pytest
 from scipy.linalg import expm
@@ -234,6 +235,18 @@ def test_inputs_outputs_and_raster_per_population():
         assert ds.sizes[f"spike_{p}"] <= int(ds[f"spike_count_{p}"].sum())
     # synapses start at rest: s_TS = J_TS r_S(z0)
     assert math.isclose(float(ds.s_IE[0]), 10.0 * (1 - 0.01) / (math.pi * 1.1 ** 2))
+
+
+def test_circuit_threads_agree():
+    """The parallel loop runs per population: with delta pulses (integer spike counts)
+    1 and 2 threads give the same spikes, Z differs only by the order of the sums."""
+    kw = dict(N=20_000, t_end=1.0, inputs={"E": Protocol.step(0.3, 0.6, 3)}, progress=False)
+    ping = read_circuit("ping")
+    a = simulate_network(ping, threads=1, **kw)
+    b = simulate_network(ping, threads=min(2, numba.config.NUMBA_NUM_THREADS), **kw)
+    for p in "EI":
+        assert np.array_equal(a[f"spike_count_{p}"], b[f"spike_count_{p}"])
+        assert np.max(np.abs(a[f"z_{p}"] - b[f"z_{p}"])) < 1e-12
 
 
 @pytest.mark.parametrize("kwargs, match", [

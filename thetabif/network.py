@@ -562,7 +562,7 @@ def simulate_network(
         np.array([e.target for e in edges], dtype=np.int64),
         np.array([e.kind for e in edges], dtype=np.int64),
         np.array([e.J for e in edges]),
-        np.array([e.coupling == "conductance" for e in edges]),
+        np.array([e.coupling == "conductance" for e in edges], dtype=bool),
         np.array([e.v_s for e in edges]),
         np.array([e.propagator(dt) for e in edges]).reshape(n_edge, 2, 2),
     )
