@@ -3,6 +3,11 @@
 Registered in :data:`thetabif.cli.main.COMMANDS` through :func:`add_network_command`::
 
     thetabif network --N 100000 --step 20:80:3 --compare --json
+    thetabif network --circuit ping --set eta_E=-1 --step E:20:40:0.5 --compare --json
+
+``--circuit FILE|NAME`` (a circuit file or a shipped circuit) and the population prefix
+of ``--step`` are read here by :func:`network_model_from_args` and
+:func:`network_inputs` (local to this command until the shared options take circuits).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import argparse
 
 from thetabif.cli.common import (
+    CLIError,
     add_force_option,
     add_model_options,
     check_out,
@@ -24,6 +30,9 @@ from thetabif.cli.common import (
     protocol_from_args,
     write_file,
 )
+from thetabif.errors import InputError
+from thetabif.models import Model
+from thetabif.models.circuit_file import read_circuit, standard_circuits
 from thetabif.records import model_options
 
 #: The options of ``network`` by the names the library's messages give them.
@@ -48,9 +57,16 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
                    help="step of the exact scheme (default 1e-3)")
     g.add_argument("--dt-out", type=positive_float, default=0.01,
                    help="output spacing, a multiple of --dt and <= --t-end (default 0.01)")
-    g.add_argument("--step", metavar="START:STOP:AMPLITUDE", default=None,
-                   help="add AMPLITUDE to the I_ext parameter on [START, STOP) "
-                        "(default: I_ext alone)")
+    g.add_argument("--circuit", default=None, metavar="FILE|NAME",
+                   help="simulate the networks of a circuit of theta populations: a TOML "
+                        "circuit file or a shipped circuit (" + ", ".join(standard_circuits())
+                        + "); N neurons per population; not with --n, --synapse, "
+                        "--coupling; --set takes its names (--set eta_E=-1)")
+    g.add_argument("--step", metavar="[POP:]START:STOP:AMPLITUDE", default=[],
+                   action="append",
+                   help="add AMPLITUDE to the I_ext parameter on [START, STOP) (default: "
+                        "I_ext alone); with --circuit name the population (E:20:80:3), "
+                        "one step per population, repeatable")
     g.add_argument("--z0", type=complex_value, default=complex(-0.6, -0.8),
                    help="initial order parameter (default -0.6-0.8j); use --z0=-0.6-0.8j")
     g.add_argument("--sampling", choices=("quantiles", "random"), default="quantiles",
@@ -76,8 +92,9 @@ def cmd_network(args: argparse.Namespace) -> int:
     from thetabif.network import check_network_size, compare_network, simulate_network
     from thetabif.simulation import output_samples, save_dataset, simulation_memory
 
-    model, params = model_from_args(args)
-    protocol = protocol_from_args(args.step, params)
+    model, params = network_model_from_args(args)
+    protocol = network_inputs(model, params, args.step)
+    n_pop, n_edge = len(model.population_names), _edge_count(model)
     if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
     with options_named(OPTIONS):  # the sizes of both runs, before the network starts
@@ -85,9 +102,11 @@ def cmd_network(args: argparse.Namespace) -> int:
             n_out = output_samples(args.t_end, args.dt_out, dt_name="dt_out")
             check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster,
                                extra=simulation_memory(model, n_out),
-                               extra_what="and the mean field")
+                               extra_what="and the mean field", populations=n_pop,
+                               edges=n_edge)
         else:
-            check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster)
+            check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster,
+                               populations=n_pop, edges=n_edge)
     opts = dict(N=args.N, t_end=args.t_end, dt=args.dt, dt_out=args.dt_out, z0=args.z0,
                 sampling=args.sampling, seed=args.seed, threads=args.threads,
                 raster=args.raster, progress=False if args.no_progress else None)
@@ -99,38 +118,53 @@ def cmd_network(args: argparse.Namespace) -> int:
             ds = simulate_network(model, params, inputs=protocol, **opts)
             report = None
     last = ds.isel(time=-1)
+    pops = model.population_names
+    tails = {p: f"_{p}" if p else "" for p in pops}
+    final_z = {p: complex(last[f"z{t}"]) for p, t in tails.items()}
+    final_r = {p: float(last[f"r{t}"]) for p, t in tails.items()}
+    spikes = {p: int(ds[f"spike_count{t}"].sum()) for p, t in tails.items()}
     if args.json:
         out = report or {"model": model.name, "model_options": model_options(model),
                          "params": params,
                          "protocol": ds.attrs["protocol"]}
+        one = pops == ("",)  # a single population: plain values, else by population
         out["network"] = {"N": args.N, "wall_time": ds.attrs["wall_time"],
                           "neuron_updates_per_s": ds.attrs["neuron_updates_per_s"],
-                          "final_z": [float(last.z.real), float(last.z.imag)],
-                          "final_r": float(last.r),
-                          "total_spikes": int(ds.spike_count.sum())}
+                          "final_z": [final_z[""].real, final_z[""].imag] if one else
+                          {p: [z.real, z.imag] for p, z in final_z.items()},
+                          "final_r": final_r[""] if one else final_r,
+                          "total_spikes": spikes[""] if one else spikes}
         print_json(out, indent=2)
     else:
-        print(f"model: {model.name} ({model.description}), network of N={args.N} neurons")
+        per = " per population" if len(pops) > 1 else ""
+        print(f"model: {model.name} ({model.description}), network of N={args.N} "
+              f"neurons{per}")
         print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
         print(f"input: {ds.attrs['protocol']}")
         print(f"{ds.attrs['wall_time']:.2f} s, "
               f"{ds.attrs['neuron_updates_per_s']:.3g} neuron-updates/s")
-        z = complex(last.z)
-        print(f"final state at t={float(last.time):g}: Z = {z.real:.6g}{z.imag:+.6g}j, "
-              f"r = {float(last.r):.6g}")
+        for p, z in final_z.items():
+            of = f" of {p}" if p else ""
+            print(f"final state{of} at t={float(last.time):g}: Z = {z.real:.6g}{z.imag:+.6g}j, "
+                  f"r = {final_r[p]:.6g}")
         if report is not None:
-            print(f"{'phase':<10} {'start':>8} {'stop':>8} {'I_ext':>7} {'r network':>12} "
-                  f"{'r mean field':>13} {'rel. error':>11} {'mean |Z-z|':>11}")
+            pop_col = f"{'pop':<5}" if len(pops) > 1 else ""
+            print(f"{pop_col}{'phase':<10} {'start':>8} {'stop':>8} {'I_ext':>7} "
+                  f"{'r network':>12} {'r mean field':>13} {'rel. error':>11} "
+                  f"{'mean |Z-z|':>11}")
             for ph in report["phases"]:
-                print(f"{ph['name']:<10} {ph['start']:>8g} {ph['stop']:>8g} {ph['I_ext']:>7g} "
-                      f"{ph['r_network']:>12.6g} {ph['r_mean_field']:>13.6g} "
-                      f"{ph['r_rel_error']:>+11.3%} {ph['z_error_mean']:>11.3g}")
+                pop = f"{ph['population']:<5}" if pop_col else ""
+                print(f"{pop}{ph['name']:<10} {ph['start']:>8g} {ph['stop']:>8g} "
+                      f"{ph['I_ext']:>7g} {ph['r_network']:>12.6g} "
+                      f"{ph['r_mean_field']:>13.6g} {ph['r_rel_error']:>+11.3%} "
+                      f"{ph['z_error_mean']:>11.3g}")
             s = report["summary"]
             print(f"|Z - z|: max {s['z_error_max']:.3g}, mean {s['z_error_mean']:.3g}; "
-                  f"r error (rms over time): {s['r_error_rms']:.3g}")
+                  f"r error (rms over time): {s['r_error_rms']:.3g}"
+                  + (" (the largest over the populations)" if len(pops) > 1 else ""))
     if args.out is not None:
         if args.out.endswith(".csv"):  # one table on the output grid
-            ds = ds.drop_dims([d for d in ("step_time", "spike") if d in ds.dims])
+            ds = ds.drop_dims([d for d in ds.dims if d != "time"])
         path = write_file(args.out, lambda tmp: save_dataset(ds, tmp, overwrite=True))
         if args.json:
             note(f"wrote {path}")
@@ -139,4 +173,80 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_network_command", "cmd_network"]
+def network_model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
+    """The model of ``network``: ``--circuit FILE|NAME`` or the single-population
+    options, then ``--set NAME=VALUE`` on top of its defaults.
+
+    Raises
+    ------
+    CLIError
+        ``--circuit`` with ``--n``, ``--synapse`` or ``--coupling``; a circuit that
+        cannot be read; a bad ``--set``.
+    """
+    if args.circuit is None:
+        return model_from_args(args)
+    clash = [opt for opt, value, default in (("--n", args.n, None),
+                                              ("--synapse", args.synapse, "instant"),
+                                              ("--coupling", args.coupling, "current"))
+             if value != default]
+    if clash:
+        raise CLIError(f"--circuit {args.circuit!r} cannot be combined with "
+                       f"{', '.join(clash)}: the circuit file sets the pulses of each "
+                       "population and the synapse and coupling of each edge")
+    try:
+        model = read_circuit(args.circuit)
+    except InputError as exc:
+        raise CLIError(f"--circuit {args.circuit}: {exc}") from None
+    given: dict[str, str] = {}
+    for item in args.settings:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CLIError(f"--set expects NAME=VALUE, got {item!r}")
+        given[name.strip()] = value.strip()
+    try:
+        params = model.validate_params(given)
+    except ValueError as exc:
+        raise CLIError(f"--set: {exc}") from None
+    return model, params
+
+
+def network_inputs(model: Model, params: dict[str, float], steps: list[str]):
+    """The inputs of ``--step [POP:]START:STOP:AMPLITUDE`` (repeatable, one per
+    population): ``{input name: Protocol}``, or None without steps.
+
+    Raises
+    ------
+    CLIError
+        A malformed step, a step without population for a circuit, an unknown
+        population, two steps on one population.
+    """
+    if not steps:
+        return None
+    names = model.input_names
+    out = {}
+    for text in steps:
+        pop, sep, rest = text.partition(":")
+        if text.count(":") == 3:
+            name = pop if pop in names else f"I_ext_{pop}"
+            if name not in names:
+                raise CLIError(f"--step {text}: {pop!r} is not a population of "
+                               f"{model.name!r}; allowed: "
+                               f"{', '.join(p for p in model.population_names if p)}")
+        elif len(names) == 1:
+            name, rest = names[0], text
+        else:
+            raise CLIError(f"--step {text}: the circuit has several populations "
+                           f"({', '.join(model.population_names)}); name one as "
+                           f"POP:START:STOP:AMPLITUDE, e.g. --step "
+                           f"{model.population_names[0]}:20:80:3")
+        if name in out:
+            raise CLIError(f"--step: two steps for {name}; give one step per population")
+        out[name] = protocol_from_args(rest, {"I_ext": params[name]})
+    return out if len(names) > 1 else out[names[0]]
+
+
+def _edge_count(model: Model) -> int:
+    return len(getattr(model, "edges", (None,)))
+
+
+__all__ = ["add_network_command", "cmd_network", "network_inputs", "network_model_from_args"]
