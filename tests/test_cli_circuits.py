@@ -77,8 +77,7 @@ def test_circuit_option_errors(capsys, tmp_path):
     refused(["simulate", "--circuit", str(bad)], capsys, str(bad), "Delta_E", "> 0")
     # commands that take no circuit say so
     for argv in (["verify", "--circuit", "ping"],
-                 ["phase-diagram", "--circuit", "ping", "--out", str(tmp_path / "p")],
-                 ["network", "--circuit", "ping"]):
+                 ["phase-diagram", "--circuit", "ping", "--out", str(tmp_path / "p")]):
         refused(argv, capsys, "--circuit", "single population")
     assert not (tmp_path / "x").exists() and not (tmp_path / "p").exists()
 

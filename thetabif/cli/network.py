@@ -6,8 +6,8 @@ Registered in :data:`thetabif.cli.main.COMMANDS` through :func:`add_network_comm
     thetabif network --circuit ping --set eta_E=-1 --step E:20:40:0.5 --compare --json
 
 ``--circuit FILE|NAME`` (a circuit file or a shipped circuit) and the population prefix
-of ``--step`` are read here by :func:`network_model_from_args` and
-:func:`network_inputs` (local to this command until the shared options take circuits).
+of ``--step`` are read by :func:`thetabif.cli.common.model_from_args` and
+:func:`network_inputs`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ from thetabif.cli.common import (
     protocol_from_args,
     write_file,
 )
-from thetabif.errors import InputError
 from thetabif.models import Model
-from thetabif.models.circuit_file import read_circuit, standard_circuits
 from thetabif.records import model_options
 
 #: The options of ``network`` by the names the library's messages give them.
@@ -48,7 +46,7 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
         "network", help="simulate the spiking theta network behind the mean field",
         description="Simulate N theta neurons with the exact QIF step and, with --compare, "
                     "the mean field under the same protocol, reporting their agreement.")
-    add_model_options(p)
+    add_model_options(p, circuit=True)
     g = p.add_argument_group("network")
     g.add_argument("--N", type=int, default=10_000,
                    help="number of neurons, >= 1 (default 10000)")
@@ -57,11 +55,6 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
                    help="step of the exact scheme (default 1e-3)")
     g.add_argument("--dt-out", type=positive_float, default=0.01,
                    help="output spacing, a multiple of --dt and <= --t-end (default 0.01)")
-    g.add_argument("--circuit", default=None, metavar="FILE|NAME",
-                   help="simulate the networks of a circuit of theta populations: a TOML "
-                        "circuit file or a shipped circuit (" + ", ".join(standard_circuits())
-                        + "); N neurons per population; not with --n, --synapse, "
-                        "--coupling; --set takes its names (--set eta_E=-1)")
     g.add_argument("--step", metavar="[POP:]START:STOP:AMPLITUDE", default=[],
                    action="append",
                    help="add AMPLITUDE to the I_ext parameter on [START, STOP) (default: "
@@ -92,7 +85,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     from thetabif.network import check_network_size, compare_network, simulate_network
     from thetabif.simulation import output_samples, save_dataset, simulation_memory
 
-    model, params = network_model_from_args(args)
+    model, params = model_from_args(args)
     protocol = network_inputs(model, params, args.step)
     n_pop, n_edge = len(model.population_names), _edge_count(model)
     if args.out is not None:
@@ -173,43 +166,6 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
-def network_model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
-    """The model of ``network``: ``--circuit FILE|NAME`` or the single-population
-    options, then ``--set NAME=VALUE`` on top of its defaults.
-
-    Raises
-    ------
-    CLIError
-        ``--circuit`` with ``--n``, ``--synapse`` or ``--coupling``; a circuit that
-        cannot be read; a bad ``--set``.
-    """
-    if args.circuit is None:
-        return model_from_args(args)
-    clash = [opt for opt, value, default in (("--n", args.n, None),
-                                              ("--synapse", args.synapse, "instant"),
-                                              ("--coupling", args.coupling, "current"))
-             if value != default]
-    if clash:
-        raise CLIError(f"--circuit {args.circuit!r} cannot be combined with "
-                       f"{', '.join(clash)}: the circuit file sets the pulses of each "
-                       "population and the synapse and coupling of each edge")
-    try:
-        model = read_circuit(args.circuit)
-    except InputError as exc:
-        raise CLIError(f"--circuit {args.circuit}: {exc}") from None
-    given: dict[str, str] = {}
-    for item in args.settings:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise CLIError(f"--set expects NAME=VALUE, got {item!r}")
-        given[name.strip()] = value.strip()
-    try:
-        params = model.validate_params(given)
-    except ValueError as exc:
-        raise CLIError(f"--set: {exc}") from None
-    return model, params
-
-
 def network_inputs(model: Model, params: dict[str, float], steps: list[str]):
     """The inputs of ``--step [POP:]START:STOP:AMPLITUDE`` (repeatable, one per
     population): ``{input name: Protocol}``, or None without steps.
@@ -249,4 +205,4 @@ def _edge_count(model: Model) -> int:
     return len(getattr(model, "edges", (None,)))
 
 
-__all__ = ["add_network_command", "cmd_network", "network_inputs", "network_model_from_args"]
+__all__ = ["add_network_command", "cmd_network", "network_inputs"]
