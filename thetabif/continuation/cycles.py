@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from thetabif.auto import RunStatus
 from thetabif.continuation.convert import (
     cycle_stability,
     finish,
@@ -24,7 +25,6 @@ from thetabif.continuation.convert import (
     labelled,
     special_point,
 )
-from thetabif.auto import RunStatus
 from thetabif.continuation.engine import ContinuationFailed, Direction, Runner
 from thetabif.continuation.records import (
     Branch,
