@@ -125,16 +125,29 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
 #: amplitude vanishes, as sqrt) steps through zero amplitude and back along the same
 #: orbits, lap after lap. At a fold of cycles the equilibrium is not critical.
 _HOPF_END_TOL = 0.02
+#: Largest relative difference of the periods at one parameter value on the two sides
+#: of a turn of the branch that is taken for the branch running back over itself.
+_RETRACE_TOL = 1e-3
 
 
-def _turns(direction: Direction, free: str) -> list[tuple[int, int]]:
-    """(run, point) of every point of the first branch where ``free`` turns back."""
-    rows = [(k, i, float(pt.parameters[free]))
+def _rows(direction: Direction, free: str) -> list[tuple[int, int, float, float]]:
+    """(run, point, parameter, period) along the first branch of the joined runs."""
+    return [(k, i, float(pt.parameters[free]), float(pt.parameters.get("period", np.nan)))
             for k, res in enumerate(direction.results) if res.branches
             for i, pt in enumerate(res.branches[0].points) if not (k and i == 0)]
-    # not at the first few points: the branch starts at a Hopf point itself
-    return [(rows[j][0], rows[j][1]) for j in range(3, len(rows) - 1)
-            if (rows[j][2] - rows[j - 1][2]) * (rows[j + 1][2] - rows[j][2]) < 0]
+
+
+def _retraces(rows: Sequence[tuple[int, int, float, float]], j: int, begin: int) -> bool:
+    """Whether the branch after its turn at ``rows[j]`` runs back over its own orbits:
+    the period of the next points equals (to :data:`_RETRACE_TOL`) the period of the
+    stretch ``rows[begin..j]`` interpolated at their parameter. At a fold of cycles the
+    two sides have different periods (they differ as the square root of the distance
+    to the fold); linear interpolation between AUTO's steps is good to ~1e-4 there."""
+    pre = sorted(rows[begin:j + 1], key=lambda r: r[2])
+    x, y = [r[2] for r in pre], [r[3] for r in pre]
+    after = [r for r in rows[j + 1:j + 3] if x[0] <= r[2] <= x[-1]]
+    return bool(after) and all(
+        abs(np.interp(r[2], x, y) - r[3]) < _RETRACE_TOL * r[3] for r in after)
 
 
 def hopf_at(model: Model, params: Mapping[str, float], period: float) -> float | None:
@@ -151,14 +164,25 @@ def hopf_at(model: Model, params: Mapping[str, float], period: float) -> float |
 
 def end_at_hopf(model: Model, params: Mapping[str, float], direction: Direction,
                 free: str) -> tuple[Direction, Note | None]:
-    """The direction cut at its first turn that is a Hopf point (:func:`hopf_at`), with
-    a ``hopf_end`` message; unchanged (and None) when it has none.
+    """The direction cut at its first turn that is a Hopf point, with a ``hopf_end``
+    message; unchanged (and None) when it has none. A turn is a Hopf point when the
+    branch runs back over its own orbits after it (:func:`_retraces`) and an equilibrium
+    there is critical at the orbit's period (:func:`hopf_at`).
 
     The cut point becomes the branch's regular end (an ``EP``): AUTO's label there
     (``LP`` or ``BP``: two Floquet multipliers at 1, as at every Hopf point) is not a
     bifurcation of the cycles, and AUTO's failure to converge later on is no error.
     """
-    for k, i in _turns(direction, free):
+    rows = _rows(direction, free)
+    begin = 0
+    # not at the first few points: the branch starts at a Hopf point itself
+    for j in range(3, len(rows) - 1):
+        if (rows[j][2] - rows[j - 1][2]) * (rows[j + 1][2] - rows[j][2]) >= 0:
+            continue
+        turn_begin, begin = begin, j
+        if not _retraces(rows, j, turn_begin):
+            continue
+        k, i = rows[j][:2]
         pt = direction.results[k].branches[0].points[i]
         at = {**params, free: float(pt.parameters[free])}
         period = float(pt.parameters.get("period", np.nan))
