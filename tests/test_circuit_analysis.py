@@ -24,7 +24,9 @@ from scipy.optimize import fsolve
 import thetabif
 from thetabif import Continuation
 from thetabif.continuation.records import StopReason
+from thetabif.errors import InputError
 from thetabif.models.circuit_file import read_circuit
+from thetabif.plotting import CYCLE_COLOR, bifurcation_diagram
 
 PING = read_circuit("ping")
 EDGES = ("EE", "EI", "IE", "II")
@@ -308,3 +310,18 @@ def test_ii_cycles_lose_stability_in_torus_bifurcations():
         # periodogram over ~500 cycles ~0.1 %)
         assert period == pytest.approx(tr.period, rel=1e-4)
         assert turn == pytest.approx(theta, rel=0.01)
+
+
+def test_diagram_of_circuit_cycles_reaches_both_hopf_points(ping):
+    cont, hb = ping
+    eq = cont.equilibria("eta_E", -10, 10)
+    cyc = cont.cycles(hb[0], "eta_E", -10, 10)
+    fig = bifurcation_diagram(eq, [cyc])
+    green = [ln for ln in fig.axes[0].lines if ln.get_color() == CYCLE_COLOR]
+    xs = np.concatenate([ln.get_xdata() for ln in green])
+    ys = np.concatenate([ln.get_ydata() for ln in green])
+    for h in hb:  # the envelope closes on the Hopf points (zero amplitude)
+        i = int(np.argmin(np.abs(xs - h.params["eta_E"])))
+        assert xs[i] == h.params["eta_E"] and ys[i] == pytest.approx(h.r, abs=1e-12)
+    with pytest.raises(InputError, match="do not belong"):
+        bifurcation_diagram(cont.equilibria("eta_I", -10, 10), [cyc])
