@@ -380,3 +380,20 @@ def test_ping_hopf_criticality_against_the_rv_form(free):
         # all four are clearly supercritical (|l1| > 0.1 in the (r, v) form), and the
         # cycle branches between them are stable (test above, for eta_E)
         assert exact < -0.1 and h.l1 < -0.1 and h.criticality == "supercritical"
+
+
+def test_ii_cycles_end_at_a_hopf_point_where_auto_stops():
+    """With all tau_s = 2, the cycles of ii in eta_I1 join its two Hopf points; from the
+    first one AUTO stops (MX) just past the second instead of turning there."""
+    ii = read_circuit("ii")
+    c = ii.with_defaults({k: 2.0 for k in ii.parameter_names if k.startswith("tau_s")})
+    cont = Continuation(c)
+    hb1, hb2 = sorted(cont.equilibria("eta_I1", 0, 15).special("HB"),
+                      key=lambda q: q.params["eta_I1"])
+    cyc = cont.cycles(hb1, "eta_I1", 0, 15, dsmax=0.1)
+    assert [m.reason for m in cyc.messages] == [StopReason.HOPF_END]
+    (b,) = cyc.branches
+    # the last converged orbit: within AUTO's step (0.1) of the Hopf point
+    assert b.data["eta_I1"][-1] == pytest.approx(hb2.params["eta_I1"], abs=0.1)
+    assert b.data["period"][-1] == pytest.approx(2 * np.pi / hb2.extra["frequency"],
+                                                 rel=0.01)

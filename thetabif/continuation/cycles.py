@@ -167,7 +167,8 @@ def end_at_hopf(model: Model, params: Mapping[str, float], direction: Direction,
     """The direction cut at its first turn that is a Hopf point, with a ``hopf_end``
     message; unchanged (and None) when it has none. A turn is a Hopf point when the
     branch runs back over its own orbits after it (:func:`_retraces`) and an equilibrium
-    there is critical at the orbit's period (:func:`hopf_at`).
+    there is critical at the orbit's period (:func:`hopf_at`). A branch on which AUTO
+    stops (MX) at such a point instead of turning ends there alike.
 
     The cut point becomes the branch's regular end (an ``EP``): AUTO's label there
     (``LP`` or ``BP``: two Floquet multipliers at 1, as at every Hopf point) is not a
@@ -183,23 +184,40 @@ def end_at_hopf(model: Model, params: Mapping[str, float], direction: Direction,
         if not _retraces(rows, j, turn_begin):
             continue
         k, i = rows[j][:2]
-        pt = direction.results[k].branches[0].points[i]
-        at = {**params, free: float(pt.parameters[free])}
-        period = float(pt.parameters.get("period", np.nan))
-        if not (period > 0) or hopf_at(model, at, period) is None:
-            continue
-        res = direction.results[k]
-        points = (*res.branches[0].points[:i], replace(pt, type="EP"))
-        kept = {q.label for q in points if q.label}
-        cut = replace(res, branches=(replace(res.branches[0], points=points),),
-                      solutions=tuple(replace(x, type="EP") if x.label == pt.label else x
-                                      for x in res.solutions if x.label in kept),
-                      status=RunStatus.SUCCESS, message="")
-        note = StopReason.HOPF_END.note(
-            f"the branch ends at the Hopf point near {free} = {at[free]:.6g} (period "
-            f"{period:.6g}), where its orbits shrink to the equilibrium")
-        return Direction([*direction.results[:k], cut]), note
+        cut = _cut_at_hopf(model, params, direction, free, k, i)
+        if cut is not None:
+            return cut
+    # AUTO may also stop (MX) on reaching the Hopf point instead of turning there
+    last = direction.results[-1]
+    if not last.ok and last.branches and len(last.branches[0].points) > 1:
+        pts = last.branches[0].points
+        i = len(pts) - 2 if pts[-1].type == "MX" else len(pts) - 1
+        cut = _cut_at_hopf(model, params, direction, free, len(direction.results) - 1, i)
+        if cut is not None:
+            return cut
     return direction, None
+
+
+def _cut_at_hopf(model: Model, params: Mapping[str, float], direction: Direction,
+                 free: str, k: int, i: int) -> tuple[Direction, Note] | None:
+    """The direction cut at point ``i`` of run ``k`` if that point is at a Hopf point
+    (:func:`hopf_at`), with its ``hopf_end`` message; else None."""
+    pt = direction.results[k].branches[0].points[i]
+    at = {**params, free: float(pt.parameters[free])}
+    period = float(pt.parameters.get("period", np.nan))
+    if not (period > 0) or hopf_at(model, at, period) is None:
+        return None
+    res = direction.results[k]
+    points = (*res.branches[0].points[:i], replace(pt, type="EP"))
+    kept = {q.label for q in points if q.label}
+    cut = replace(res, branches=(replace(res.branches[0], points=points),),
+                  solutions=tuple(replace(x, type="EP") if x.label == pt.label else x
+                                  for x in res.solutions if x.label in kept),
+                  status=RunStatus.SUCCESS, message="")
+    note = StopReason.HOPF_END.note(
+        f"the branch ends at the Hopf point near {free} = {at[free]:.6g} (period "
+        f"{period:.6g}), where its orbits shrink to the equilibrium")
+    return Direction([*direction.results[:k], cut]), note
 
 
 # ------------------------------------------------------ missed cycle bifurcations
