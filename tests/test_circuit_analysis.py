@@ -167,10 +167,23 @@ def test_hopf_curve_in_eta_E_and_J_EE_ends_at_bogdanov_takens(hopf_j_ee):
         lam = np.sort(np.abs(np.linalg.eigvals(rv_jacobian(rv_state(bt.state), p))))
         # double zero eigenvalue: the pair is ~sqrt(the defining system's residual 1e-10)
         assert lam[1] < 1e-4 < lam[2]
-    # Bautin points between them, where thetabif's l1 changes sign along the curve
-    ghs = res.special("GH")
-    assert ghs and all(bts[0].params["J_EE"] < g.params["J_EE"] < bts[1].params["J_EE"]
-                       for g in ghs)
+    # one Bautin point between them: l1 in the (r, v) form (exact quadratic forms)
+    # vanishes there and changes sign along the curve. AUTO's location stands (Newton
+    # on the GH system, whose l1 comes from differences of the Jacobian, stalls at steps
+    # ~1e-5); l1 changes by 0.07 per unit of J_EE: measured l1 = -7.9e-7 at the point
+    (gh,) = res.special("GH")
+    assert bts[0].params["J_EE"] < gh.params["J_EE"] < bts[1].params["J_EE"]
+    p = {**PING.defaults, **{k: gh.params[k] for k in ("eta_E", "J_EE")}}
+    assert abs(rv_l1(rv_state(gh.state), p)) < 1e-5
+    signs = set()
+    for b in res.branches:
+        near = np.nonzero(np.abs(b.data["J_EE"] - gh.params["J_EE"]) < 0.3)[0]
+        for i in near[[0, -1]] if len(near) else []:
+            at = row(b, i)
+            q = {**PING.defaults, "eta_E": at["eta_E"], "J_EE": at["J_EE"]}
+            signs.add(np.sign(rv_l1(rv_state(at), q)) * np.sign(at["J_EE"]
+                                                                  - gh.params["J_EE"]))
+    assert signs == {1.0}  # l1 < 0 below the GH point, > 0 above it
 
 
 def test_fold_curve_meets_the_hopf_curve_at_the_bt_points(hopf_j_ee):
