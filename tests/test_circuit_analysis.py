@@ -410,3 +410,15 @@ def test_ii_cycles_end_at_a_hopf_point_where_auto_stops():
     assert b.data["eta_I1"][-1] == pytest.approx(hb2.params["eta_I1"], abs=0.1)
     assert b.data["period"][-1] == pytest.approx(2 * np.pi / hb2.extra["frequency"],
                                                  rel=0.01)
+
+
+def test_fort8_numbers_fast_path_and_fallback():
+    """fort.8 of an 8-state circuit stores every point (fort.7 prints only a few
+    states): its blocks are read at once where blanks separate the numbers, number by
+    number where they run together or lack the exponent's E."""
+    from thetabif.auto.parse import _block_numbers, numbers
+
+    plain = ["  1.0000000000E+00 -2.5000000000E-01", "  3.0D+00  4.0E-300"]
+    assert _block_numbers(plain) == [1.0, -0.25, 3.0, 4.0e-300]
+    joined = ["  1.0000000000E+00-2.5000000000E-01  1.0-100"]
+    assert _block_numbers(joined) == numbers(joined[0]) == [1.0, -0.25, 1.0e-100]
