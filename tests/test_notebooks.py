@@ -14,7 +14,7 @@ NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 def test_notebooks_present():
     assert {p.name for p in NOTEBOOKS} >= {"theta_phase_diagram.ipynb",
-                                            "theta_oscillations.ipynb"}
+                                            "theta_oscillations.ipynb", "ei_circuit.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

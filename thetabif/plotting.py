@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from thetabif.continuation import ContinuationResult
+    from thetabif.continuation import ContinuationResult, SpecialPoint
     from thetabif.phase_diagram import PhaseDiagram
     from thetabif.protocols import Protocol
 
@@ -158,10 +158,39 @@ def cycle_envelope(cycles: ContinuationResult) -> list[dict]:
     orbits = [dict(o) for o in cycles.orbits if np.isfinite(o["r_min"])]
     if "hopf_eta" in cycles.params:
         r = float(cycles.params["hopf_r"])
-        orbits.insert(0, {"eta": float(cycles.params["hopf_eta"]), "period":
+        orbits.insert(0, {cycles.free[0]: float(cycles.params["hopf_eta"]), "period":
                           float(cycles.params.get("hopf_period", np.nan)), "r_min": r,
                           "r_max": r, "stable": orbits[0]["stable"] if orbits else False})
     return orbits
+
+
+def _closed_at_hopf_points(env: list[dict], cycles: ContinuationResult,
+                           special: Sequence[SpecialPoint], free: str) -> list[dict]:
+    """``env`` with zero-amplitude ends at the diagram's Hopf points where the cycle
+    branch starts on one (its first point) or ends at one (a ``hopf_end`` message: AUTO's
+    last step lies within its step of the Hopf point), so that the envelope reaches
+    them (only every tenth orbit is stored)."""
+    if not env or not cycles.branches:
+        return env
+    x = np.asarray(cycles.branches[0].data[free])
+    hbs = [p for p in special if p.type == "HB"]
+    if not hbs:
+        return env
+    out = list(env)
+
+    def nearest(v: float) -> SpecialPoint:
+        return min(hbs, key=lambda p: abs(p.params[free] - v))
+
+    first = nearest(float(x[0]))
+    if abs(first.params[free] - x[0]) <= 1e-6 * max(1.0, abs(x[0])) and \
+            abs(out[0][free] - x[0]) > 0:
+        out.insert(0, {free: first.params[free], "r_min": first.r, "r_max": first.r,
+                       "stable": out[0]["stable"]})
+    if any(m.startswith("hopf_end") for m in cycles.messages):
+        last = nearest(float(x[-1]))
+        out.append({free: last.params[free], "r_min": last.r, "r_max": last.r,
+                    "stable": out[-1]["stable"]})
+    return out
 
 
 def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[ContinuationResult] = (),
@@ -205,11 +234,15 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
         for xs, ys, st in _segments(x, yy, b.data["stable"]):
             ax.plot(xs, ys, color="black", lw=1.6 if st else 1.2, ls="-" if st else "--")
     sp = [p for p in result.special_points if p.type in MARKERS]
-    envs = [cycle_envelope(c) for c in cycles]
+    for c in cycles:
+        if c.free[:1] != (free,):
+            raise InputError(f"cycles continued in {c.free[0]!r} do not belong in a diagram "
+                             f"in {free!r}")
+    envs = [_closed_at_hopf_points(cycle_envelope(c), c, sp, free) for c in cycles]
     xs_needed = [p.params[free] for p in sp]
     for env in envs:
         if env:
-            xs_needed += [o["eta"] for o in env]
+            xs_needed += [o[free] for o in env]
     if xlim is None:
         allx = np.concatenate([np.asarray(b.data[free]) for b in result.branches])
         if xs_needed:
@@ -222,7 +255,7 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
     for env in envs:
         if not env:
             continue
-        ex = np.array([o["eta"] for o in env])
+        ex = np.array([o[free] for o in env])
         st = np.array([o["stable"] for o in env])
         for key in ("r_max", "r_min"):
             ey = np.array([o[key] for o in env])
@@ -231,9 +264,9 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
         ymax = max(ymax, max(o["r_max"] for o in env))
         last = env[-1]
         if any("homoclinic" in m for c in cycles for m in c.messages):
-            ax.plot([last["eta"]] * 2, [last["r_min"], last["r_max"]], color=CYCLE_COLOR,
+            ax.plot([last[free]] * 2, [last["r_min"], last["r_max"]], color=CYCLE_COLOR,
                     lw=0.8, ls=":")
-            hc.append((last["eta"], last["r_max"], "homoclinic"))
+            hc.append((last[free], last["r_max"], "homoclinic"))
     inside = []
     for b in result.branches:
         x, yy = np.asarray(b.data[free]), np.asarray(b.data[y])

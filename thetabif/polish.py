@@ -355,22 +355,25 @@ def multilinear_forms(model: Model, x: np.ndarray, p: np.ndarray) -> list[Callab
         return _forms([Bf(*x, *p), Cf(*x, *p)])
     jac = model.numeric.jacobian
 
-    def along(a: np.ndarray, m: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        # a complex direction: by linearity, real and imaginary parts separately
+    def along(a: np.ndarray, m: Callable[[np.ndarray], np.ndarray], at: np.ndarray
+              ) -> np.ndarray:
+        # derivative of m at ``at`` along a complex direction: by linearity, real and
+        # imaginary parts separately
         h = _FD_STEP
 
         def diff(d: np.ndarray) -> np.ndarray:
             if not np.any(d):
                 return np.zeros((len(x), len(x)))
             s = h / max(1.0, float(np.max(np.abs(d))))
-            return (m(x + s * d) - m(x - s * d)) / (2 * s)
+            return (m(at + s * d) - m(at - s * d)) / (2 * s)
         return diff(np.real(a)) + 1j * diff(np.imag(a))
 
     def B(a, b):
-        return along(a, lambda y: jac(y, p)) @ b
+        return along(a, lambda y: jac(y, p), x) @ b
 
     def C(a, b, c):
-        return along(a, lambda y: along(b, lambda z: jac(z, p))) @ c
+        # the inner derivative taken at the outer's shifted points (not at x)
+        return along(a, lambda y: along(b, lambda z: jac(z, p), y), x) @ c
 
     return [B, C]
 

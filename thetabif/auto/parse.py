@@ -612,6 +612,17 @@ def parse_fort7(
 # ---------------------------------------------------------------------------
 
 
+def _block_numbers(block: list[str]) -> list[float]:
+    """The numbers of a ``fort.8`` block: split on blanks when they separate every
+    number (the usual case, parsed at once), else number by number (:func:`numbers`:
+    numbers that run together, exponents without ``E``)."""
+    try:
+        return np.array(" ".join(block).replace("D", "E").replace("d", "e").split(),
+                        dtype=float).tolist()
+    except ValueError:
+        return [v for line in block for v in numbers(line)]
+
+
 def parse_fort8(text: str, names: NameMap | None = None) -> list[Solution]:
     """Parse a labelled-solutions file (``fort.8`` / ``s.NAME``).
 
@@ -643,6 +654,7 @@ def parse_fort8(text: str, names: NameMap | None = None) -> list[Solution]:
     names = names or NameMap()
     lines = text.splitlines()
     sols: list[Solution] = []
+    par_keys: dict[int, tuple[str, ...]] = {}  # parameter names by NPAR, looked up once
     i = 0
     while i < len(lines):
         toks = lines[i].split()
@@ -664,7 +676,7 @@ def parse_fort8(text: str, names: NameMap | None = None) -> list[Solution]:
         if len(block) != nrowpr:
             raise ValueError(f"fort.8 solution label {lab}: truncated block")
         i += 1 + nrowpr
-        vals = [v for line in block for v in numbers(line)]
+        vals = _block_numbers(block)
         nprof = ntpl * nar
         rest = len(vals) - nprof - nfpr - npar
         if rest == nfpr + ntpl * (nar - 1):
@@ -687,6 +699,8 @@ def parse_fort8(text: str, names: NameMap | None = None) -> list[Solution]:
             du = np.array(vals[pos : pos + ntpl * (nar - 1)], float).reshape(ntpl, nar - 1)
             pos += ntpl * (nar - 1)
         par = np.array(vals[pos : pos + npar], float)
+        if npar not in par_keys:
+            par_keys[npar] = tuple(names.par_name(k + 1) for k in range(npar))
         sols.append(
             Solution(
                 branch=abs(ibr),
@@ -704,7 +718,7 @@ def parse_fort8(text: str, names: NameMap | None = None) -> list[Solution]:
                 state_names=tuple(names.state_name(j) for j in range(1, nar)),
                 free_parameters=icp,
                 par=par,
-                parameters={names.par_name(k + 1): float(v) for k, v in enumerate(par)},
+                parameters=dict(zip(par_keys[npar], par.tolist(), strict=True)),
                 direction_par=dpar,
                 direction_u=du,
             )

@@ -24,7 +24,7 @@ from thetabif.continuation.convert import (
     inside,
     labelled,
 )
-from thetabif.continuation.cycles import finish_cycles
+from thetabif.continuation.cycles import end_at_hopf, finish_cycles
 from thetabif.continuation.engine import (
     ContinuationFailed,
     Direction,
@@ -345,7 +345,9 @@ class Continuation:
         # beyond this period the branch approaches a homoclinic orbit (.cycles)
         limit = max(5 * 2 * np.pi / omega if omega else 0.0, 0.2 * opts.max_period)
         direction = follow(self._run, c, fort8, (free,), self.model.state_names,
-                           max_points=opts.max_points, allow_mx=True, period_limit=limit)
+                           max_points=opts.max_points, allow_mx=True, period_limit=limit,
+                           ends=lambda d: end_at_hopf(self.model, self.params, d, free)[1]
+                           is not None)
         return finish_cycles(self._run, self.model, self.params, direction, c, free, omega,
                              opts.max_period, box)
 

@@ -212,7 +212,8 @@ def _append_points(model: ThetaModel, data: dict[str, list], pts: Sequence[Any],
         for k in free:
             data[k].append(pt.parameters[k])
         for n in model.state_names:
-            data[n].append(pt.state[n])
+            # cycles of models with more states than fort.7 prints: NaN for the rest
+            data[n].append(pt.state.get(n, np.nan) if kind == "cycles" else pt.state[n])
         if kind == "cycles":
             data["period"].append(pt.parameters.get("period", np.nan))
         data["stable"].append(bool(pt.stable))
@@ -228,7 +229,7 @@ def special_point(model: ThetaModel, params: Mapping[str, float], pt: Any, resul
     """The record of a point AUTO labelled, polished by Newton where polishing applies."""
     auto_params = {k: float(pt.parameters[k]) for k in free}
     params = {**params, **auto_params}
-    state = np.array([pt.state[n] for n in model.state_names])
+    state = np.array([pt.state.get(n, np.nan) for n in model.state_names])
     diff = l1 = l2 = period = None
     extra: dict[str, Any] = {}
     ptype = pt.type

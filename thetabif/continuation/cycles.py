@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from thetabif.auto import RunStatus
 from thetabif.continuation.convert import (
     cycle_stability,
     finish,
@@ -33,7 +34,8 @@ from thetabif.continuation.records import (
     SpecialPoint,
     StopReason,
 )
-from thetabif.models import ThetaModel
+from thetabif.equilibrium import find_equilibria
+from thetabif.models import Model, ThetaModel
 
 
 def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
@@ -44,11 +46,13 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
 
     ``constants``: those of the first run (a rerun across a missed crossing starts
     from them); ``omega``: the Hopf frequency; ``run``: one AUTO run, for reruns.
+    A branch that runs into another Hopf point ends there (:func:`end_at_hopf`).
     """
+    direction, hopf_end = end_at_hopf(model, params, direction, free)
     result = direction.results[-1]
     res = finish(model, params, "cycles", (free,), [(direction, 1)], box=box)
     period = np.concatenate([b.data["period"] for b in res.branches])
-    msgs = list(res.messages)
+    msgs = list(res.messages) + ([hopf_end] if hopf_end else [])
     p0 = 2 * np.pi / omega if omega else float(period[0])
     t_hom = max(5 * p0, 0.2 * max_period)
     growing = len(period) > 3 and np.nanmax(period) > t_hom
@@ -110,6 +114,110 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
                        else sol.type})
     return replace(res, branches=branches, special_points=specials, messages=tuple(msgs),
                    orbits=tuple(orbits), homoclinic=homoclinic)
+
+
+# ------------------------------------------------------ a branch from Hopf to Hopf
+#: A turn of the cycle branch in its parameter is taken for a Hopf point when an
+#: equilibrium there has a complex pair with |Re| / |Im| below this and a period
+#: 2 pi / |Im| within this fraction of the orbit's. Between two Hopf points the
+#: branch runs into the second one, where the orbits shrink to the equilibrium, and
+#: AUTO (its steps much longer than the few 1e-3 in the parameter over which the
+#: amplitude vanishes, as sqrt) steps through zero amplitude and back along the same
+#: orbits, lap after lap. At a fold of cycles the equilibrium is not critical.
+_HOPF_END_TOL = 0.02
+#: Largest relative difference of the periods at one parameter value on the two sides
+#: of a turn of the branch that is taken for the branch running back over itself.
+_RETRACE_TOL = 1e-3
+
+
+def _rows(direction: Direction, free: str) -> list[tuple[int, int, float, float]]:
+    """(run, point, parameter, period) along the first branch of the joined runs."""
+    return [(k, i, float(pt.parameters[free]), float(pt.parameters.get("period", np.nan)))
+            for k, res in enumerate(direction.results) if res.branches
+            for i, pt in enumerate(res.branches[0].points) if not (k and i == 0)]
+
+
+def _retraces(rows: Sequence[tuple[int, int, float, float]], j: int, begin: int) -> bool:
+    """Whether the branch after its turn at ``rows[j]`` runs back over its own orbits:
+    the period of the next points equals (to :data:`_RETRACE_TOL`) the period of the
+    stretch ``rows[begin..j]`` interpolated at their parameter. At a fold of cycles the
+    two sides have different periods (they differ as the square root of the distance
+    to the fold); linear interpolation between AUTO's steps is good to ~1e-4 there."""
+    pre = sorted(rows[begin:j + 1], key=lambda r: r[2])
+    x, y = [r[2] for r in pre], [r[3] for r in pre]
+    after = [r for r in rows[j + 1:j + 3] if x[0] <= r[2] <= x[-1]]
+    return bool(after) and all(
+        abs(np.interp(r[2], x, y) - r[3]) < _RETRACE_TOL * r[3] for r in after)
+
+
+def hopf_at(model: Model, params: Mapping[str, float], period: float) -> float | None:
+    """Frequency of a critical complex pair of an equilibrium at ``params`` whose period
+    is ``period`` (both within :data:`_HOPF_END_TOL`), else None."""
+    for eq in find_equilibria(model, params):
+        for lam in eq.eigenvalues:
+            w = abs(lam.imag)
+            if (w > 0 and abs(lam.real) < _HOPF_END_TOL * w
+                    and abs(2 * math.pi / w - period) < _HOPF_END_TOL * period):
+                return w
+    return None
+
+
+def end_at_hopf(model: Model, params: Mapping[str, float], direction: Direction,
+                free: str) -> tuple[Direction, Note | None]:
+    """The direction cut at its first turn that is a Hopf point, with a ``hopf_end``
+    message; unchanged (and None) when it has none. A turn is a Hopf point when the
+    branch runs back over its own orbits after it (:func:`_retraces`) and an equilibrium
+    there is critical at the orbit's period (:func:`hopf_at`). A branch on which AUTO
+    stops (MX) at such a point instead of turning ends there alike.
+
+    The cut point becomes the branch's regular end (an ``EP``): AUTO's label there
+    (``LP`` or ``BP``: two Floquet multipliers at 1, as at every Hopf point) is not a
+    bifurcation of the cycles, and AUTO's failure to converge later on is no error.
+    """
+    rows = _rows(direction, free)
+    begin = 0
+    # not at the first few points: the branch starts at a Hopf point itself
+    for j in range(3, len(rows) - 1):
+        if (rows[j][2] - rows[j - 1][2]) * (rows[j + 1][2] - rows[j][2]) >= 0:
+            continue
+        turn_begin, begin = begin, j
+        if not _retraces(rows, j, turn_begin):
+            continue
+        k, i = rows[j][:2]
+        cut = _cut_at_hopf(model, params, direction, free, k, i)
+        if cut is not None:
+            return cut
+    # AUTO may also stop (MX) on reaching the Hopf point instead of turning there
+    last = direction.results[-1]
+    if not last.ok and last.branches and len(last.branches[0].points) > 1:
+        pts = last.branches[0].points
+        i = len(pts) - 2 if pts[-1].type == "MX" else len(pts) - 1
+        cut = _cut_at_hopf(model, params, direction, free, len(direction.results) - 1, i)
+        if cut is not None:
+            return cut
+    return direction, None
+
+
+def _cut_at_hopf(model: Model, params: Mapping[str, float], direction: Direction,
+                 free: str, k: int, i: int) -> tuple[Direction, Note] | None:
+    """The direction cut at point ``i`` of run ``k`` if that point is at a Hopf point
+    (:func:`hopf_at`), with its ``hopf_end`` message; else None."""
+    pt = direction.results[k].branches[0].points[i]
+    at = {**params, free: float(pt.parameters[free])}
+    period = float(pt.parameters.get("period", np.nan))
+    if not (period > 0) or hopf_at(model, at, period) is None:
+        return None
+    res = direction.results[k]
+    points = (*res.branches[0].points[:i], replace(pt, type="EP"))
+    kept = {q.label for q in points if q.label}
+    cut = replace(res, branches=(replace(res.branches[0], points=points),),
+                  solutions=tuple(replace(x, type="EP") if x.label == pt.label else x
+                                  for x in res.solutions if x.label in kept),
+                  status=RunStatus.SUCCESS, message="")
+    note = StopReason.HOPF_END.note(
+        f"the branch ends at the Hopf point near {free} = {at[free]:.6g} (period "
+        f"{period:.6g}), where its orbits shrink to the equilibrium")
+    return Direction([*direction.results[:k], cut]), note
 
 
 # ------------------------------------------------------ missed cycle bifurcations

@@ -323,7 +323,8 @@ def _closure_index(coords: np.ndarray, tol: float) -> int | None:
 def follow(run: Runner, constants: Mapping[str, Any], restart: str | None,
            free: tuple[str, ...], names: Sequence[str], *, max_points: int,
            closes: bool = False, allow_mx: bool = False,
-           period_limit: float | None = None) -> Direction:
+           period_limit: float | None = None,
+           ends: Callable[[Direction], bool] | None = None) -> Direction:
     """One direction of a continuation, NMX steps per AUTO run.
 
     A run that ends at NMX (an EP point) inside the box is restarted from that
@@ -332,6 +333,8 @@ def follow(run: Runner, constants: Mapping[str, Any], restart: str | None,
     two-parameter curves), has ``max_points`` points (recorded in ``stopped``, so
     that it cannot pass for a complete branch) or, on cycle branches, a period
     above ``period_limit`` (a homoclinic orbit is near: nothing to restart for).
+    ``ends``, when given, says whether the branch has come to an end of its own
+    (cycles: at another Hopf point) so that no run follows.
     ``run`` runs AUTO once (:func:`run` with the engine bound); ``names``: the states;
     ``max_points``: an integer >= 2, checked by the caller's options
     (:class:`.options.ContinuationOptions`).
@@ -351,6 +354,8 @@ def follow(run: Runner, constants: Mapping[str, Any], restart: str | None,
         if any(not (lo <= pts[-1].parameters[k] <= hi) for k, (lo, hi) in box.items()):
             break  # outside the range: AUTO stepped out past a bound (e.g. a start on it)
         if cyc and float(pts[-1].parameters.get("period", 0.0)) > period_limit:
+            break
+        if ends is not None and ends(direction):
             break
         if closes:
             direction.closed_at = _closure_index(coords, tol)

@@ -27,7 +27,7 @@ from thetabif.records import LoadableRecord, options_from_name
 class StopReason(enum.Enum):
     """What a message of a continuation reports; every member carries a readable message.
 
-    The texts of the first eight members start with ``code + ":"`` (``prefixed``), as
+    The texts of the first nine members start with ``code + ":"`` (``prefixed``), as
     the messages have always done; the others are whole sentences.
     """
 
@@ -46,6 +46,8 @@ class StopReason(enum.Enum):
                    "point, where the fixed-period orbit no longer approximates it", True)
     SNL_APPROACH = ("snl_approach", "the homoclinic curve was cut before it ends on a fold "
                     "at a saddle-node-loop point", True)
+    HOPF_END = ("hopf_end", "the cycle branch ends at another Hopf point, where the "
+                "orbits shrink to the equilibrium", True)
     AUTO = ("auto", "AUTO's own message", False)
     POINT_ADDED = ("point_added", "a special point AUTO did not label, found by thetabif",
                    False)
