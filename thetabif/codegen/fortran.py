@@ -186,10 +186,18 @@ def _assignments(
 
 
 def _declare(names: Sequence[str], indent: str) -> list[str]:
-    """``DOUBLE PRECISION`` declarations, a few names per line."""
-    lines = []
-    for i in range(0, len(names), 8):
-        lines.append(f"{indent}DOUBLE PRECISION :: {', '.join(names[i:i + 8])}")
+    """``DOUBLE PRECISION`` declarations, at most 8 names and :data:`MAX_LINE` characters
+    per line (a circuit's names are long)."""
+    lines: list[str] = []
+    head = f"{indent}DOUBLE PRECISION :: "
+    row: list[str] = []
+    for name in names:
+        if row and (len(row) == 8 or len(head) + len(", ".join([*row, name])) > MAX_LINE):
+            lines.append(head + ", ".join(row))
+            row = []
+        row.append(name)
+    if row:
+        lines.append(head + ", ".join(row))
     return lines
 
 
