@@ -7,7 +7,7 @@ Registered in :data:`thetabif.cli.main.COMMANDS` through :func:`add_network_comm
 
 ``--circuit FILE|NAME`` (a circuit file or a shipped circuit) and the population prefix
 of ``--step`` are read by :func:`thetabif.cli.common.model_from_args` and
-:func:`network_inputs`.
+:func:`thetabif.cli.common.step_inputs`, as for ``simulate``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 
 from thetabif.cli.common import (
-    CLIError,
     add_force_option,
     add_model_options,
     check_out,
@@ -27,7 +26,7 @@ from thetabif.cli.common import (
     positive_float,
     positive_int,
     print_json,
-    protocol_from_args,
+    step_inputs,
     write_file,
 )
 from thetabif.models import Model
@@ -86,7 +85,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     from thetabif.simulation import output_samples, save_dataset, simulation_memory
 
     model, params = model_from_args(args)
-    protocol = network_inputs(model, params, args.step)
+    protocol = step_inputs(model, params, args.step) or None
     n_pop, n_edge = len(model.population_names), _edge_count(model)
     if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
@@ -166,43 +165,8 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
-def network_inputs(model: Model, params: dict[str, float], steps: list[str]):
-    """The inputs of ``--step [POP:]START:STOP:AMPLITUDE`` (repeatable, one per
-    population): ``{input name: Protocol}``, or None without steps.
-
-    Raises
-    ------
-    CLIError
-        A malformed step, a step without population for a circuit, an unknown
-        population, two steps on one population.
-    """
-    if not steps:
-        return None
-    names = model.input_names
-    out = {}
-    for text in steps:
-        pop, sep, rest = text.partition(":")
-        if text.count(":") == 3:
-            name = pop if pop in names else f"I_ext_{pop}"
-            if name not in names:
-                raise CLIError(f"--step {text}: {pop!r} is not a population of "
-                               f"{model.name!r}; allowed: "
-                               f"{', '.join(p for p in model.population_names if p)}")
-        elif len(names) == 1:
-            name, rest = names[0], text
-        else:
-            raise CLIError(f"--step {text}: the circuit has several populations "
-                           f"({', '.join(model.population_names)}); name one as "
-                           f"POP:START:STOP:AMPLITUDE, e.g. --step "
-                           f"{model.population_names[0]}:20:80:3")
-        if name in out:
-            raise CLIError(f"--step: two steps for {name}; give one step per population")
-        out[name] = protocol_from_args(rest, {"I_ext": params[name]})
-    return out if len(names) > 1 else out[names[0]]
-
-
 def _edge_count(model: Model) -> int:
     return len(getattr(model, "edges", (None,)))
 
 
-__all__ = ["add_network_command", "cmd_network", "network_inputs"]
+__all__ = ["add_network_command", "cmd_network"]
