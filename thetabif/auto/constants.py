@@ -45,3 +45,24 @@ def parameter_indices(names: Sequence[str]) -> dict[str, int]:
 def npar(names: Sequence[str]) -> int:
     """``NPAR`` for a model with these parameters: at least :data:`DEFAULTS`' 50."""
     return max([DEFAULTS["NPAR"], *parameter_indices(names).values()])
+
+
+#: First PAR index of the solution measures the engine's ``PVLS`` stores.
+FIRST_OUTPUT_PAR = 41
+
+
+def output_indices(names: Sequence[str]) -> dict[str, int]:
+    """The PAR index of each solution measure (a model's ``output_names``), from
+    :data:`FIRST_OUTPUT_PAR` on."""
+    return {name: FIRST_OUTPUT_PAR + i for i, name in enumerate(names)}
+
+
+#: HomCont (``IPS=9``) as thetabif runs it, in the engine and in exported scripts:
+#: the saddle computed by AUTO from the start orbit (``ISTART=5``, ``IEQUIB=1``), no
+#: orientation test (``ITWIST=0``), the test functions psi1 (neutral saddle) and psi10
+#: (the unstable rate) active.
+HOMCONT: MappingProxyType[str, Any] = MappingProxyType({
+    "IEQUIB": 1, "ITWIST": 0, "ISTART": 5, "IPSI": [1, 10],
+})
+#: HomCont's PAR indices of the test functions psi1 and psi10.
+HOMCONT_PSI_PARS: MappingProxyType[str, int] = MappingProxyType({"psi1": 21, "psi10": 30})

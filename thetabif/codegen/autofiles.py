@@ -44,7 +44,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from thetabif.auto.constants import DEFAULTS, npar, parameter_indices
+from thetabif.auto.constants import (
+    DEFAULTS,
+    HOMCONT,
+    HOMCONT_PSI_PARS,
+    npar,
+    parameter_indices,
+)
 from thetabif.codegen.fortran import output_indices
 from thetabif.errors import InputError
 
@@ -63,7 +69,7 @@ MAX_PERIOD = 500.0
 #: likewise, by ``min(lambda_u, -lambda_s) * T``).
 MIN_SEPARATION = 100.0
 #: PAR indices of HomCont's test functions printed on the homoclinic curve.
-PSI_PARS = {"psi1": 21, "psi10": 30}
+PSI_PARS = HOMCONT_PSI_PARS
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ def scenarios(model: ThetaModel) -> dict[str, Scenario]:
                    NMX=2000, NPR=100000, EPSL=1e-08, EPSU=1e-08, EPSS=1e-06, DS=0.02,
                    DSMAX=0.2, UZR={"psi1": 0.0},
                    UZSTOP={**two_stop, "psi10": MIN_SEPARATION / MAX_PERIOD},
-                   NUNSTAB=1, NSTAB=1, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+                   NUNSTAB=1, NSTAB=1, **HOMCONT)
         out["hom"] = Scenario("hom", f"homoclinic curve in ({eta}, {J}) (HomCont) from a cycle "
                               f"orbit of period {MAX_PERIOD:g}", hom)
     return out

@@ -29,16 +29,14 @@ import numpy as np
 import sympy as sp
 from sympy.printing.fortran import FCodePrinter
 
-from thetabif.auto.constants import parameter_indices
+from thetabif.auto.constants import FIRST_OUTPUT_PAR, parameter_indices
+from thetabif.auto.constants import output_indices as measure_indices
 
 if TYPE_CHECKING:
     from thetabif.models import ThetaModel
 
 #: Longest line written (free-form Fortran allows 132).
 MAX_LINE = 100
-
-#: First PAR index of the solution measures stored by PVLS.
-FIRST_OUTPUT_PAR = 41
 
 #: PAR indices reserved by AUTO (PAR(11) is the period of periodic orbits).
 RESERVED_PARS = range(10, 15)
@@ -48,9 +46,9 @@ def output_indices(model: ThetaModel) -> dict[str, int]:
     """PAR index of each solution measure that ``PVLS`` stores.
 
     ``r`` -> 41, ``v`` -> 42, ``abs_z`` -> 43 and, for instantaneous synapses, the
-    synaptic drive ``s`` -> 44.
+    synaptic drive ``s`` -> 44 (:func:`thetabif.auto.constants.output_indices`).
     """
-    return {name: FIRST_OUTPUT_PAR + i for i, name in enumerate(model.output_names)}
+    return measure_indices(model.output_names)
 
 
 def fortran_double(value: float) -> str:

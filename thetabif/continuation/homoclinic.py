@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from thetabif.auto import RunStatus, parse_fort8
-from thetabif.auto.constants import parameter_indices
+from thetabif.auto.constants import HOMCONT, HOMCONT_PSI_PARS, parameter_indices
 from thetabif.continuation.bt_predictor import orbit_restart, predict
 from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner, par_vector
@@ -84,7 +84,7 @@ FOLD_RATIO = 3.0
 #: over which the saddle-node-loop point is bracketed (:func:`.snl.locate_saddle_node_loop`).
 SNL_STEP = 0.01
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
-PSI_PARS = {"psi1": 21, "psi10": 30}
+PSI_PARS = HOMCONT_PSI_PARS
 
 
 def start_orbit(cycles: ContinuationResult, period: float | None = None) -> tuple[str, int, float]:
@@ -388,7 +388,7 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
         EPSS=1e-6, DS=ds, DSMIN=1e-6, DSMAX=dsmax,
         parnames={**pars, **{i: n for n, i in PSI_PARS.items()}},
         UZR={"psi1": 0.0}, UZSTOP={**{n: list(box[n]) for n in free}, "psi10": 0.0},
-        NUNSTAB=nunstab, NSTAB=nstab, IEQUIB=1, ITWIST=0, ISTART=5, IPSI=[1, 10])
+        NUNSTAB=nunstab, NSTAB=nstab, **HOMCONT)
     at_start = begin.params
     t = begin.period  # HomCont keeps the period fixed (PAR(11) is not free)
     branches, specials, messages = [], [], []

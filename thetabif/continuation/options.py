@@ -19,13 +19,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from thetabif.auto.constants import DEFAULTS, npar, parameter_indices
+from thetabif.auto.constants import output_indices as measure_indices
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
 #: AUTO's PAR index of the period of periodic orbits.
 PERIOD_PAR = 11
-#: First PAR index of the solution measures written by PVLS (as codegen.fortran).
-_FIRST_OUTPUT_PAR = 41
 
 
 #: The step controls :func:`check_steps` knows, and their plain Python types.
@@ -245,12 +244,9 @@ def widened(model: ThetaModel, box: Mapping[str, Sequence[float]], margin: float
 
 
 def output_indices(model: ThetaModel) -> dict[str, int]:
-    """PAR index of each PVLS measure, as :func:`thetabif.codegen.fortran.output_indices`.
-
-    Computed from the model's options, so that the warm path needs no sympy: ``r``,
-    ``v``, ``abs_z`` and, for instantaneous synapses, ``s``.
-    """
-    return {name: _FIRST_OUTPUT_PAR + i for i, name in enumerate(model.output_names)}
+    """PAR index of each PVLS measure (:func:`thetabif.auto.constants.output_indices` of
+    the model's ``output_names``, known without sympy)."""
+    return measure_indices(model.output_names)
 
 
 def auto_names(model: ThetaModel) -> tuple[dict[int, str], dict[int, str]]:
