@@ -62,7 +62,7 @@ from __future__ import annotations
 import json
 import math
 import time as _time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -269,10 +269,41 @@ def lorentzian_quantiles(N: int, eta: float = 0.0, Delta: float = 1.0,
     return eta + Delta * np.tan(np.pi * (u - 0.5))
 
 
-def _check_n(N: Any) -> int:
+def _check_n(N: Any, name: str = "N") -> int:
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
-        raise InputError(f"N (number of neurons) must be an integer >= 1, got {N!r}")
+        raise InputError(f"{name} (number of neurons) must be an integer >= 1, got {N!r}")
     return int(N)
+
+
+def population_sizes(model: Model, N: int | Mapping[str, int]) -> tuple[int, ...]:
+    """The number of neurons of each population of ``model``'s network.
+
+    Parameters
+    ----------
+    model : ThetaModel or Circuit
+    N : int or mapping
+        One size for every population, or (a circuit) one per population by name,
+        ``{"E": 8000, "I": 2000}``: every population named once.
+
+    Raises
+    ------
+    InputError
+        A size that is not an integer >= 1; a mapping that misses a population or names
+        one the model does not have (the message lists the populations).
+    """
+    names = tuple(model.population_names)
+    if not isinstance(N, Mapping):
+        return (_check_n(N),) * len(names)
+    if names == ("",):
+        raise InputError(f"N: a single population takes one number of neurons, got {dict(N)!r}")
+    unknown = [k for k in N if k not in names]
+    missing = [k for k in names if k not in N]
+    if unknown or missing:
+        what = (f"unknown population(s) {', '.join(map(repr, unknown))}" if unknown
+                else f"no size for {', '.join(missing)}")
+        raise InputError(f"N: {what}; give one size per population of {model.name!r} "
+                         f"({', '.join(names)}), or one number for all")
+    return tuple(_check_n(N[k], f"N[{k}]") for k in names)
 
 
 def _check_pos(name: str, value: Any) -> float:
@@ -285,11 +316,12 @@ def _check_pos(name: str, value: Any) -> float:
     return x
 
 
-def network_memory(N: int, n_steps: int, n_out: int, raster: int = 0, *,
+def network_memory(N: int | Sequence[int], n_steps: int, n_out: int, raster: int = 0, *,
                    populations: int = 1, edges: int = 1) -> float:
     """Estimated peak memory of :func:`simulate_network`, in bytes.
 
-    ``N`` neurons (and ``raster`` recorded ones) per population. Per step and
+    ``N`` neurons (and ``raster`` recorded ones) per population, or the populations'
+    sizes (:func:`population_sizes`). Per step and
     population 40 bytes (midpoint time, input, spike count, cumulative count and a
     temporary), plus 8 per edge (its drive); per output sample and population 128
     (``Z``, the rates, ``v``, ``|Z|``, ``I_ext``, ``s``, window indices); per neuron 64
@@ -297,19 +329,20 @@ def network_memory(N: int, n_steps: int, n_out: int, raster: int = 0, *,
     per recorded neuron and step of the buffer (spikes themselves are not counted).
     Measured for one population: 544 MB for 1e7 steps and 1e6 samples, estimated 608 MB.
     """
-    n_all = N * populations
+    n_all = int(sum(N)) if isinstance(N, Sequence) else N * populations
     rows = min(n_steps, max(1, int(2e8 / max(n_all, 1)))) if raster else 0
     return ((40.0 * populations + 8.0 * edges) * n_steps + 128.0 * n_out * populations
             + 64.0 * n_all + 4.0 * rows * raster * populations)
 
 
-def check_network_size(N: int, t_end: float, dt: float, dt_out: float, *,
+def check_network_size(N: int | Sequence[int], t_end: float, dt: float, dt_out: float, *,
                        raster: int = 0, extra: float = 0.0, extra_what: str = "",
                        populations: int = 1, edges: int = 1) -> tuple[int, int]:
     """Refuse a network run that integrates nothing or would not fit in memory.
 
     ``extra`` bytes (``extra_what``, e.g. the mean field run alongside) are added to
-    the network's estimate (:func:`network_memory`; ``N`` neurons per population).
+    the network's estimate (:func:`network_memory`; ``N`` neurons per population, or
+    the populations' sizes).
 
     Returns
     -------
@@ -323,18 +356,20 @@ def check_network_size(N: int, t_end: float, dt: float, dt_out: float, *,
         would need more than :func:`thetabif.simulation.memory_limit` bytes (the
         message names ``t_end``, ``dt``, ``dt_out``, ``N`` and the memory).
     """
-    N = _check_n(N)
+    sizes = tuple(_check_n(n) for n in N) if isinstance(N, Sequence) else None
+    N = sizes if sizes is not None else _check_n(N)
     t_end, dt, dt_out = (_check_pos(k, v) for k, v in
                          (("t_end", t_end), ("dt", dt), ("dt_out", dt_out)))
     n_out = output_samples(t_end, dt_out, dt_name="dt_out")
     every = max(1, int(round(dt_out / dt)))
     n_steps = (n_out - 1) * every
     what = " " + extra_what if extra_what else ""
-    per = f" per population ({populations})" if populations > 1 else ""
+    per = f" per population ({populations})" if populations > 1 and sizes is None else ""
     check_memory(network_memory(N, n_steps, n_out, raster, populations=populations,
                                 edges=edges) + extra,
                  f"t_end={t_end:g} with dt={dt:g} and dt_out={dt_out:g} gives "
-                 f"{n_steps:.3g} steps and {n_out:.3g} output samples for N={N}{per}{what}",
+                 f"{n_steps:.3g} steps and {n_out:.3g} output samples for "
+                 f"N={'+'.join(map(str, sizes)) if sizes else N}{per}{what}",
                  "increase dt and dt_out, or reduce t_end or N")
     return n_out, n_steps
 
@@ -414,7 +449,7 @@ def simulate_network(
     model: Model | None = None,
     params: Mapping[str, float] | None = None,
     *,
-    N: int = 10_000,
+    N: int | Mapping[str, int] = 10_000,
     t_end: float = 100.0,
     dt: float = 1e-3,
     dt_out: float = 0.01,
@@ -441,8 +476,9 @@ def simulate_network(
     params : mapping, optional
         Parameter values by name (defaults fill the rest); ``I_ext`` (``I_ext_P``) is
         the input when ``inputs`` does not give it.
-    N : int
-        Number of neurons of each population (>= 1).
+    N : int or mapping
+        Number of neurons of each population (>= 1), or, for a circuit, one number per
+        population by name (``{"E": 8000, "I": 2000}``; see :func:`population_sizes`).
     t_end : float
         End time (> 0).
     dt : float
@@ -512,23 +548,24 @@ def simulate_network(
     """
     model = model or ThetaModel()
     full = model.validate_params(params)
-    N, t_end, dt, dt_out, every, window = _check_options(
-        N, t_end, dt, dt_out, rate_window, sampling, seed, raster, threads)
+    sizes = population_sizes(model, N)
+    _, t_end, dt, dt_out, every, window = _check_options(
+        min(sizes), t_end, dt, dt_out, rate_window, sampling, seed, raster, threads)
     layout = network_layout(model, full)
     pops, edges = layout.populations, layout.edges
     n_pop, n_edge = len(pops), len(edges)
-    n_out, n_steps = check_network_size(N, t_end, dt, dt_out, raster=int(raster),
+    n_out, n_steps = check_network_size(sizes, t_end, dt, dt_out, raster=int(raster),
                                         populations=n_pop, edges=n_edge)
     protocols = input_protocols(model, inputs, full)
     u0 = initial_state(model, full, z0, s0)  # validates z0 and s0
     zs = [complex(u0[i], u0[j]) for i, j in model.population_states]
 
     rng = np.random.default_rng(seed)
-    setups = [_initial_population(N, pop, z, sampling, rng, int(raster), quantile_offset)
-              for pop, z in zip(pops, zs, strict=True)]
+    setups = [_initial_population(n, pop, z, sampling, rng, int(raster), quantile_offset)
+              for n, pop, z in zip(sizes, pops, zs, strict=True)]
     V = np.ascontiguousarray(np.concatenate([st.V for st in setups]))
     eta = np.ascontiguousarray(np.concatenate([st.eta for st in setups]))
-    pop_start = np.arange(n_pop + 1, dtype=np.int64) * N
+    pop_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     n_r = np.array([len(st.sample) for st in setups], dtype=np.int64)
     r_start = np.concatenate([[0], np.cumsum(n_r)]).astype(np.int64)
 
@@ -574,7 +611,7 @@ def simulate_network(
     s_steps = np.zeros((n_edge, n_steps))
     a_steps = np.zeros((n_pop, n_steps))
 
-    n_all = N * n_pop
+    n_all = int(sum(sizes))
     updates = float(n_all) * n_steps
     show = updates >= 1e9 if progress is None else bool(progress)
     # chunks of ~2e8 neuron-updates (~1 s) keep the bar moving and the overhead nil
@@ -593,7 +630,7 @@ def simulate_network(
 
     start = _time.perf_counter()
     try:
-        with tqdm(total=n_steps, disable=not show, unit="step", desc=f"network N={N}",
+        with tqdm(total=n_steps, disable=not show, unit="step", desc=f"network N={n_all}",
                   leave=False) as bar:
             done = 0
             while done < n_steps:
@@ -628,7 +665,7 @@ def simulate_network(
         tail, of = pop.suffix, f" of {pop.name}" if pop.name else ""
         # r: spikes in the centred window around each output time, per neuron and time
         cum = np.concatenate([[0], np.cumsum(counts[q])])
-        r = (cum[hi] - cum[lo]) / (N * dt * width)
+        r = (cum[hi] - cum[lo]) / (sizes[q] * dt * width)
         w = _w_of_z(z_out[q])
         data.update({
             f"z{tail}": ("time", z_out[q], {
@@ -670,7 +707,9 @@ def simulate_network(
         "model_options": json.dumps(model.record_options()),
         "parameters": json.dumps(full),
         "protocol": describe_inputs(protocols),
-        "N": N,
+        # one size for all (an int), or the sizes by population (a JSON object)
+        "N": sizes[0] if len(set(sizes)) == 1 else json.dumps(
+            dict(zip(model.population_names, sizes, strict=True))),
         "populations": n_pop,
         "dt": dt,
         "sampling": sampling,
@@ -774,7 +813,7 @@ def compare_network(
     model: Model | None = None,
     params: Mapping[str, float] | None = None,
     *,
-    N: int = 100_000,
+    N: int | Mapping[str, int] = 100_000,
     protocol: Inputs = None,
     t_end: float = 100.0,
     dt: float = 1e-3,
@@ -813,7 +852,8 @@ def compare_network(
     n_out = output_samples(_check_pos("t_end", t_end), _check_pos("dt_out", dt_out),
                            dt_name="dt_out")
     layout = network_layout(model, full)
-    check_network_size(N, t_end, dt, dt_out, raster=raster,
+    sizes = population_sizes(model, N)
+    check_network_size(sizes, t_end, dt, dt_out, raster=raster,
                        extra=simulation_memory(model, n_out), extra_what="and the mean field",
                        populations=len(layout.populations), edges=len(layout.edges))
     prots = input_protocols(model, protocol, full)
@@ -828,7 +868,7 @@ def compare_network(
     phases: list[dict[str, Any]] = []
     per_pop: dict[str, dict[str, float]] = {}
     spans = input_phases(prots, float(times[-1]))
-    for pop in layout.populations:
+    for pop, n_pop in zip(layout.populations, sizes, strict=True):
         tail = pop.suffix
         z_err = np.abs(net[f"z{tail}"].to_numpy() - mf[f"z{tail}"].to_numpy())
         r_err = net[f"r{tail}"].to_numpy() - mf[f"r{tail}"].to_numpy()
@@ -843,7 +883,7 @@ def compare_network(
         for name, start, stop, values in spans:
             in_steps = (t_mid >= start) & (t_mid < stop)
             length = in_steps.sum() * dt
-            r_net = counts[in_steps].sum() / (N * length) if length > 0 else float("nan")
+            r_net = counts[in_steps].sum() / (n_pop * length) if length > 0 else float("nan")
             sel = (times >= start - 1e-9) & (times <= stop + 1e-9)
             r_mean = float(np.trapezoid(r_mf[sel], times[sel]) / (times[sel][-1] - times[sel][0])) \
                 if sel.sum() > 1 else float("nan")
@@ -855,7 +895,9 @@ def compare_network(
                            "r_rel_error": float((r_net - r_mean) / r_mean),
                            "z_error_mean": float(np.mean(z_err[sel]))})
     summary: dict[str, Any] = {
-        "N": N, "dt": dt, "sampling": sampling,
+        "N": sizes[0] if len(set(sizes)) == 1 else dict(
+            zip(model.population_names, sizes, strict=True)),
+        "dt": dt, "sampling": sampling,
         **{k: max(v[k] for v in per_pop.values())
            for k in ("z_error_max", "z_error_mean", "r_error_rms")},
         "r_rel_error_max_phase": float(max(abs(p["r_rel_error"]) for p in phases)),

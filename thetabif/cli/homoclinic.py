@@ -45,6 +45,7 @@ from thetabif.cli.continuation import (
     range_text,
     run_library,
 )
+from thetabif.continuation.homoclinic import PERIOD_RANGE
 from thetabif.errors import InputError
 
 #: Default of ``--via``: the point whose curve holds the BT point of ``--from BTk``.
@@ -58,7 +59,7 @@ def add_homoclinic_command(sub: argparse._SubParsersAction) -> None:
         description="Follow the homoclinic orbit where the cycles of a Hopf point end "
                     "(or that starts at a Bogdanov-Takens point) in two parameters, with "
                     "AUTO-07p's HomCont. Neutral saddles are NS points.")
-    add_result_options(p, max_points=False)
+    add_result_options(p, max_points=False, circuit=True)
     p.add_argument("--from", dest="start", required=True, metavar="LABEL",
                    help="Hopf point of the equilibrium run whose cycles end at the "
                         "homoclinic orbit (HB1, HB2, ...), or a Bogdanov-Takens point of "
@@ -152,8 +153,6 @@ def _from_bt(cont: Any, args: argparse.Namespace, eq: Any, free: tuple[str, ...]
 
 def _check_period(period: float | None) -> None:
     """``--period`` before the work: within the periods HomCont starts from."""
-    from thetabif.continuation.homoclinic import PERIOD_RANGE
-
     lo, hi = PERIOD_RANGE
     if period is not None and not lo <= period <= hi:
         raise CLIError(f"--period {period:g}: HomCont starts from a stored cycle orbit of "

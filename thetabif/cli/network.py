@@ -39,6 +39,29 @@ OPTIONS = {"N (number of neurons)": "--N", "N": "--N", "dt_out (output spacing)"
            "raster": "--raster"}
 
 
+def network_size(text: str) -> int | dict[str, int]:
+    """argparse type of ``--N``: one number (``10000``) or one per population
+    (``E=8000,I=2000``); the sizes themselves are checked by the library."""
+    def number(word: str) -> int:
+        try:
+            return int(word)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer or POP=INTEGER,..., got {text!r}") from None
+
+    if "=" not in text:
+        return number(text.strip())
+    sizes: dict[str, int] = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name or name in sizes:
+            raise argparse.ArgumentTypeError(
+                f"expected POP=INTEGER for each population once (E=8000,I=2000), got {text!r}")
+        sizes[name] = number(value.strip())
+    return sizes
+
+
 def add_network_command(sub: argparse._SubParsersAction) -> None:
     """Add the ``network`` command to the ``thetabif`` sub-command parser."""
     p = sub.add_parser(
@@ -47,8 +70,9 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
                     "the mean field under the same protocol, reporting their agreement.")
     add_model_options(p, circuit=True)
     g = p.add_argument_group("network")
-    g.add_argument("--N", type=int, default=10_000,
-                   help="number of neurons, >= 1 (default 10000)")
+    g.add_argument("--N", type=network_size, default=10_000, metavar="N|POP=N,...",
+                   help="number of neurons of each population, >= 1 (default 10000), or "
+                        "with --circuit one per population: E=8000,I=2000")
     g.add_argument("--t-end", type=positive_float, default=100.0, help="end time (default 100)")
     g.add_argument("--dt", type=positive_float, default=1e-3,
                    help="step of the exact scheme (default 1e-3)")
@@ -81,7 +105,12 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
 
 def cmd_network(args: argparse.Namespace) -> int:
     """Run the ``network`` command."""
-    from thetabif.network import check_network_size, compare_network, simulate_network
+    from thetabif.network import (
+        check_network_size,
+        compare_network,
+        population_sizes,
+        simulate_network,
+    )
     from thetabif.simulation import output_samples, save_dataset, simulation_memory
 
     model, params = model_from_args(args)
@@ -90,14 +119,15 @@ def cmd_network(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out(args.out, args.force, suffixes=(".nc", ".csv"))
     with options_named(OPTIONS):  # the sizes of both runs, before the network starts
+        sizes = population_sizes(model, args.N)
         if args.compare:
             n_out = output_samples(args.t_end, args.dt_out, dt_name="dt_out")
-            check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster,
+            check_network_size(sizes, args.t_end, args.dt, args.dt_out, raster=args.raster,
                                extra=simulation_memory(model, n_out),
                                extra_what="and the mean field", populations=n_pop,
                                edges=n_edge)
         else:
-            check_network_size(args.N, args.t_end, args.dt, args.dt_out, raster=args.raster,
+            check_network_size(sizes, args.t_end, args.dt, args.dt_out, raster=args.raster,
                                populations=n_pop, edges=n_edge)
     opts = dict(N=args.N, t_end=args.t_end, dt=args.dt, dt_out=args.dt_out, z0=args.z0,
                 sampling=args.sampling, seed=args.seed, threads=args.threads,
@@ -128,8 +158,11 @@ def cmd_network(args: argparse.Namespace) -> int:
                           "total_spikes": spikes[""] if one else spikes}
         print_json(out, indent=2)
     else:
-        per = " per population" if len(pops) > 1 else ""
-        print(f"model: {model.name} ({model.description}), network of N={args.N} "
+        if isinstance(args.N, dict):
+            size, per = ", ".join(f"{k}={v}" for k, v in args.N.items()), ""
+        else:
+            size, per = args.N, " per population" if len(pops) > 1 else ""
+        print(f"model: {model.name} ({model.description}), network of N={size} "
               f"neurons{per}")
         print("parameters: " + ", ".join(f"{k}={v:g}" for k, v in params.items()))
         print(f"input: {ds.attrs['protocol']}")

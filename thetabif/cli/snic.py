@@ -41,6 +41,7 @@ from thetabif.cli.continuation import (
     range_text,
     run_library,
 )
+from thetabif.snic import snic_stretches
 
 #: What ``--out`` writes: the ``--json`` document.
 OUT_FORMATS = (".json",)
@@ -63,7 +64,7 @@ def _samples(text: str) -> int:
 def add_snic_command(sub: argparse._SubParsersAction) -> None:
     """Register ``snic``."""
     p = sub.add_parser("snic", help="SNIC stretches of a fold curve (saddle-node-loop ends)")
-    add_model_options(p)
+    add_model_options(p, circuit=True)
     p.add_argument("--from", dest="start", required=True, metavar="LABEL",
                    help="fold point of the equilibrium run whose curve is followed: LP1, "
                         "LP2, ...")
@@ -128,8 +129,6 @@ def _table(doc: dict[str, Any]) -> None:
 
 def cmd_snic(args: argparse.Namespace) -> int:
     """Run ``thetabif snic``: checks first, then equilibria, the fold curve, the stretches."""
-    from thetabif.snic import snic_stretches
-
     cont = continuation_from_args(args)
     free = tuple(s.strip() for s in args.free.split(","))
     if len(free) != 2:

@@ -79,8 +79,13 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
                                        specials)
     msgs += found
     if homoclinic is not None:
+        # past the cut the branch is not kept, so neither is what AUTO labelled there;
+        # at the limit itself labels go from the approach on (where the parameter
+        # stands still: a circuit's orbits may not stand still within 1e-6, but their
+        # labels lie past the cut)
         past = [p for p in specials if on_homoclinic_approach(
-            p.params[free], p.period, free, homoclinic, "approach_period")]
+            p.params[free], p.period, free, homoclinic, "approach_period")
+            or (p.period is not None and p.period > homoclinic["cut_period"])]
         if past:
             msgs.append(StopReason.POINT_LEFT_OUT.note(
                 f"{len(past)} point(s) AUTO labelled on the approach to the homoclinic orbit "
@@ -113,7 +118,8 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
                        "type": "" if (k, sol.label) in joins and sol.type == "EP"
                        else sol.type})
     return replace(res, branches=branches, special_points=specials, messages=tuple(msgs),
-                   orbits=tuple(orbits), homoclinic=homoclinic)
+                   orbits=tuple(orbits), homoclinic=homoclinic,
+                   _fort8=tuple(piece.fort8 for piece in direction.results if piece.fort8))
 
 
 # ------------------------------------------------------ a branch from Hopf to Hopf

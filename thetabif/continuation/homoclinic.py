@@ -90,8 +90,9 @@ PSI_PARS = HOMCONT_PSI_PARS
 def start_orbit(cycles: ContinuationResult, period: float | None = None) -> tuple[str, int, float]:
     """The stored cycle orbit HomCont starts from: ``(fort8 text, label, period)``.
 
-    The orbit of largest period in :data:`PERIOD_RANGE` among the orbits stored with
-    the result's special points, or the one closest to ``period`` if given.
+    The orbit of largest period in :data:`PERIOD_RANGE` among the orbits AUTO stored in
+    the run (its solution files, also past the branch's homoclinic cut, where AUTO's
+    labels are left out), or the one closest to ``period`` if given.
 
     Raises
     ------
@@ -104,6 +105,7 @@ def start_orbit(cycles: ContinuationResult, period: float | None = None) -> tupl
         raise InputError(f"period {period:g} is outside {lo:g}..{hi:g}: HomCont starts "
                          "from an orbit of such a period")
     texts = {p._restart[0] for p in cycles.special_points if p._restart is not None}
+    texts |= set(cycles._fort8)
     found = []
     for text in sorted(texts):
         for s in parse_fort8(text):

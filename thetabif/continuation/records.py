@@ -412,6 +412,9 @@ class ContinuationResult(LoadableRecord):
     homoclinic: dict | None = None
     #: the model's options n, synapse and coupling (from its name when not given)
     model_options: dict = field(default_factory=dict)
+    #: cycles only: AUTO's solution files (fort.8) of the run, every stored orbit (also
+    #: those of no special point: a homoclinic start needs a long one); not saved
+    _fort8: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         options = dict(self.model_options) or options_from_name(self.model)
