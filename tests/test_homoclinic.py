@@ -159,3 +159,32 @@ def test_bad_starts(runs):
         c.homoclinic(short)
     _, _, t = start_orbit(cy)
     assert 20 <= t <= 1000
+
+
+def test_cycles_range_ending_just_short_of_the_homoclinic_orbit(runs):
+    """A range whose end lies just short of the homoclinic point: AUTO's stop
+    (1 % of the range beyond its end) lies beyond the homoclinic orbit, so AUTO never
+    stops there and fails (MX) on the approach, outside the range. Inside, the branch is
+    complete: it runs from the Hopf point to the range's end, with a message saying
+    where AUTO stopped, and nothing outside is reported."""
+    c, cy, _ = runs
+    e_hom = cy.homoclinic["eta"]
+    eq = c.equilibria("eta", -5, 20)
+    hb = eq.special("HB")[0]
+    lo, hi = e_hom + 0.01, 20.0
+    res = c.cycles(hb, "eta", lo, hi)
+    assert res.homoclinic is None
+    notes = [m for m in res.messages if m.reason is StopReason.OUTSIDE]
+    assert notes and "MX" in notes[0]
+    assert not any(m.startswith("MX at") for m in res.messages)
+    eta = np.concatenate([b.data["eta"] for b in res.branches])
+    # the branch's last point is AUTO's UZ on the range's end, located to AUTO's
+    # accuracy there (measured 5e-7 short of it: the parameter barely moves along the
+    # branch near the homoclinic orbit): the one kind of point allowed within 1e-7 of
+    # the range's width beyond it (convert._BOX_SLACK); every other point is inside
+    end = np.concatenate([b.data["type"] for b in res.branches]) == "UZ"
+    assert eta[~end].min() >= lo and eta.min() >= lo - 1e-7 * (hi - lo)
+    assert eta.min() < lo + 0.02  # the branch reaches the range's end (steps ~1e-3 there)
+    assert all(lo <= o["eta"] <= hi or (o["type"] == "UZ" and o["eta"] >= lo - 1e-7 * (hi - lo))
+               for o in res.orbits)
+    assert all(lo <= p.params["eta"] <= hi for p in res.special_points)

@@ -47,7 +47,8 @@ POLISH_RESIDUAL = 1e-9
 #: there r = (1 - |z|^2) / (pi tau |1 + z|^2) keeps fewer than half of its 16 digits
 #: (reached e.g. for tau -> 0, or eta below ~-1e5).
 _UNIT_CIRCLE = 1e-8
-#: Relative slack (of a range's width) within which a point counts as inside it.
+#: Relative slack (of a range's width) within which a point AUTO located on a side of
+#: the box (a UZ point) counts as inside it; other points must lie inside.
 _BOX_SLACK = 1e-7
 
 
@@ -66,9 +67,16 @@ def pieces_inside(branch: Branch, box: Mapping[str, Sequence[float]]
     outside the box and at |z| >= 1."""
     n = len(branch)
     keep = np.ones(n, dtype=bool)
+    # a point AUTO located on a side of the box (UZ: a range's end, a curve crossing the
+    # box) lies on it to AUTO's accuracy, within the slack, as does a branch's start
+    # placed on a range's end (AUTO prints it rounded); any other point must lie inside
+    # the box itself
+    located = np.asarray(branch.data.get("type", [""] * n)) == "UZ"
+    located[:1] = True
     for k, (lo, hi) in box.items():
         x = np.asarray(branch.data[k], dtype=float)
-        keep &= (x >= lo - _BOX_SLACK * (hi - lo)) & (x <= hi + _BOX_SLACK * (hi - lo))
+        slack = np.where(located, _BOX_SLACK * (hi - lo), 0.0)
+        keep &= (x >= lo - slack) & (x <= hi + slack)
     # the run's ends beyond the box (where AUTO stops, or a curve's margin) are no news;
     # points cut between pieces inside are
     inner = np.flatnonzero(keep)

@@ -74,7 +74,19 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
             f"arrives at period {homoclinic['approach_period']:.4g}; the branch ends at "
             f"period {t_hom:.4g}"))
     elif not result.ok:
-        raise ContinuationFailed(result.status, result.message, result)
+        last = _last_point(direction)
+        if last is None or inside({free: float(last.parameters[free])}, box):
+            raise ContinuationFailed(result.status, result.message, result)
+        # AUTO's stop lies 1 % of the range beyond its end: where the branch meets its
+        # homoclinic end (or any trouble) out there, AUTO stops (MX) after the branch has
+        # crossed the range's end; inside the range the branch is complete
+        msgs = [m for m in msgs
+                if not (m.reason is StopReason.AUTO and m.startswith("MX at"))]
+        msgs.append(StopReason.OUTSIDE.note(
+            f"beyond the range the branch goes on to {free} = "
+            f"{float(last.parameters[free]):.8g} (period "
+            f"{float(last.parameters.get('period', np.nan)):.4g}), where AUTO stopped "
+            f"converging (MX); inside the range it is complete"))
     specials, found = refine_crossings(run, model, params, direction, constants, free, p0,
                                        specials)
     msgs += found
@@ -120,6 +132,15 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
     return replace(res, branches=branches, special_points=specials, messages=tuple(msgs),
                    orbits=tuple(orbits), homoclinic=homoclinic,
                    _fort8=tuple(piece.fort8 for piece in direction.results if piece.fort8))
+
+
+def _last_point(direction: Direction) -> Any:
+    """The last point AUTO computed in a direction's runs (None if there is none)."""
+    for piece in reversed(direction.results):
+        for b in reversed(piece.branches):
+            if b.points:
+                return b.points[-1]
+    return None
 
 
 # ------------------------------------------------------ a branch from Hopf to Hopf
