@@ -217,6 +217,9 @@ def bt_normal_form(model: ThetaModel, state: Sequence[float], params: Mapping[st
                          f"|eigenvalues| {lam[0]:.3g}, {lam[1]:.3g}): not a BT point")
     _, _, vh = np.linalg.svd(A)
     q0 = vh[-1]
+    # the SVD's sign is LAPACK's choice: fix it (largest component > 0), so that a, b
+    # (which change sign with the chains) do not depend on the platform
+    q0 = q0 * np.sign(q0[np.argmax(np.abs(q0))])
     _, _, vh = np.linalg.svd(A.T)
     p1 = vh[-1]
 
