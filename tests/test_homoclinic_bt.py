@@ -63,8 +63,9 @@ def test_normal_form_coefficients():
     np.testing.assert_allclose(gram, np.eye(2), atol=1e-12)
 
 
-def test_predictor_is_second_order():
-    """The predicted parameters against the manifold split: at the predicted J, the
+def test_first_order_predictor_parameters():
+    """The first-order predictor (``order=1``; the second order: see
+    tests/test_bt_predictor_order.py). Its parameters against the manifold split: at the predicted J, the
     error in eta relative to the distance between the homoclinic curve and the fold
     (which shrinks like eps^4) is O(eps^2). A first-order predictor (parameters
     linear in beta) is off by O(eps^4), i.e. by a relative O(1): halving eps would not
@@ -72,7 +73,7 @@ def test_predictor_is_second_order():
     bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
     rel = []
     for eps in (0.1, 0.2):
-        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps)
+        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps, order=1)
         assert p.lambda_s * p.lambda_u == pytest.approx(-4 * eps ** 2)
         J = p.params["J"]
         eta = split_eta(J, p.params["eta"], p.saddle, width=0.2 * eps ** 4)
@@ -90,7 +91,7 @@ def test_predictor_is_second_order():
 
 
 def test_predicted_orbit_against_true_orbit():
-    """The predicted orbit against the homoclinic orbit at the predicted J (eta from
+    """The first-order predicted orbit against the homoclinic orbit at the predicted J (eta from
     the manifold split, the orbit = the saddle's unstable manifold integrated with
     scipy, aligned at its farthest point from the saddle). Measured: relative error
     (max distance over the amplitude) 0.49 % at eps = 0.1, 1.5 % at 0.2 (absolute
@@ -102,7 +103,7 @@ def test_predicted_orbit_against_true_orbit():
     bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
     rel = []
     for eps in (0.1, 0.2):
-        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps)
+        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps, order=1)
         J = p.params["J"]
         eta = split_eta(J, p.params["eta"], p.saddle, width=0.2 * eps ** 4)
         u, lam, v = _saddle(eta, J, p.saddle)

@@ -107,6 +107,8 @@ class BTUnfolding:
     K10: np.ndarray
     K01: np.ndarray
     K02: np.ndarray
+    K11: np.ndarray
+    K03: np.ndarray
     H0010: np.ndarray
     H0001: np.ndarray
     H2000: np.ndarray
@@ -126,7 +128,8 @@ class BTUnfolding:
     def shift(self, nf: BTNormalForm, eps: float) -> np.ndarray:
         """``alpha - alpha0`` in the free parameters at amplitude ``eps``."""
         b1, b2 = self.betas(nf, eps)
-        return self.K10 * b1 + self.K01 * b2 + 0.5 * self.K02 * b2 ** 2
+        return (self.K10 * b1 + self.K01 * b2 + 0.5 * self.K02 * b2 ** 2
+                + self.K11 * b1 * b2 + self.K03 * b2 ** 3 / 6)
 
 
 def _sech2(xi: np.ndarray) -> np.ndarray:
@@ -298,12 +301,21 @@ class _Jet:
         plus, minus = self.Bf(*self.x, *self._at(k, h)), self.Bf(*self.x, *self._at(k, -h))
         return np.einsum("kij,i,j->k", plus - minus, u, v) / (2 * h)
 
-    def J2(self, k: np.ndarray) -> np.ndarray:
-        """d^2/ds^2 f(x, alpha + s k)."""
+    def J2(self, k: np.ndarray, m: np.ndarray | None = None) -> np.ndarray:
+        """d^2/ds^2 f(x, alpha + s k), or the mixed derivative along ``k`` and ``m``."""
+        if m is not None:  # polarisation
+            k, m = np.asarray(k, dtype=float), np.asarray(m, dtype=float)
+            return 0.25 * (self.J2(k + m) - self.J2(k - m))
         h = 10 * self._step(k)
         rhs = self.num.rhs
         return ((rhs(self.x, self._at(k, h)) - 2 * rhs(self.x, self.p)
                  + rhs(self.x, self._at(k, -h))) / h ** 2)
+
+    def J3(self, k: np.ndarray) -> np.ndarray:
+        """d^3/ds^3 f(x, alpha + s k)."""
+        h = 100 * self._step(k)
+        f = [self.num.rhs(self.x, self._at(k, c * h)) for c in (2, 1, -1, -2)]
+        return (f[0] - 2 * f[1] + 2 * f[2] - f[3]) / (2 * h ** 3)
 
 
 def bt_unfolding(model: ThetaModel, state: Sequence[float], params: Mapping[str, float],
@@ -379,6 +391,13 @@ def bt_unfolding(model: ThetaModel, state: Sequence[float], params: Mapping[str,
           + jet.A2(q1, K01) + 2 * jet.B1(q1, H0001, K01) + C(q1, H0001, H0001))
     delta = -(p1 @ (w1 - 2 * H0101 - H1002))
     K02, H0002 = K02 + delta * K01, H0002 + delta * H0001
+    # beta1 beta2 and beta2^3: no constant terms either (along K10)
+    K11 = (p1 @ (H0101 - A1(H0001, K10) - A1(H0010, K01) - B(H0010, H0001)
+                 - jet.J2(K10, K01))) * K10
+    K03 = -(p1 @ (3 * A1(H0002, K01) + 3 * A1(H0001, K02) + 3 * B(H0001, H0002)
+                  + 3 * jet.J2(K01, K02) + 3 * jet.A2(H0001, K01)
+                  + 3 * jet.B1(H0001, H0001, K01) + C(H0001, H0001, H0001)
+                  + jet.J3(K01))) * K10
     # cubic normal-form coefficients
     h3 = C(q0, q0, q0) / 6 + B(q0, H2000) / 2 - a * H1100
     d = float(p1 @ h3)
@@ -394,7 +413,7 @@ def bt_unfolding(model: ThetaModel, state: Sequence[float], params: Mapping[str,
                      - H1100 - H2001))
     tau2 = ((100 * b1 / 49 - 4 * e / b) / a
             + (288 * b ** 2 / 2401 - 50 * b * a1 / 49 + 146 * d / 49) / a ** 2)
-    return BTUnfolding(free, K10, K01, K02, H0010, H0001, H2000, H1001, H0002,
+    return BTUnfolding(free, K10, K01, K02, K11, K03, H0010, H0001, H2000, H1001, H0002,
                        d, e, a1, b1, float(tau2))
 
 

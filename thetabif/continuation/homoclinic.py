@@ -224,7 +224,10 @@ def _bt_point(model: ThetaModel, params: Mapping[str, float], point: SpecialPoin
 def _from_bt(model: ThetaModel, state: np.ndarray, bt_params: Mapping[str, float],
              free: tuple[str, ...], eps: float, period: float | None) -> _Start:
     """The predicted orbit of amplitude ``eps`` (:mod:`.bt_predictor`) as a start."""
-    pred = predict(model, state, bt_params, free, eps)
+    try:
+        pred = predict(model, state, bt_params, free, eps)
+    except InputError as exc:  # an eps beyond the normal form's range
+        raise ContinuationFailed(f"the BT predictor failed at eps = {eps:g} ({exc})") from None
     rate = min(pred.lambda_u, -pred.lambda_s)
     if period is None:
         period = START_SEPARATION / rate
@@ -291,8 +294,12 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                          "point of curve()")
     failures = []
     for e in tries:
-        begin = (_from_cycles(model, params, start, free, period) if e is None
-                 else _from_bt(model, state, bt_params, free, e, period))
+        try:
+            begin = (_from_cycles(model, params, start, free, period) if e is None
+                     else _from_bt(model, state, bt_params, free, e, period))
+        except ContinuationFailed as exc:
+            failures.append(str(exc))
+            continue
         if center is None:
             center = begin.params
         if bounds is None:
