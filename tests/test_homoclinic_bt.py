@@ -65,9 +65,9 @@ def test_normal_form_coefficients():
 
 def test_first_order_predictor_parameters():
     """The first-order predictor (``order=1``; the second order: see
-    tests/test_bt_predictor_order.py). Its parameters against the manifold split: at the predicted J, the
-    error in eta relative to the distance between the homoclinic curve and the fold
-    (which shrinks like eps^4) is O(eps^2). A first-order predictor (parameters
+    tests/test_bt_predictor_order.py). Its parameters against the manifold split: at
+    the predicted J, the error in eta relative to the distance between the homoclinic
+    curve and the fold (which shrinks like eps^4) is O(eps^2). A first-order predictor (parameters
     linear in beta) is off by O(eps^4), i.e. by a relative O(1): halving eps would not
     shrink the relative error. Measured: 0.016 at eps = 0.1, 0.051 at 0.2."""
     bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
@@ -174,7 +174,7 @@ def test_neutral_saddles_from_bt(runs):
         assert abs(p.params["eta"] - eta) < 1e-6 and abs(p.params["J"] - J) < 1e-6
         assert abs(p.params["eta"] - q.params["eta"]) < 1e-7
         assert abs(p.extra["saddle_quantity"]) < 1e-6
-        assert p.extra["located_by"].by is LocatedBy.HOMCONT_PSI1
+        assert p.extra["located_by"].by is LocatedBy.SADDLE_QUANTITY_ROOT
 
 
 def test_bt_start_branches(runs):
