@@ -142,9 +142,12 @@ def test_oracle_agrees_with_the_manifold_split():
 
 def test_unfolding_solves_its_equations():
     """The parameter map and manifold coefficients satisfy their defining equations
-    (A H0010 + J1 K10 = q1, A H0001 + J1 K01 = 0, <p1, J1 K10> = 1) and the
-    saddle they predict at eps = 0.05 is the true one to O(eps^6) (measured 2e-9;
-    the first-order orbit's end, x0 + 2 eps^2 q0 / a, is off by 6e-5)."""
+    (A H0010 + J1 K10 = q1, A H0001 + J1 K01 = 0, <p1, J1 K10> = 1), and the saddle
+    the second-order orbit ends on is the true one at the predicted parameters to
+    O(eps^6): measured 8.0e-10 at eps = 0.05, 5.1e-8 at 0.1 (slope 6.00; without the
+    parameter map's beta1 beta2 and beta2^3 terms it was O(eps^4): 9.3e-9, 1.9e-7,
+    the Jordan block turning their O(eps^6) error in f into O(eps^4) in x). The
+    first-order orbit's end, x0 + 2 eps^2 q0 / a, is off by 1.8e-5 at 0.05."""
     model, bt = _bt("n2")
     num = model.numeric
     nf = bt_normal_form(model, bt.state, bt.params)
@@ -155,9 +158,11 @@ def test_unfolding_solves_its_equations():
     np.testing.assert_allclose(A @ un.H0010 + J1 @ un.K10, nf.q1, atol=1e-10)
     np.testing.assert_allclose(A @ un.H0001 + J1 @ un.K01, 0, atol=1e-10)
     assert nf.p1 @ J1 @ un.K10 == pytest.approx(1, abs=1e-10)
-    p = predict(model, bt.state, bt.params, ("eta", "J"), 0.05)
-    end = p._second_order(np.array([np.inf]))[0]
-    assert np.linalg.norm(end - p.saddle) < 1e-8
+    ends = []
+    for eps in (0.05, 0.1):
+        p = predict(model, bt.state, bt.params, ("eta", "J"), eps)
+        ends.append(np.linalg.norm(p._second_order(np.array([np.inf]))[0] - p.saddle))
+    assert ends[0] < 2e-9 and np.log2(ends[1] / ends[0]) > 5.7
     assert np.linalg.norm(bt.state + 2 * 0.05 ** 2 * nf.q0 / nf.a - p.saddle) > 1e-5
 
 
@@ -167,15 +172,15 @@ def test_second_order_is_an_order_better(key):
 
     Measured (eta error; orbit error):
     n2, order 1: 1.05e-8, 6.24e-7, 3.04e-5 (slope 5.75); 3.06e-6, 4.17e-5, 5.15e-4 (3.70)
-    n2, order 2: 9.00e-11, 1.17e-8, 2.00e-6 (7.22); 2.66e-8, 8.84e-7, 3.54e-5 (5.19)
+    n2, order 2: 3.08e-11, 7.55e-9, 1.64e-6 (7.85); 2.19e-8, 8.53e-7, 3.43e-5 (5.31)
     synapse, 1: 5.04e-8, 5.12e-6, 9.80e-4 (7.12); 1.55e-5, 3.78e-4, 1.96e-2 (5.15)
-    synapse, 2: 3.32e-9, 9.44e-7, 4.15e-4 (8.47); 8.56e-7, 6.42e-5, 7.36e-3 (6.53)
+    synapse, 2: 3.20e-9, 9.42e-7, 4.13e-4 (8.49); 8.83e-7, 6.48e-5, 7.32e-3 (6.51)
     Theory: first order, eta off by O(eps^6), orbit by O(eps^4); second order, the
-    orbit by O(eps^5), eta (the eps^4 terms of the parameter map exact) by O(eps^6)
-    with the eps^6 error along the curve, so less across it: measured ~eps^7. The
+    orbit by O(eps^5) and the parameters by O(eps^6) along the curve (beta2's eps^6
+    term) but O(eps^8) across it (all else in the map is exact to eps^6). The
     synaptic model's b / a = -0.019 is small, so tau2 eps^2 (tau2 = -56.8) is not
     small at eps = 0.2 and its slopes are pre-asymptotic (steeper). Asserted: the
-    second order's slopes exceed the first's by >= 1 (measured 1.35 to 1.49: the
+    second order's slopes exceed the first's by >= 1 (measured 1.36 to 2.10: the
     errors are deterministic, the margin covers integrator tolerances, which are
     below 1e-12 relative) and its errors are smaller at every eps.
     """
@@ -186,6 +191,6 @@ def test_second_order_is_an_order_better(key):
         e1, e2 = [f[k] for f in first], [s[k] for s in second]
         assert all(b < a for a, b in zip(e1, e2, strict=True))
         assert slope(e2) >= slope(e1) + 1.0
-    if key == "n2":  # the asymptotic orders (see above), with 0.3 to spare
-        assert slope([s[0] for s in second]) > 6.5 and slope([s[1] for s in second]) > 4.7
-        assert slope([f[1] for f in first]) < 4.3
+    if key == "n2":  # near the asymptotic orders (see above), with 0.3 to 0.85 to spare
+        assert slope([s[0] for s in second]) > 7.0 and slope([s[1] for s in second]) > 5.0
+        assert slope([f[1] for f in first]) < 4.0

@@ -170,11 +170,19 @@ def test_neutral_saddles_from_bt(runs):
     assert [p.label for p in ns_bt] == ["NS1", "NS2"]
     for p, q, (eta, J) in zip(ns_bt, ns_cy, [(4.1431046622, -16.597881083),
                                             (15.787700136, -37.135920904)], strict=True):
-        # the study's values to 1e-6 (the split oracle itself checks the cycle start's)
-        assert abs(p.params["eta"] - eta) < 1e-6 and abs(p.params["J"] - J) < 1e-6
-        assert abs(p.params["eta"] - q.params["eta"]) < 1e-7
-        assert abs(p.extra["saddle_quantity"]) < 1e-6
+        # polished (tests/test_homoclinic_ns.py): the study's values to 5e-8 (its NS1
+        # is 2.6e-8 off in J), both starts' points to 1e-9 (secant steps to 1e-11)
+        assert abs(p.params["eta"] - eta) < 5e-8 and abs(p.params["J"] - J) < 5e-8
+        assert abs(p.params["eta"] - q.params["eta"]) < 1e-9
+        assert abs(p.params["J"] - q.params["J"]) < 1e-9
+        assert abs(p.extra["saddle_quantity"]) < 1e-11
         assert p.extra["located_by"].by is LocatedBy.SADDLE_QUANTITY_ROOT
+        # AUTO's psi1 = 0 point, kept: measured 4e-10 (NS1), 3e-10 (NS2) away
+        assert p.polish_difference == max(abs(v) for v in p.extra["auto_difference"].values())
+        assert 0 < p.polish_difference < 3e-9
+        for n in ("eta", "J"):
+            assert p.auto_params[n] - p.params[n] == p.extra["auto_difference"][n]
+        assert abs(p.extra["auto_saddle_quantity"]) < 1e-8
 
 
 def test_bt_start_branches(runs):

@@ -40,7 +40,8 @@ derivatives of ``A``, ``B``, ``A``, ``J1``, central differences in the parameter
 - ``w0 beta2``, ``w1 beta2``: ``H1001``, ``H0101``;
 - ``beta2^2`` (no constant term), ``w0 beta2^2`` and ``w1 beta2^2`` (none either):
   ``K02`` along ``K10`` then along ``K01``, ``H0002`` plus multiples of ``q0`` and
-  ``H0001``;
+  ``H0001``; ``beta1 beta2``, ``beta2^3`` (no constant terms): ``K11``, ``K03``
+  along ``K10``;
 - ``w0^3``, ``w0^2 w1``, ``w0^2 beta2``, ``w0 w1 beta2``: the coefficients ``d``,
   ``e``, ``a1``, ``b1`` by the solvability (projection on ``p1``).
 
@@ -55,11 +56,14 @@ The normal form's homoclinic orbit to relative ``O(eps^2)`` (``s = eps t``):
     u2 = 3 (70 a1 b - 6 b^2 - 49 d) sech^2 / (49 a^2) - 2 (5 a1 b + 7 d) / (7 a^2),
     v1 = -(6 b / (7 a)) tanh(xi) v0(xi).
 
-Mapped back: ``alpha = alpha0 + K10 beta1 + K01 beta2 + K02 beta2^2 / 2`` (its
-``eps^4`` terms exact: within ``O(eps^6)`` of the curve), and the orbit ``x0 + q0 w0 +
+Mapped back: ``alpha = alpha0 + K10 beta1 + K01 beta2 + K02 beta2^2 / 2 + K11 beta1
+beta2 + K03 beta2^3 / 6``, exact to ``eps^6`` but for ``beta2``'s ``eps^6`` term, which
+moves it along the curve (across it: ``O(eps^8)``). The ``eps^6`` terms matter: an
+``O(eps^6)`` error in ``f`` along ``p1`` moves the saddle by ``O(eps^4)`` along
+``q0`` (the Jordan block's inverse is ``O(eps^-2)`` there). The orbit ``x0 + q0 w0 +
 q1 w1 + H0010 beta1 + H0001 beta2 + H2000 w0^2 / 2 + H1001 w0 beta2 + H0002 beta2^2 /
-2``, complete to ``eps^4`` (off by ``O(eps^5)``), shifted by the ``O(eps^6)`` between
-its end and the saddle found by Newton at ``alpha``, so that it ends on the saddle.
+2`` is complete to ``eps^4`` (off by ``O(eps^5)``) and is shifted by the ``O(eps^6)``
+between its end and the saddle found by Newton at ``alpha``, so that it ends on it.
 The tests (tests/test_bt_predictor_order.py) measure both orders against the manifold
 split. AUTO's HomCont corrects the predicted orbit.
 """
