@@ -72,11 +72,13 @@ MIN_SEPARATION = 100.0
 #: it is cut, while T stays moderate (300 / lambda, ~600 at eps = 0.25).
 START_SEPARATION = 300.0
 #: Amplitudes ``eps`` of the BT predictor tried in turn (saddle eigenvalues ~ +-2 eps).
-#: HomCont converged from 0.5 and 0.25 for the n = 2, Delta = 0.5 model (at 0.25 the
-#: predicted eta is 1e-4 off the curve, 7 % of its distance to the fold); for the
-#: first-order synapse model (Delta 0.2, tau_s 0.2) from 0.5 one direction turned back
-#: at once (a start too far off the curve), from 0.25 it did not. A start whose two
-#: directions run the same way is rejected and the next eps tried.
+#: Second-order predictor, eta off the curve at the predicted J (relative to the
+#: curve's distance to the fold; first order in brackets): n = 2, Delta = 0.5: 8.8e-6,
+#: 0.6 % (9.7e-5, 6.8 %) at 0.25, 4.4e-8 (2.3e-6) at 0.125; first-order synapse model
+#: (Delta 0.2, tau_s 0.2; small b / a = -0.019, so the normal form's range is small):
+#: 2.9e-3, 139 % (4.4e-3, 922 %) at 0.25, 6.3e-6, 2.1 % (2.6e-5, 9.1 %) at 0.125. A
+#: start whose two directions run the same way, or from which HomCont does not
+#: converge, is rejected and the next eps tried.
 EPS_TRIES = (0.25, 0.125, 0.0625)
 #: Ratio of the saddle's leading rates beyond which a cut curve is taken to run into a
 #: fold (one rate -> 0) rather than into BT (both -> 0, ratio -> 1; 1.0 to 1.1 measured
