@@ -10,15 +10,16 @@ grows like ``C_u exp(lambda_u t)``, so ``C_u = <w_u, x - x_s> exp(-lambda_u t) /
 DELTA`` read there is a smooth function of the parameters, zero exactly where the
 manifold returns inside the stable manifold: the homoclinic orbit (the quadratic
 terms the coordinate picks up near the saddle are proportional to ``C_u`` and do not
-move the zero). :func:`homoclinic_parameter` solves ``C_u = 0`` in one parameter by
-brentq. For two states it is the stable/unstable manifold split on a section (the
-independent check of tests/test_homoclinic.py), for more it needs no section.
+move the zero). :func:`homoclinic_parameter` solves ``C_u = 0`` in one parameter
+(secant steps, brentq as fallback). For two states its zero is that of the
+stable/unstable manifold split on a section (the independent check of
+tests/test_homoclinic.py); for more states it needs no section.
 
 Neutral saddles. Along the homoclinic curve (the second free parameter given, the
 first solved for as above) the saddle quantity ``lambda_s + lambda_u`` of the leading
-eigenvalues is brought to zero by brentq in the second parameter
-(:func:`polish_neutral_saddle`), starting from AUTO's point (HomCont's ``psi1 = 0``,
-located only as well as its test function).
+eigenvalues is brought to zero by secant steps (brentq as fallback) in the second
+parameter (:func:`polish_neutral_saddle`), starting from AUTO's point (HomCont's
+``psi1 = 0``, located only as well as its test function).
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from thetabif.models import ThetaModel
 DELTA = 1e-8
 #: Integration tolerances (DOP853).
 RTOL, ATOL = 1e-12, 1e-14
-#: brentq's tolerances: the first free parameter (on the curve), the second (the
-#: saddle quantity's zero).
+#: Root tolerances: the first free parameter (on the curve), the second (the saddle
+#: quantity's zero).
 XTOL_CURVE, XTOL_NS = 1e-13, 1e-11
 #: Half-widths tried in turn for the brackets (relative to max(1, |value|)) when the
 #: secant steps fail; the last also bounds how far the secant steps may go.
@@ -133,9 +134,10 @@ def return_coordinate(model: ThetaModel, params: Mapping[str, float],
 
 
 def _root(f, x0: float, xtol: float, what: str) -> tuple[float, tuple[float, float]]:
-    """The zero of the smooth ``f`` near ``x0`` and the last two iterates around it:
-    secant steps from ``x0`` (converging in a few steps from a close start), else
-    brentq in the first of :data:`WIDTHS` around ``x0`` that brackets a sign change."""
+    """The zero of the smooth ``f`` near ``x0`` and the interval last narrowed to:
+    secant steps from ``x0`` until a step is below ``xtol`` (a few steps from a close
+    start), else brentq in the first of :data:`WIDTHS` around ``x0`` that brackets a
+    sign change."""
     scale = max(1.0, abs(x0))
     a, b = x0, x0 + 1e-7 * scale
     try:
@@ -143,12 +145,13 @@ def _root(f, x0: float, xtol: float, what: str) -> tuple[float, tuple[float, flo
         for _ in range(SECANT_STEPS):
             if fb == fa:
                 break
-            a, fa, b = b, fb, b - fb * (b - a) / (fb - fa)
+            step = -fb * (b - a) / (fb - fa)
+            if abs(step) <= xtol:  # converged: the next step is below the tolerance
+                return b + step, (min(b, b + step), max(b, b + step))
+            a, fa, b = b, fb, b + step
             if abs(b - x0) > WIDTHS[-1] * scale:
                 break
             fb = f(b)
-            if abs(b - a) <= xtol:
-                return b, (min(a, b), max(a, b))
     except PolishError:
         pass
     f0 = f(x0)
@@ -183,7 +186,8 @@ def homoclinic_parameter(model: ThetaModel, params: Mapping[str, float], name: s
 @dataclass(frozen=True)
 class NeutralSaddle:
     """A polished neutral saddle: all parameters, the saddle, its leading eigenvalues,
-    the bracket in the second free parameter and brentq's tolerance there."""
+    the interval of the second free parameter the root was last narrowed to (the last
+    two secant iterates, or brentq's bracket) and the tolerance there."""
 
     params: dict[str, float]
     state: np.ndarray
@@ -198,7 +202,7 @@ def polish_neutral_saddle(model: ThetaModel, params: Mapping[str, float],
                           slope: float = 0.0) -> NeutralSaddle:
     """The neutral saddle near ``(params, state)`` on the homoclinic curve in ``free``.
 
-    brentq on the saddle quantity in ``free[1]``, the curve's ``free[0]`` found at each
+    The saddle quantity's zero in ``free[1]``, the curve's ``free[0]`` found at each
     value by :func:`homoclinic_parameter` (guessed along ``slope = d free[0] / d
     free[1]``).
 
