@@ -26,6 +26,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from thetabif import ThetaModel
 from thetabif.continuation.bt_predictor import bt_normal_form, bt_unfolding, predict
+from thetabif.errors import InputError
 from thetabif.polish import polish
 
 EPS = (0.05, 0.1, 0.2)
@@ -194,3 +195,16 @@ def test_second_order_is_an_order_better(key):
     if key == "n2":  # near the asymptotic orders (see above), with 0.3 to 0.85 to spare
         assert slope([s[0] for s in second]) > 7.0 and slope([s[1] for s in second]) > 5.0
         assert slope([f[1] for f in first]) < 4.0
+
+
+def test_bad_predictor_inputs():
+    model, bt = _bt("n2")
+    with pytest.raises(InputError, match="order must be 1 or 2"):
+        predict(model, bt.state, bt.params, ("eta", "J"), 0.1, order=3)
+    with pytest.raises(InputError, match="free must be two"):
+        bt_unfolding(model, bt.state, bt.params, ("eta",))
+    with pytest.raises(InputError, match="free must be two"):
+        bt_unfolding(model, bt.state, bt.params, ("eta", "K"))
+    # far beyond the normal form's range the predicted point has no saddle
+    with pytest.raises(InputError, match="smaller eps"):
+        predict(model, bt.state, bt.params, ("eta", "J"), 2.0)
