@@ -63,16 +63,17 @@ def test_normal_form_coefficients():
     np.testing.assert_allclose(gram, np.eye(2), atol=1e-12)
 
 
-def test_predictor_is_second_order():
-    """The predicted parameters against the manifold split: at the predicted J, the
-    error in eta relative to the distance between the homoclinic curve and the fold
-    (which shrinks like eps^4) is O(eps^2). A first-order predictor (parameters
+def test_first_order_predictor_parameters():
+    """The first-order predictor (``order=1``; the second order: see
+    tests/test_bt_predictor_order.py). Its parameters against the manifold split: at
+    the predicted J, the error in eta relative to the distance between the homoclinic
+    curve and the fold (which shrinks like eps^4) is O(eps^2). A first-order predictor (parameters
     linear in beta) is off by O(eps^4), i.e. by a relative O(1): halving eps would not
     shrink the relative error. Measured: 0.016 at eps = 0.1, 0.051 at 0.2."""
     bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
     rel = []
     for eps in (0.1, 0.2):
-        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps)
+        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps, order=1)
         assert p.lambda_s * p.lambda_u == pytest.approx(-4 * eps ** 2)
         J = p.params["J"]
         eta = split_eta(J, p.params["eta"], p.saddle, width=0.2 * eps ** 4)
@@ -90,7 +91,7 @@ def test_predictor_is_second_order():
 
 
 def test_predicted_orbit_against_true_orbit():
-    """The predicted orbit against the homoclinic orbit at the predicted J (eta from
+    """The first-order predicted orbit against the homoclinic orbit at the predicted J (eta from
     the manifold split, the orbit = the saddle's unstable manifold integrated with
     scipy, aligned at its farthest point from the saddle). Measured: relative error
     (max distance over the amplitude) 0.49 % at eps = 0.1, 1.5 % at 0.2 (absolute
@@ -102,7 +103,7 @@ def test_predicted_orbit_against_true_orbit():
     bt = polish(MODEL, "BT", ("eta", "J"), [0.11, -0.68], {**PARAMS, "eta": 2.37, "J": -13.02})
     rel = []
     for eps in (0.1, 0.2):
-        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps)
+        p = predict(MODEL, bt.state, bt.params, ("eta", "J"), eps, order=1)
         J = p.params["J"]
         eta = split_eta(J, p.params["eta"], p.saddle, width=0.2 * eps ** 4)
         u, lam, v = _saddle(eta, J, p.saddle)
@@ -169,11 +170,19 @@ def test_neutral_saddles_from_bt(runs):
     assert [p.label for p in ns_bt] == ["NS1", "NS2"]
     for p, q, (eta, J) in zip(ns_bt, ns_cy, [(4.1431046622, -16.597881083),
                                             (15.787700136, -37.135920904)], strict=True):
-        # the study's values to 1e-6 (the split oracle itself checks the cycle start's)
-        assert abs(p.params["eta"] - eta) < 1e-6 and abs(p.params["J"] - J) < 1e-6
-        assert abs(p.params["eta"] - q.params["eta"]) < 1e-7
-        assert abs(p.extra["saddle_quantity"]) < 1e-6
-        assert p.extra["located_by"].by is LocatedBy.HOMCONT_PSI1
+        # polished (tests/test_homoclinic_ns.py): the study's values to 5e-8 (its NS1
+        # is 2.6e-8 off in J), both starts' points to 1e-9 (secant steps to 1e-11)
+        assert abs(p.params["eta"] - eta) < 5e-8 and abs(p.params["J"] - J) < 5e-8
+        assert abs(p.params["eta"] - q.params["eta"]) < 1e-9
+        assert abs(p.params["J"] - q.params["J"]) < 1e-9
+        assert abs(p.extra["saddle_quantity"]) < 1e-11
+        assert p.extra["located_by"].by is LocatedBy.SADDLE_QUANTITY_ROOT
+        # AUTO's psi1 = 0 point, kept: measured 4e-10 (NS1), 3e-10 (NS2) away
+        assert p.polish_difference == max(abs(v) for v in p.extra["auto_difference"].values())
+        assert 0 < p.polish_difference < 3e-9
+        for n in ("eta", "J"):
+            assert p.auto_params[n] - p.params[n] == p.extra["auto_difference"][n]
+        assert abs(p.extra["auto_saddle_quantity"]) < 1e-8
 
 
 def test_bt_start_branches(runs):

@@ -57,7 +57,7 @@ def test_homoclinic_curve_against_manifold_split(pdg):
         # of them (dsmax 0.2 apart) misses the curve by at most ~1e-3 (its curvature)
         assert _eta_on(hom, J) == pytest.approx(eta, abs=2e-3)
     ns = sorted((p.params["eta"], p.params["J"]) for p in pdg.codim2 if p.type == "NS")
-    # located by AUTO's psi1 = 0 (not polished): 1e-6 as in tests/test_homoclinic.py
+    # located by AUTO's psi1 = 0, polished on the curve (tests/test_homoclinic_ns.py)
     assert np.allclose(ns, NEUTRAL_SADDLES, atol=1e-6)
     assert {p.label for p in pdg.codim2} >= {"BT1", "CP1", "GH1", "NS1", "NS2"}
 

@@ -30,6 +30,7 @@ solution measures therefore live in ``PAR(41..)``, clear of HomCont's
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
@@ -41,6 +42,7 @@ from thetabif.auto.constants import HOMCONT, HOMCONT_PSI_PARS, parameter_indices
 from thetabif.continuation.bt_predictor import orbit_restart, predict
 from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner, par_vector
+from thetabif.continuation.homoclinic_split import polish_neutral_saddle
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
 from thetabif.continuation.records import (
@@ -70,11 +72,13 @@ MIN_SEPARATION = 100.0
 #: it is cut, while T stays moderate (300 / lambda, ~600 at eps = 0.25).
 START_SEPARATION = 300.0
 #: Amplitudes ``eps`` of the BT predictor tried in turn (saddle eigenvalues ~ +-2 eps).
-#: HomCont converged from 0.5 and 0.25 for the n = 2, Delta = 0.5 model (at 0.25 the
-#: predicted eta is 1e-4 off the curve, 7 % of its distance to the fold); for the
-#: first-order synapse model (Delta 0.2, tau_s 0.2) from 0.5 one direction turned back
-#: at once (a start too far off the curve), from 0.25 it did not. A start whose two
-#: directions run the same way is rejected and the next eps tried.
+#: Second-order predictor, eta off the curve at the predicted J (relative to the
+#: curve's distance to the fold; first order in brackets): n = 2, Delta = 0.5: 8.8e-6,
+#: 0.6 % (9.7e-5, 6.8 %) at 0.25, 4.4e-8 (2.3e-6) at 0.125; first-order synapse model
+#: (Delta 0.2, tau_s 0.2; small b / a = -0.019, so the normal form's range is small):
+#: 2.9e-3, 139 % (4.4e-3, 922 %) at 0.25, 6.3e-6, 2.1 % (2.6e-5, 9.1 %) at 0.125. A
+#: start whose two directions run the same way, or from which HomCont does not
+#: converge, is rejected and the next eps tried.
 EPS_TRIES = (0.25, 0.125, 0.0625)
 #: Ratio of the saddle's leading rates beyond which a cut curve is taken to run into a
 #: fold (one rate -> 0) rather than into BT (both -> 0, ratio -> 1; 1.0 to 1.1 measured
@@ -83,6 +87,10 @@ FOLD_RATIO = 3.0
 #: Step along the fold (a fraction of the box's width in the second free parameter)
 #: over which the saddle-node-loop point is bracketed (:func:`.snl.locate_saddle_node_loop`).
 SNL_STEP = 0.01
+#: Largest |AUTO - polished| of a neutral saddle in the free parameters before a
+#: warning (AUTO's psi1 = 0 was within 5e-10 of the polished points of the n = 2,
+#: Delta = 0.5 model).
+NS_POLISH_WARN = 1e-6
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
 PSI_PARS = HOMCONT_PSI_PARS
 
@@ -226,7 +234,10 @@ def _bt_point(model: ThetaModel, params: Mapping[str, float], point: SpecialPoin
 def _from_bt(model: ThetaModel, state: np.ndarray, bt_params: Mapping[str, float],
              free: tuple[str, ...], eps: float, period: float | None) -> _Start:
     """The predicted orbit of amplitude ``eps`` (:mod:`.bt_predictor`) as a start."""
-    pred = predict(model, state, bt_params, free, eps)
+    try:
+        pred = predict(model, state, bt_params, free, eps)
+    except InputError as exc:  # an eps beyond the normal form's range
+        raise ContinuationFailed(f"the BT predictor failed at eps = {eps:g} ({exc})") from None
     rate = min(pred.lambda_u, -pred.lambda_s)
     if period is None:
         period = START_SEPARATION / rate
@@ -248,7 +259,8 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                start: ContinuationResult | SpecialPoint, free: Sequence[str] = ("eta", "J"),
                bounds: Mapping[str, Sequence[float]] | None = None, *,
                period: float | None = None, eps: float | None = None, ds: float = 0.02,
-               dsmax: float = 0.2, nmx: int = 2000, ntst: int = 120) -> ContinuationResult:
+               dsmax: float = 0.2, nmx: int = 2000, ntst: int = 120,
+               polish: bool = True) -> ContinuationResult:
     """The homoclinic curve through the end of a cycle branch or from a BT point.
 
     ``start``: a result of ``cycles()`` (HomCont starts from its longest stored orbit
@@ -260,7 +272,10 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
     start). Returns a result of kind ``homoclinic``: one branch per direction with
     columns the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
     ``saddle_quantity`` (their sum), ``period`` (HomCont's fixed T), ``r``, ``abs_z``
-    of the saddle; neutral saddles as ``NS`` points.
+    of the saddle; neutral saddles as ``NS`` points, located by AUTO and (``polish``)
+    polished on the curve (:mod:`.homoclinic_split`; AUTO's location in
+    ``auto_params``, the difference in ``polish_difference`` and
+    ``extra["auto_difference"]``).
 
     Raises
     ------
@@ -293,8 +308,12 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                          "point of curve()")
     failures = []
     for e in tries:
-        begin = (_from_cycles(model, params, start, free, period) if e is None
-                 else _from_bt(model, state, bt_params, free, e, period))
+        try:
+            begin = (_from_cycles(model, params, start, free, period) if e is None
+                     else _from_bt(model, state, bt_params, free, e, period))
+        except ContinuationFailed as exc:
+            failures.append(str(exc))
+            continue
         if center is None:
             center = begin.params
         if bounds is None:
@@ -303,7 +322,8 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
         if not inside(center, box) or not inside(begin.params, box):
             raise InputError(f"the start ({', '.join(f'{n} = {begin.params[n]:.6g}' for n in free)}"
                              f"; {begin.note}) lies outside the bounds")
-        result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+        result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst,
+                         polish_ns=polish)
         if begin.predicted and _same_way(result, begin, free):
             failures.append(f"from the {begin.note}: both directions ran the same way (the "
                             "start is too far from the curve)")
@@ -376,9 +396,56 @@ def _same_way(result: ContinuationResult, begin: _Start, free: tuple[str, ...]) 
     return len(steps) == 2 and float(steps[0] @ steps[1]) > 0
 
 
+def _slope(branches: Sequence[Branch], free: tuple[str, ...], at: Mapping[str, float]
+           ) -> float:
+    """``d free[0] / d free[1]`` of the curve at its point nearest ``at`` (its
+    neighbours on the branch; 0 when it has none)."""
+    best = None
+    for b in branches:
+        x, y = np.asarray(b.data[free[0]]), np.asarray(b.data[free[1]])
+        if len(x) < 2:
+            continue
+        k = int(np.argmin(np.hypot(x - at[free[0]], y - at[free[1]])))
+        i, j = max(k - 1, 0), min(k + 1, len(x) - 1)
+        dist = float(np.hypot(x[k] - at[free[0]], y[k] - at[free[1]]))
+        if y[j] != y[i] and (best is None or dist < best[0]):
+            best = (dist, float((x[j] - x[i]) / (y[j] - y[i])))
+    return 0.0 if best is None else best[1]
+
+
+def _polish_neutral_saddle(model: ThetaModel, free: tuple[str, ...], point: SpecialPoint,
+                           branches: Sequence[Branch]) -> SpecialPoint:
+    """AUTO's neutral saddle polished on the homoclinic curve
+    (:func:`.homoclinic_split.polish_neutral_saddle`); AUTO's point with
+    ``extra["unpolished"]`` (and a warning) when that fails."""
+    state = [point.state[n] for n in model.state_names]
+    where = ", ".join(f"{n} = {point.params[n]:.10g}" for n in free)
+    try:
+        ns = polish_neutral_saddle(model, point.params, free, state,
+                                   _slope(branches, free, point.params))
+    except PolishError as exc:
+        warnings.warn(f"NS at {where}: not polished ({exc}); AUTO's location stands",
+                      RuntimeWarning, stacklevel=4)
+        return replace(point, extra={**point.extra, "unpolished": str(exc)})
+    diff = max(abs(ns.params[n] - point.params[n]) for n in free)
+    if diff > NS_POLISH_WARN:
+        warnings.warn(f"NS at {where}: AUTO's location differs from the polished one by "
+                      f"{diff:.3g}", RuntimeWarning, stacklevel=4)
+    r, abs_z = outputs(model, ns.state, ns.params)
+    return replace(
+        point, params=dict(ns.params), r=r, abs_z=abs_z, polish_difference=diff,
+        state={n: float(ns.state[i]) for i, n in enumerate(model.state_names)},
+        extra={**point.extra, "eigenvalues": [ns.lambda_s, ns.lambda_u],
+               "saddle_quantity": ns.lambda_s + ns.lambda_u,
+               "auto_saddle_quantity": point.extra["saddle_quantity"],
+               "auto_difference": {n: point.params[n] - ns.params[n] for n in free},
+               "bracket": list(ns.bracket), "xtol": ns.xtol,
+               "located_by": LocatedBy.SADDLE_QUANTITY_ROOT.text()})
+
+
 def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...],
             box: Mapping[str, tuple[float, float]], *, ds: float, dsmax: float, nmx: int,
-            ntst: int) -> ContinuationResult:
+            ntst: int, polish_ns: bool = True) -> ContinuationResult:
     """HomCont from ``begin`` both ways inside ``box``, as a result (maybe empty)."""
     pars, _ = auto_names(model)
     nunstab, nstab = saddle_dimensions(model, begin.saddle, begin.params)
@@ -474,6 +541,8 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
                                 (bool if k == "stable" else float)) for k, v in data.items()}
         data_arr["type"] = np.array(data["type"], dtype=str)
         branches.append(Branch(kind="homoclinic", free=free, data=data_arr, direction=sign))
+    if polish_ns:
+        specials = [_polish_neutral_saddle(model, free, sp, branches) for sp in specials]
     specials.sort(key=lambda sp: sp.params[free[0]])
     specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
     specials += [replace(sp, label=f"SNL{i + 1}") for i, sp in enumerate(snls)]

@@ -123,6 +123,9 @@ class LocatedBy(enum.Enum):
     RERUN = ("rerun", "AUTO, rerun with DSMAX = {dsmax:.3g}")
     INTERPOLATION = ("interpolation", "linear interpolation of |mu| - 1")
     HOMCONT_PSI1 = ("homcont_psi1", "AUTO (HomCont, psi1 = 0)")
+    SADDLE_QUANTITY_ROOT = ("saddle_quantity_root", "AUTO (HomCont, psi1 = 0), polished: "
+                            "lambda_s + lambda_u = 0 on the homoclinic curve by the "
+                            "unstable-manifold return (thetabif.continuation.homoclinic_split)")
     LANDING_ROOT = ("landing_root", "brentq on the landing coordinate along the fold "
                     "(thetabif.continuation.snl)")
 
