@@ -559,7 +559,8 @@ def classify_grid(model: Model, params: Mapping[str, float],
     Returns
     -------
     xarray.Dataset
-        On dims ``(J, eta)`` (the axes' names, second first): ``region`` (code, see :data:`REGIONS`), ``n_stable``
+        On dims ``(J, eta)`` (the axes' names, second first): ``region`` (code, see
+        :data:`REGIONS`), ``n_stable``
         (stable equilibria), ``n_equilibria``, ``cycle`` (a stable cycle found),
         ``r_low``/``r_high`` (rates of the lowest/highest stable equilibrium),
         ``cycle_r_min``/``cycle_r_max``.

@@ -311,7 +311,8 @@ class GridResult(LoadableRecord):
     Attributes
     ----------
     cells : pandas.DataFrame
-        One row per cell: ``eta``, ``J`` (the diagram's axes' names), ``region``, ``predicted``, ``observed``,
+        One row per cell: ``eta``, ``J`` (the diagram's axes' names), ``region``,
+        ``predicted``, ``observed``,
         ``match``, ``distance`` (to the nearest curve, in grid steps), ``nearest``
         (kind of that curve), ``explained``.
     diagram : BifurcationCurves
