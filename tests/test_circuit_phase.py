@@ -126,7 +126,7 @@ def test_phase_diagram_codim2_points(phase):
         assert BOX["J_EE"][0] <= p["J_EE"] <= BOX["J_EE"][1]
     hb = sorted(p["eta_E"] for p in doc["special_points"]
                 if p["diagram"] == "eta_E" and p["type"] == "HB")
-    # AUTO's Hopf points (polished) against Newton: measured 3e-12
+    # AUTO's Hopf points against Newton on the Hopf system: measured 3e-12
     assert hb == pytest.approx(PING_HB, abs=1e-6)
     assert any("single population" in m for m in doc["messages"])  # no global curves
     # the netCDF is keyed by the axes
