@@ -169,7 +169,7 @@ class PhaseDiagram(Record):
 
     Attributes
     ----------
-    model : ThetaModel
+    model : ThetaModel or Circuit
     params : dict
         The parameters of the one-parameter diagrams (``J`` fixed for the ``eta``
         diagram, ``eta`` fixed for the ``J`` diagram).
@@ -201,7 +201,7 @@ class PhaseDiagram(Record):
         by their names.
     """
 
-    model: ThetaModel
+    model: Model
     params: dict
     box: dict
     eq_eta: ContinuationResult | None

@@ -109,7 +109,9 @@ def add_phase_commands(sub: argparse._SubParsersAction) -> None:
                     "the (eta, J) plane by attractors, and write figures (PNG, SVG), "
                     "netCDF and a JSON summary to --out. --set eta=.. J=.. chooses the "
                     "one-parameter diagrams (default: eta=-5, J=15 for the delta-pulse "
-                    "model, eta=10, J=-40 otherwise).")
+                    "model, eta=10, J=-40 otherwise). A circuit (--circuit) is drawn in "
+                    "two of its parameters (--axes, default its first population's eta_P "
+                    "and self-edge weight J_PP) at its defaults, --range NAME=LO:HI each.")
     add_model_options(p, circuit=True)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder, created if missing")
