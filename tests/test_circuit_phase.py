@@ -31,7 +31,7 @@ from scipy.optimize import fsolve
 from thetabif import ThetaModel, cli
 from thetabif.errors import InputError
 from thetabif.models.circuit_file import read_circuit
-from thetabif.phase_diagram import check_axes, default_axes, default_box
+from thetabif.phase_diagram import check_axes, default_axes, default_box, load_global_curves
 from thetabif.verification import BifurcationCurves
 from thetabif.verification.timecourse import drive_parameters
 
@@ -133,6 +133,8 @@ def test_phase_diagram_codim2_points(phase):
     assert grid["region"].dims == ("J_EE", "eta_E")
     assert {"curve_eta_E", "curve_J_EE", "codim2_eta_E"} <= set(grid.data_vars)
     assert (out / f"{PING.name}_phase.png").stat().st_size > 0
+    for suffix in (".nc", ".json"):  # read back: no global curves on a circuit
+        assert load_global_curves(out / f"{PING.name}{suffix}") == []
 
 
 @pytest.mark.parametrize("eta_E, J_EE", [(-3.0, 0.0), (3.0, 40 / 3), (-3.0, 20.0),
