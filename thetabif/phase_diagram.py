@@ -694,11 +694,16 @@ def compute(model: Model | None = None, params: Mapping[str, float] | None = Non
         warnings.simplefilter("always", RuntimeWarning)
         pdg = _compute(model, params, box, scan_J, grid_shape, cycles, j_diagram,
                        global_curves, snic, ax)
+    counts: dict[str, int] = {}
     for w in caught:
         if issubclass(w.category, RuntimeWarning):
-            pdg.messages.append(f"warning: {w.message}")
+            counts[str(w.message)] = counts.get(str(w.message), 0) + 1
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    # each warning once, in order of first appearance (a polisher that diverges on an
+    # 8-state circuit repeats the same overflow warning dozens of times)
+    pdg.messages += [f"warning: {m}" + (f" ({n} times)" if n > 1 else "")
+                     for m, n in counts.items()]
     return pdg
 
 
