@@ -30,6 +30,7 @@ from scipy.optimize import fsolve
 
 from thetabif import ThetaModel, cli
 from thetabif.errors import InputError
+from thetabif.models import Circuit, Edge, Population
 from thetabif.models.circuit_file import read_circuit
 from thetabif.phase_diagram import check_axes, default_axes, default_box, load_global_curves
 from thetabif.verification import BifurcationCurves
@@ -177,6 +178,12 @@ def test_default_axes_and_box():
         check_axes(PING, ("eta_E", "eta_E"))
     with pytest.raises(InputError, match="'X'.*allowed: E, I"):
         drive_parameters(PING, "X")
+    # without a self-edge on the first population there is no default second axis
+    ei = Circuit([Population("E"), Population("I")], [Edge("E", "I", -5.0),
+                                                      Edge("I", "E", 5.0)], label="ei")
+    with pytest.raises(InputError, match="no self-edge E<-E.*eta_E, Delta_E"):
+        default_axes(ei)
+    assert check_axes(ei, ("eta_E", "J_EI")) == ("eta_E", "J_EI")
 
 
 # ------------------------------------------------------------------------ verify
