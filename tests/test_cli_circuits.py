@@ -76,9 +76,22 @@ def test_circuit_option_errors(capsys, tmp_path):
     bad.write_text('[populations.E]\nDelta = -1\n')
     refused(["simulate", "--circuit", str(bad)], capsys, str(bad), "Delta_E", "> 0")
     # commands that take no circuit say so
-    for argv in (["verify", "--circuit", "ping"],
-                 ["phase-diagram", "--circuit", "ping", "--out", str(tmp_path / "p")]):
-        refused(argv, capsys, "--circuit", "single population")
+    refused(["snic", "--circuit", "ping", "--from", "LP1"], capsys, "--circuit",
+            "single population")
+    # phase-diagram, verify and verify-grid take circuits: wrong axes are named, with
+    # the allowed parameters listed, before anything is computed or written
+    refused(["phase-diagram", "--circuit", "ping", "--axes", "eta,J_EE", "--out",
+             str(tmp_path / "p")], capsys, "--axes", "'eta'", "eta_E", "J_EE", "tau_s_II")
+    refused(["phase-diagram", "--circuit", "ping", "--axes", "eta_E", "--out",
+             str(tmp_path / "p")], capsys, "--axes", "two parameter names")
+    refused(["phase-diagram", "--circuit", "ping", "--range", "J_EI=-20:0", "--out",
+             str(tmp_path / "p")], capsys, "--range", "J_EI", "eta_E, J_EE")
+    refused(["verify-grid", "--circuit", "ping", "--axes", "eta_E,J_XX", "--range",
+             "eta_E=-2:3:6", "--out", str(tmp_path / "p")], capsys, "J_XX", "J_EI")
+    refused(["verify-grid", "--circuit", "ping", "--range", "eta_E=-2:3:6", "--out",
+             str(tmp_path / "p")], capsys, "J_EE=A:B:N")
+    refused(["verify", "--circuit", "ping"], capsys, "--step 20:80:3", "E:20:80:3")
+    refused(["verify", "--circuit", "ping", "--step", "X:20:80:3"], capsys, "'X'", "E, I")
     assert not (tmp_path / "x").exists() and not (tmp_path / "p").exists()
 
 

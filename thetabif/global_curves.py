@@ -307,7 +307,8 @@ def _homoclinic_curves(hom: ContinuationResult, box: Mapping[str, tuple[float, f
 def global_curves(model: ThetaModel, params: Mapping[str, float],
                   curves: Sequence[ContinuationResult], codim2: Sequence[SpecialPoint],
                   box: Mapping[str, tuple[float, float]], *, snic: bool = True,
-                  cycle_fold_samples: int = 40) -> GlobalCurves:
+                  cycle_fold_samples: int = 40,
+                  axes: Sequence[str] = ("eta", "J")) -> GlobalCurves:
     """Homoclinic curves from the BT points, folds of cycles from the GH points, and the
     SNIC stretches of the fold curves (see the module), all inside ``box``.
 
@@ -327,7 +328,13 @@ def global_curves(model: ThetaModel, params: Mapping[str, float],
     cycle_fold_samples : int
         J samples per side of a GH point at most (at 1/40 of the box apart: the default
         reaches across the box).
+    axes : (str, str)
+        The two parameters of the diagram; only (eta, J) of a single population is
+        computed (other axes: an empty result with a message).
     """
+    if tuple(axes) != ("eta", "J"):
+        return GlobalCurves(
+            messages=["global curves: computed in (eta, J) of a single population only"])
     out = GlobalCurves()
     box = {k: (float(v[0]), float(v[1])) for k, v in box.items()}
     pad = 0.1 * (box["eta"][1] - box["eta"][0])

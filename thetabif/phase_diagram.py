@@ -1,6 +1,10 @@
 """Phase diagrams in (eta, J): continuation curves, codimension-two points, attractor regions.
 
-:func:`compute` runs the standard analysis of one model:
+:func:`compute` runs the standard analysis of one model. Its two parameters, its
+``axes``, are ``("eta", "J")`` for a :class:`~thetabif.models.ThetaModel`; for a
+circuit any two of its parameters, by default the first population's ``eta_P`` and
+the weight ``J_PP`` of its self-edge (:func:`default_axes`). Below, ``eta`` and ``J``
+stand for the first and second axis.
 
 1. equilibria in ``eta`` at the given ``J`` (and in ``J`` at the given ``eta``);
 2. every fold (LP) and Hopf (HB) point found there, and at a few more ``J`` values in
@@ -51,7 +55,7 @@ from thetabif.continuation.scan import fold_hopf_curves
 from thetabif.equilibrium import find_equilibria_many
 from thetabif.errors import InputError
 from thetabif.global_curves import GlobalCurve, global_curves
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel
 from thetabif.plotting import bifurcation_diagram, cycle_envelope
 from thetabif.plotting import phase_diagram as phase_figure
 from thetabif.records import Record, all_writable, json_text, model_options, overwriting
@@ -74,31 +78,85 @@ CODIM2 = ("CP", "BT", "GH", "ZH")
 GLOBAL_CODIM2 = ("NS",)
 
 
-def default_params(model: ThetaModel) -> dict[str, float]:
+def default_axes(model: Model) -> tuple[str, str]:
+    """The two parameters of a model's standard phase diagram.
+
+    ``("eta", "J")`` for a :class:`ThetaModel`; for a circuit the first population
+    ``P``'s ``eta_P`` and the weight ``J_PP`` of its self-edge.
+
+    Raises
+    ------
+    InputError
+        A circuit whose first population has no self-edge: the axes must be given.
+    """
+    if isinstance(model, ThetaModel):
+        return ("eta", "J")
+    pop = model.population_names[0]
+    if f"J_{pop}{pop}" not in model.parameter_names:
+        raise InputError(f"axes: circuit {model.name!r} has no self-edge {pop}<-{pop}, so "
+                         f"there is no default second axis J_{pop}{pop}; give two of its "
+                         f"parameters, e.g. axes=('eta_{pop}', ...), from: "
+                         f"{', '.join(model.parameter_names)}")
+    return (f"eta_{pop}", f"J_{pop}{pop}")
+
+
+def check_axes(model: Model, axes: Sequence[str] | None) -> tuple[str, str]:
+    """``axes`` (default :func:`default_axes`) checked: two different parameter names.
+
+    Raises
+    ------
+    InputError
+        Not two names, the same name twice, or a name that is no parameter of the
+        model (the message lists the allowed ones).
+    """
+    if axes is None:
+        return default_axes(model)
+    if isinstance(axes, str) or len(axes) != 2:
+        raise InputError(f"axes must be two parameter names, got {axes!r}")
+    a, b = (str(x) for x in axes)
+    for name in (a, b):
+        if name not in model.parameter_names:
+            raise InputError(f"axes: {name!r} is not a parameter of {model.name!r}; allowed: "
+                             f"{', '.join(model.parameter_names)}")
+    if a == b:
+        raise InputError(f"axes must be two different parameters, got {a!r} twice")
+    return (a, b)
+
+
+def default_params(model: Model) -> dict[str, float]:
     """The parameters of the standard one-parameter diagrams of a model.
 
     The tutorial's eta = -5, J = 15 for the delta-pulse model; eta = 10, J = -40
-    (inhibitory, oscillating) for the others.
+    (inhibitory, oscillating) for the others; a circuit's defaults for a circuit.
     """
     return model.validate_params(_standard_params(model))
 
 
-def _standard_params(model: ThetaModel) -> dict[str, float]:
+def _standard_params(model: Model) -> dict[str, float]:
     """The values :func:`default_params` sets, not yet validated."""
+    if not isinstance(model, ThetaModel):
+        return {}
     if model.n is None and model.synapse == "instant":
         return {"eta": -5.0, "J": 15.0}
     return {"eta": 10.0, "J": -40.0}
 
 
-def default_box(model: ThetaModel) -> dict[str, tuple[float, float]]:
-    """The (eta, J) box of the standard diagrams of a model.
+def default_box(model: Model, axes: Sequence[str] | None = None
+                ) -> dict[str, tuple[float, float]]:
+    """The box of the standard diagrams of a model, keyed by its axes.
 
     The delta-pulse model's folds live at J > 0 (cusp at J ~ 7.8 for Delta = 1); models
-    with finite pulse width or synaptic kinetics oscillate for inhibitory J < 0.
+    with finite pulse width or synaptic kinetics oscillate for inhibitory J < 0. For a
+    circuit (or other axes) each axis spans its default value ``v`` plus and minus
+    ``max(5, |v|)``.
     """
-    if model.n is None and model.synapse == "instant":
-        return {"eta": (-14.0, 2.0), "J": (0.0, 24.0)}
-    return {"eta": (-2.0, 30.0), "J": (-60.0, 0.0)}
+    ax = check_axes(model, axes)
+    if isinstance(model, ThetaModel) and ax == ("eta", "J"):
+        if model.n is None and model.synapse == "instant":
+            return {"eta": (-14.0, 2.0), "J": (0.0, 24.0)}
+        return {"eta": (-2.0, 30.0), "J": (-60.0, 0.0)}
+    std = default_params(model)
+    return {k: (std[k] - max(5.0, abs(std[k])), std[k] + max(5.0, abs(std[k]))) for k in ax}
 
 
 @dataclass
@@ -111,7 +169,7 @@ class PhaseDiagram(Record):
 
     Attributes
     ----------
-    model : ThetaModel
+    model : ThetaModel or Circuit
     params : dict
         The parameters of the one-parameter diagrams (``J`` fixed for the ``eta``
         diagram, ``eta`` fixed for the ``J`` diagram).
@@ -137,9 +195,13 @@ class PhaseDiagram(Record):
         (:mod:`thetabif.global_curves`).
     snic : list of SnicStretch
         The SNIC stretches of the fold curves, with their ends.
+    axes : (str, str)
+        The two parameters (``("eta", "J")`` for a ThetaModel); ``eq_eta`` is in the
+        first, ``eq_J`` in the second, and the grid, box, curves and points are keyed
+        by their names.
     """
 
-    model: ThetaModel
+    model: Model
     params: dict
     box: dict
     eq_eta: ContinuationResult | None
@@ -154,6 +216,7 @@ class PhaseDiagram(Record):
     snic: list = field(default_factory=list)
     #: the engine of the one-parameter runs (reusable, e.g. by thetabif.verification)
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
+    axes: tuple[str, str] = ("eta", "J")
 
     # ------------------------------------------------------------------ data
     @property
@@ -174,13 +237,14 @@ class PhaseDiagram(Record):
     def to_dict(self) -> dict[str, Any]:
         """The diagram as JSON-ready data: model (name, options, description),
         parameters, box, special points, curves, region areas, timings, messages."""
+        a, b = self.axes
         sp = []
         for res in (self.eq_eta, self.eq_J):
             if res is None:
                 continue
             for p in res.special_points:
                 d = {"diagram": res.free[0], "type": p.type, "label": p.label,
-                     "eta": p.params["eta"], "J": p.params["J"], "r": p.r,
+                     a: p.params[a], b: p.params[b], "r": p.r,
                      "stable": p.stable, "stability": p.stability}
                 if p.l1 is not None:
                     d["l1"] = p.l1
@@ -194,17 +258,17 @@ class PhaseDiagram(Record):
             o = [x for x in c.orbits if np.isfinite(x["period"])]
             if o:
                 cyc.append({"from": c.params.get("hopf_label", ""),
-                            "eta_range": [min(x["eta"] for x in o), max(x["eta"] for x in o)],
+                            f"{a}_range": [min(x[a] for x in o), max(x[a] for x in o)],
                             "period_max": max(x["period"] for x in o),
                             "messages": list(c.messages)})
         return {
             "model": self.model.name, "model_options": model_options(self.model),
-            "description": self.model.description,
+            "description": self.model.description, "axes": list(self.axes),
             "params": self.params, "box": {k: list(v) for k, v in self.box.items()},
             "special_points": sp,
-            "codim2": [{"type": p.type, "label": p.label, "eta": p.params["eta"],
-                        "J": p.params["J"], "r": p.r} for p in self.codim2],
-            "curves": [{"kind": c.kind, "points": sum(len(b) for b in c.branches)}
+            "codim2": [{"type": p.type, "label": p.label, a: p.params[a],
+                        b: p.params[b], "r": p.r} for p in self.codim2],
+            "curves": [{"kind": c.kind, "points": sum(len(br) for br in c.branches)}
                        for c in self.curves],
             "cycles": cyc, "region_fractions": areas,
             "global_curves": [c.to_dict() for c in self.global_curves],
@@ -221,22 +285,25 @@ class PhaseDiagram(Record):
         Dimensions: ``eta``/``J`` (the region grid), ``curve_point`` (fold and Hopf
         curves, with ``curve_id`` and ``curve_kind``), ``codim2``, ``eq_point``
         (equilibria in eta, ``branch_id``), ``eqJ_point`` (equilibria in J),
-        ``special`` (LP/HB of the eta diagram), ``orbit`` (cycles: r min/max).
+        ``special`` (LP/HB of the eta diagram), ``orbit`` (cycles: r min/max). For
+        other :attr:`axes` their names replace ``eta`` and ``J`` in the dimension and
+        variable names (``curve_eta_E``, ...); the dimension and prefix names
+        ``eq_point``, ``eqJ_point``, ``eq_``, ``eqJ_`` stay.
         """
-
+        a, b = self.axes
         ds = self.grid.copy()
         # curves
         cid, ckind, ceta, cJ, cr, cstab = [], [], [], [], [], []
         k = 0
         for c in self.curves:
-            for b in c.branches:
-                n = len(b)
+            for br in c.branches:
+                n = len(br)
                 cid += [k] * n
                 ckind += [c.kind] * n
-                ceta.append(b.data["eta"])
-                cJ.append(b.data["J"])
-                cr.append(b.data["r"])
-                cstab.append(b.data["stable"])
+                ceta.append(br.data[a])
+                cJ.append(br.data[b])
+                cr.append(br.data["r"])
+                cstab.append(br.data["stable"])
                 k += 1
 
         def cat(a: list) -> np.ndarray:
@@ -244,35 +311,37 @@ class PhaseDiagram(Record):
 
         ds["curve_id"] = ("curve_point", np.asarray(cid, dtype=int))
         ds["curve_kind"] = ("curve_point", np.asarray(ckind, dtype=str))
-        ds["curve_eta"] = ("curve_point", cat(ceta).astype(float))
-        ds["curve_J"] = ("curve_point", cat(cJ).astype(float))
+        ds[f"curve_{a}"] = ("curve_point", cat(ceta).astype(float))
+        ds[f"curve_{b}"] = ("curve_point", cat(cJ).astype(float))
         ds["curve_r"] = ("curve_point", cat(cr).astype(float))
         # codimension-two points
         ds["codim2_type"] = ("codim2", np.asarray([p.type for p in self.codim2], dtype=str))
         ds["codim2_label"] = ("codim2", np.asarray([p.label for p in self.codim2], dtype=str))
-        ds["codim2_eta"] = ("codim2", np.asarray([p.params["eta"] for p in self.codim2],
-                                                 dtype=float))
-        ds["codim2_J"] = ("codim2", np.asarray([p.params["J"] for p in self.codim2],
-                                               dtype=float))
+        ds[f"codim2_{a}"] = ("codim2", np.asarray([p.params[a] for p in self.codim2],
+                                                  dtype=float))
+        ds[f"codim2_{b}"] = ("codim2", np.asarray([p.params[b] for p in self.codim2],
+                                                  dtype=float))
         ds["codim2_r"] = ("codim2", np.asarray([p.r for p in self.codim2], dtype=float))
         # one-parameter diagrams
         for res, dim, pre in ((self.eq_eta, "eq_point", "eq"), (self.eq_J, "eqJ_point", "eqJ")):
             if res is None:
                 continue
             free = res.free[0]
-            bid = np.concatenate([[i] * len(b) for i, b in enumerate(res.branches)])
+            bid = np.concatenate([[i] * len(br) for i, br in enumerate(res.branches)])
             ds[f"{pre}_branch_id"] = (dim, bid.astype(int))
             for key in (free, "r", "abs_z"):
-                ds[f"{pre}_{key}"] = (dim, np.concatenate([b.data[key] for b in res.branches])
+                ds[f"{pre}_{key}"] = (dim, np.concatenate([br.data[key]
+                                                           for br in res.branches])
                                       .astype(float))
-            ds[f"{pre}_stable"] = (dim, np.concatenate([b.data["stable"] for b in res.branches])
+            ds[f"{pre}_stable"] = (dim, np.concatenate([br.data["stable"]
+                                                        for br in res.branches])
                                    .astype("int8"))
         if self.eq_eta is not None:
             sps = self.eq_eta.special_points
             ds["special_type"] = ("special", np.asarray([p.type for p in sps], dtype=str))
             ds["special_label"] = ("special", np.asarray([p.label for p in sps], dtype=str))
-            ds["special_eta"] = ("special", np.asarray([p.params["eta"] for p in sps],
-                                                       dtype=float))
+            ds[f"special_{a}"] = ("special", np.asarray([p.params[a] for p in sps],
+                                                        dtype=float))
             ds["special_r"] = ("special", np.asarray([p.r for p in sps], dtype=float))
             ds["special_l1"] = ("special", np.asarray(
                 [np.nan if p.l1 is None else p.l1 for p in sps], dtype=float))
@@ -294,18 +363,19 @@ class PhaseDiagram(Record):
              else np.full(len(c.eta), np.nan) for c in gc]).astype(float))
         orbits = [(i, o) for i, c in enumerate(self.cycles) for o in cycle_envelope(c)]
         ds["orbit_cycle_id"] = ("orbit", np.asarray([i for i, _ in orbits], dtype=int))
-        for key in ("eta", "period", "r_min", "r_max"):
+        for key in (a, "period", "r_min", "r_max"):
             ds[f"orbit_{key}"] = ("orbit", np.asarray([o[key] for _, o in orbits], dtype=float))
         ds["orbit_stable"] = ("orbit", np.asarray([o["stable"] for _, o in orbits],
                                                   dtype="int8"))
         ds.attrs.update(
             model=self.model.name, description=self.model.description,
+            axes=json.dumps(list(self.axes)),
             params=json.dumps(self.params),
             box=json.dumps({k: list(v) for k, v in self.box.items()}),
             regions=json.dumps({str(k): v for k, v in REGIONS.items()}),
             summary=json_text(self.to_dict()),
         )
-        units = {"curve_eta": "1", "curve_J": "1", "curve_r": "1/tau"}
+        units = {f"curve_{a}": "1", f"curve_{b}": "1", "curve_r": "1/tau"}
         for k, u in units.items():
             ds[k].attrs["units"] = u
         return ds
@@ -321,14 +391,15 @@ class PhaseDiagram(Record):
         ``marks``: extra (eta, J, text) points for the phase diagram.
         """
         figs: dict[str, Figure] = {}
+        a, b = self.axes
         if self.eq_eta is not None:
             figs["eta"] = bifurcation_diagram(
                 self.eq_eta, self.cycles,
-                title=rf"{_model_title(self.model)}: $J={self.params['J']:g}$")
+                title=rf"{_model_title(self.model)}: ${_tex(b)}={self.params[b]:g}$")
         if self.eq_J is not None:
             figs["J"] = bifurcation_diagram(
                 self.eq_J, (), title=rf"{_model_title(self.model)}: "
-                                     rf"$\eta={self.params['eta']:g}$")
+                                     rf"${_tex(a)}={self.params[a]:g}$")
         figs["phase"] = phase_figure(self, title=_model_title(self.model), marks=marks)
         return figs
 
@@ -388,7 +459,17 @@ def load_global_curves(path: str | Path) -> list[GlobalCurve]:
     return out
 
 
-def _model_title(model: ThetaModel) -> str:
+def _tex(name: str) -> str:
+    """A parameter name as TeX (math mode): ``eta_E`` as ``\\eta_{E}``."""
+    head, sep, tail = name.partition("_")
+    head = {"eta": r"\eta", "Delta": r"\Delta", "tau": r"\tau", "alpha": r"\alpha"}.get(
+        head, head)
+    return f"{head}_{{{tail.replace('_', ' ')}}}" if sep else head
+
+
+def _model_title(model: Model) -> str:
+    if not isinstance(model, ThetaModel):
+        return f"circuit {model.label}"
     parts = ["theta mean field"]
     parts.append("delta pulses" if model.n is None else f"pulses $n={model.n}$")
     if model.synapse != "instant":
@@ -399,10 +480,13 @@ def _model_title(model: ThetaModel) -> str:
 
 
 # ----------------------------------------------------------------- attractor grid
-def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
+def _rk4_settle(model: Model, params: Mapping[str, float], eta: np.ndarray,
                 J: np.ndarray, u0: np.ndarray, targets: list[np.ndarray], t_end: float,
-                dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                dt: float, axes: tuple[str, str] = ("eta", "J")
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integrate many initial states at once (classical RK4, fixed step).
+
+    ``eta`` and ``J`` are the values of the parameters ``axes`` per trajectory.
 
     A trajectory stops as soon as it is within 1e-3 of one of its ``targets`` (the
     stable equilibria of its parameters). Returns, per trajectory, whether it settled,
@@ -411,7 +495,7 @@ def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
     num = model.numeric
     full = model.validate_params(params)
     n = eta.size
-    pfull = {"eta": eta, "J": J}
+    pfull = {axes[0]: eta, axes[1]: J}
     u = u0.copy()
     active = np.arange(n)
     settled = np.zeros(n, dtype=bool)
@@ -450,18 +534,18 @@ def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
     return settled, rmin, rmax
 
 
-def classify_grid(model: ThetaModel, params: Mapping[str, float],
+def classify_grid(model: Model, params: Mapping[str, float],
                   box: Mapping[str, tuple[float, float]], shape: tuple[int, int] = (81, 61),
-                  *, r_split: float | None = None, t_end: float = 100.0, dt: float = 0.05
-                  ) -> xr.Dataset:
-    """Attractors on a regular (eta, J) grid.
+                  *, r_split: float | None = None, t_end: float = 100.0, dt: float = 0.05,
+                  axes: Sequence[str] | None = None) -> xr.Dataset:
+    """Attractors on a regular (eta, J) grid (``eta`` and ``J``: the two ``axes``).
 
     Parameters
     ----------
     model, params
         The model; ``params`` fills everything but eta and J.
     box : dict
-        ``{"eta": (lo, hi), "J": (lo, hi)}``.
+        ``{"eta": (lo, hi), "J": (lo, hi)}``, keyed by the axes' names.
     shape : (int, int)
         Number of eta and J samples.
     r_split : float, optional
@@ -469,21 +553,28 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
         (default: the median rate of the lone stable equilibria).
     t_end, dt : float
         Integration time and RK4 step of the cycle search.
+    axes : (str, str), optional
+        The two parameters (default :func:`default_axes`).
 
     Returns
     -------
     xarray.Dataset
-        On dims ``(J, eta)``: ``region`` (code, see :data:`REGIONS`), ``n_stable``
+        On dims ``(J, eta)`` (the axes' names, second first): ``region`` (code, see
+        :data:`REGIONS`), ``n_stable``
         (stable equilibria), ``n_equilibria``, ``cycle`` (a stable cycle found),
         ``r_low``/``r_high`` (rates of the lowest/highest stable equilibrium),
         ``cycle_r_min``/``cycle_r_max``.
     """
     import xarray as xr
 
-    etas = np.linspace(*box["eta"], shape[0])
-    Js = np.linspace(*box["J"], shape[1])
+    a, b = check_axes(model, axes)
+    for k in (a, b):
+        if k not in box:
+            raise InputError(f"box needs {k!r}: (lo, hi), got the keys {', '.join(box)}")
+    etas = np.linspace(*box[a], shape[0])
+    Js = np.linspace(*box[b], shape[1])
     E, JJ = np.meshgrid(etas, Js)
-    ge = find_equilibria_many(model, params, {"eta": E.ravel(), "J": JJ.ravel()})
+    ge = find_equilibria_many(model, params, {a: E.ravel(), b: JJ.ravel()})
     npts = E.size
     stable = ge.stable
     n_eq = np.bincount(ge.point, minlength=npts)
@@ -520,7 +611,7 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
         idx = np.asarray(cand)
         targets = [ge.state[(ge.point == i) & stable] for i in idx]
         settled, rmin, rmax = _rk4_settle(model, params, E.ravel()[idx], JJ.ravel()[idx],
-                                          np.array(u0).T, targets, t_end, dt)
+                                          np.array(u0).T, targets, t_end, dt, (a, b))
         for k, i in enumerate(idx):
             if not settled[k] and rmax[k] - rmin[k] > 1e-4:
                 cycle[i] = True
@@ -534,7 +625,7 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
     region[(n_stable >= 2) & ~cycle] = 3
     region[(n_stable == 0) & cycle] = 4
     region[(n_stable >= 1) & cycle] = 5
-    dims = ("J", "eta")
+    dims = (b, a)
     sh = E.shape
     ds = xr.Dataset(
         {"region": (dims, region.reshape(sh)), "n_stable": (dims, n_stable.reshape(sh)),
@@ -542,34 +633,35 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
                                                              .astype("int8")),
          "r_low": (dims, r_low.reshape(sh)), "r_high": (dims, r_high.reshape(sh)),
          "cycle_r_min": (dims, cmin.reshape(sh)), "cycle_r_max": (dims, cmax.reshape(sh))},
-        coords={"eta": etas, "J": Js})
+        coords={a: etas, b: Js})
     ds["region"].attrs.update(
         long_name="attractors", r_split=float(r_split),
         flag_values=np.array(list(REGIONS), dtype=int),
         flag_meanings=" ".join(v.replace(" ", "_").replace("+", "and")
                                for v in REGIONS.values()))
-    ds["eta"].attrs.update(long_name="eta", units="1")
-    ds["J"].attrs.update(long_name="J", units="1")
+    ds[a].attrs.update(long_name=a, units="1")
+    ds[b].attrs.update(long_name=b, units="1")
     return ds
 
 
 # ------------------------------------------------------------------ continuation
-def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None = None, *,
+def compute(model: Model | None = None, params: Mapping[str, float] | None = None, *,
             box: Mapping[str, tuple[float, float]] | None = None,
             scan_J: Sequence[float] | None = None, grid_shape: tuple[int, int] = (81, 61),
             cycles: bool = True, j_diagram: bool = True, global_curves: bool = True,
-            snic: bool = True) -> PhaseDiagram:
+            snic: bool = True, axes: Sequence[str] | None = None) -> PhaseDiagram:
     """Run the standard analysis of a model (see the module docstring).
 
     Parameters
     ----------
-    model : ThetaModel, optional
+    model : ThetaModel or Circuit, optional
         Default: the delta-pulse theta model.
     params : mapping, optional
         Parameters of the one-parameter diagrams; :func:`default_params` fill the
         rest (for the delta-pulse model the tutorial's eta = -5, J = 15).
     box : dict, optional
-        ``{"eta": (lo, hi), "J": (lo, hi)}``; default :func:`default_box`.
+        ``{"eta": (lo, hi), "J": (lo, hi)}`` keyed by the axes' names; default
+        :func:`default_box`.
     scan_J : sequence of float, optional
         Further J values whose eta diagrams seed fold/Hopf curves (default: three
         values near the box's J ends). Curves through a point already found are skipped.
@@ -585,33 +677,46 @@ def compute(model: ThetaModel | None = None, params: Mapping[str, float] | None 
         (:func:`thetabif.global_curves.global_curves`).
     snic : bool
         Look for SNIC stretches on the fold curves (with ``global_curves``).
+    axes : (str, str), optional
+        The two parameters of the diagram (``eta`` and ``J`` above); default
+        :func:`default_axes`: ``("eta", "J")``, for a circuit ``("eta_P", "J_PP")`` of
+        its first population ``P``. Global curves are computed in (eta, J) of a
+        :class:`ThetaModel` only (otherwise a message says so).
 
     Raises
     ------
     ValueError
-        Invalid parameters, or a box that does not contain ``params``.
+        Invalid parameters or axes, or a box that does not contain ``params``.
     """
     model = model or ThetaModel()
+    ax = check_axes(model, axes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         pdg = _compute(model, params, box, scan_J, grid_shape, cycles, j_diagram,
-                       global_curves, snic)
+                       global_curves, snic, ax)
+    counts: dict[str, int] = {}
     for w in caught:
         if issubclass(w.category, RuntimeWarning):
-            pdg.messages.append(f"warning: {w.message}")
+            counts[str(w.message)] = counts.get(str(w.message), 0) + 1
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    # each warning once, in order of first appearance (a polisher that diverges on an
+    # 8-state circuit repeats the same overflow warning dozens of times)
+    pdg.messages += [f"warning: {m}" + (f" ({n} times)" if n > 1 else "")
+                     for m, n in counts.items()]
     return pdg
 
 
-def _compute(model: ThetaModel, params: Mapping[str, float] | None,
+def _compute(model: Model, params: Mapping[str, float] | None,
              box: Mapping[str, tuple[float, float]] | None, scan_J: Sequence[float] | None,
              grid_shape: tuple[int, int], cycles: bool, j_diagram: bool, with_global: bool,
-             snic: bool) -> PhaseDiagram:
+             snic: bool, axes: tuple[str, str]) -> PhaseDiagram:
+    a, b = axes
     cont = Continuation(model, {**_standard_params(model), **(params or {})})
     full = cont.params  # validated once, there
-    box = {k: (float(v[0]), float(v[1])) for k, v in (box or default_box(model)).items()}
-    for k in ("eta", "J"):
+    box = {k: (float(v[0]), float(v[1]))
+           for k, v in (box or default_box(model, axes)).items()}
+    for k in (a, b):
         if k not in box or not box[k][0] < box[k][1]:
             raise InputError(f"box needs {k!r}: (lo, hi) with lo < hi, got {box.get(k)}")
         if not box[k][0] <= full[k] <= box[k][1]:
@@ -622,17 +727,17 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     # checked once here, passed down unchanged
     eq_options, curve_options = EquilibriumOptions(), CurveOptions(dsmax=0.1)
     cycle_options = CycleOptions(dsmax=0.05, nmx=1000)
-    eta_pad = 0.1 * (box["eta"][1] - box["eta"][0])
-    eq_eta = cont.equilibria("eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+    eta_pad = 0.1 * (box[a][1] - box[a][0])
+    eq_eta = cont.equilibria(a, box[a][0] - eta_pad, box[a][1] + eta_pad,
                              options=eq_options)
     eq_J = None
     if j_diagram:
-        j_pad = 0.5 * (box["J"][1] - box["J"][0])  # reach folds beyond the box
+        j_pad = 0.5 * (box[b][1] - box[b][0])  # reach folds beyond the box
         try:
-            eq_J = cont.equilibria("J", box["J"][0] - j_pad, box["J"][1] + j_pad,
+            eq_J = cont.equilibria(b, box[b][0] - j_pad, box[b][1] + j_pad,
                                    options=eq_options)
         except ContinuationFailed as exc:
-            messages.append(f"equilibria in J: {exc}")
+            messages.append(f"equilibria in {b}: {exc}")
     timings["equilibria"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -640,27 +745,27 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     if cycles:
         for hb in eq_eta.special("HB"):
             try:
-                c = cont.cycles(hb, "eta", box["eta"][0] - eta_pad, box["eta"][1] + eta_pad,
+                c = cont.cycles(hb, a, box[a][0] - eta_pad, box[a][1] + eta_pad,
                                 options=cycle_options)
             except ContinuationFailed as exc:
                 messages.append(f"cycles from {hb.label}: {exc}")
                 continue
             omega = hb.extra.get("frequency")
-            extra = {"hopf_eta": hb.params["eta"], "hopf_r": hb.r, "hopf_label": hb.label,
+            extra = {"hopf_eta": hb.params[a], "hopf_r": hb.r, "hopf_label": hb.label,
                      "hopf_period": 2 * np.pi / omega if omega else np.nan}
             cyc.append(replace(c, params={**c.params, **extra}))
     timings["cycles"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     if scan_J is None:
-        lo, hi = box["J"]
+        lo, hi = box[b]
         scan_J = [lo + f * (hi - lo) for f in (0.1, 0.9)]
-    c_box = {"eta": (box["eta"][0] - eta_pad, box["eta"][1] + eta_pad),
-             "J": (box["J"][0] - 0.1 * (box["J"][1] - box["J"][0]),
-                   box["J"][1] + 0.1 * (box["J"][1] - box["J"][0]))}
-    followed, notes = fold_hopf_curves(model, {**full, "eta": box["eta"][0]}, scan_J,
-                                       c_box["eta"], c_box, first=(cont, eq_eta),
-                                       options=curve_options)
+    c_box = {a: (box[a][0] - eta_pad, box[a][1] + eta_pad),
+             b: (box[b][0] - 0.1 * (box[b][1] - box[b][0]),
+                 box[b][1] + 0.1 * (box[b][1] - box[b][0]))}
+    followed, notes = fold_hopf_curves(model, {**full, a: box[a][0]}, scan_J,
+                                       c_box[a], c_box, first=(cont, eq_eta),
+                                       axes=axes, options=curve_options)
     curves = [f.result for f in followed]
     messages += notes
     timings["curves"] = time.perf_counter() - t0
@@ -669,10 +774,10 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     for c in curves:
         for p in c.special_points:
             if p.type in CODIM2 and not any(
-                    q.type == p.type and abs(q.params["eta"] - p.params["eta"]) < 1e-4
-                    and abs(q.params["J"] - p.params["J"]) < 1e-4 for q in codim2):
+                    q.type == p.type and abs(q.params[a] - p.params[a]) < 1e-4
+                    and abs(q.params[b] - p.params[b]) < 1e-4 for q in codim2):
                 codim2.append(p)
-    codim2.sort(key=lambda p: (p.type, p.params["J"]))
+    codim2.sort(key=lambda p: (p.type, p.params[b]))
 
     counts: dict[str, int] = {}
     named = []
@@ -683,20 +788,20 @@ def _compute(model: ThetaModel, params: Mapping[str, float] | None,
     t0 = time.perf_counter()
     found = None
     if with_global:
-        found = global_curves(model, full, curves, named, box, snic=snic)
+        found = global_curves(model, full, curves, named, box, snic=snic, axes=axes)
         messages += found.messages
         ns = sorted((p for h in found.homoclinic for p in h.special("NS")
-                     if box["eta"][0] <= p.params["eta"] <= box["eta"][1]
-                     and box["J"][0] <= p.params["J"] <= box["J"][1]),
-                    key=lambda p: p.params["J"], reverse=True)
+                     if box[a][0] <= p.params[a] <= box[a][1]
+                     and box[b][0] <= p.params[b] <= box[b][1]),
+                    key=lambda p: p.params[b], reverse=True)
         named += [replace(p, label=f"NS{i + 1}") for i, p in enumerate(ns)]
     timings["global_curves"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     cps = [p for p in named if p.type == "CP"]
     r_split = cps[0].r if cps else None
-    grid = classify_grid(model, full, box, grid_shape, r_split=r_split)
+    grid = classify_grid(model, full, box, grid_shape, r_split=r_split, axes=axes)
     timings["regions"] = time.perf_counter() - t0
     return PhaseDiagram(model, full, box, eq_eta, eq_J, cyc, curves, named, grid, timings,
                         messages, found.curves if found else [], found.snic if found else [],
-                        cont)
+                        cont, axes=axes)

@@ -52,6 +52,21 @@ REGION_COLORS = {0: "#ffffff", 1: "#dde7f3", 2: "#dde7f3", 3: "#cfe8c6", 4: "#f5
 CYCLE_COLOR = "C2"
 
 
+def axis_label(name: str) -> str:
+    """An axis label for a parameter: ``excitability $\\eta$`` and ``coupling $J$`` for
+    the single population's ``eta`` and ``J``; a circuit's ``eta_E`` as
+    ``excitability $\\eta_{E}$``, ``J_EI`` as ``coupling $J_{EI}$``, other names as
+    they are."""
+    if name in ("eta", "J"):
+        return {"eta": r"excitability $\eta$", "J": r"coupling $J$"}[name]
+    head, sep, tail = name.partition("_")
+    if sep and head == "eta":
+        return rf"excitability $\eta_{{{tail}}}$"
+    if sep and head == "J":
+        return rf"coupling $J_{{{tail}}}$"
+    return SYMBOLS.get(name, name)
+
+
 def time_course(ds: xr.Dataset, protocol: Protocol | None = None, title: str | None = None
                 ) -> Figure:
     """Plot ``|z|`` and ``r`` over time, with the input phases shaded.
@@ -284,8 +299,7 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
     _label_points(ax, labels, xlim, ylim)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set_xlabel({"eta": r"excitability $\eta$", "J": r"coupling $J$"}.get(
-        free, SYMBOLS.get(free, free)))
+    ax.set_xlabel(axis_label(free))
     ax.set_ylabel(r"firing rate $r$" if y == "r" else r"$|z|$")
     handles = [Line2D([], [], color="black", lw=1.6, label="stable equilibria"),
                Line2D([], [], color="black", lw=1.2, ls="--", label="unstable equilibria")]
@@ -338,20 +352,21 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     else:
         fig = ax.figure
     grid = pdg.grid
-    eta = grid["eta"].to_numpy()
-    J = grid["J"].to_numpy()
+    a, b = getattr(pdg, "axes", ("eta", "J"))  # for a circuit, e.g. (eta_E, J_EE)
+    eta = grid[a].to_numpy()
+    J = grid[b].to_numpy()
     code = grid["region"].to_numpy()
     codes = sorted(regions)
     cmap = ListedColormap([REGION_COLORS[c] for c in codes])
     norm = BoundaryNorm(np.arange(len(codes) + 1) - 0.5, cmap.N)
     ax.pcolormesh(eta, J, code, cmap=cmap, norm=norm, shading="nearest", rasterized=True,
                   zorder=0)
-    xlim, ylim = pdg.box["eta"], pdg.box["J"]
+    xlim, ylim = pdg.box[a], pdg.box[b]
     # region labels at the point of each large component farthest from its edge and
     # from the marked points
     E, JJ = np.meshgrid((eta - xlim[0]) / (xlim[1] - xlim[0]), (J - ylim[0]) / (ylim[1] - ylim[0]))
     free = np.ones(code.shape, dtype=bool)
-    for e, j in [(p.params["eta"], p.params["J"]) for p in pdg.codim2] + [
+    for e, j in [(p.params[a], p.params[b]) for p in pdg.codim2] + [
             (m[0], m[1]) for m in marks]:
         fe, fj = (e - xlim[0]) / (xlim[1] - xlim[0]), (j - ylim[0]) / (ylim[1] - ylim[0])
         free &= ~((np.abs(E - fe) < 0.22) & (np.abs(JJ - fj) < 0.08))
@@ -372,8 +387,8 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     kinds_seen = set()
     for cur in pdg.curves:
         color = "black" if cur.kind == "fold" else "C3"
-        for b in cur.branches:
-            ax.plot(b.data["eta"], b.data["J"], color=color, lw=1.6, zorder=3)
+        for br in cur.branches:
+            ax.plot(br.data[a], br.data[b], color=color, lw=1.6, zorder=3)
         kinds_seen.add(cur.kind)
     handles = []
     if "fold" in kinds_seen:
@@ -393,7 +408,7 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     pts = []
     drawn = set()
     for p in pdg.codim2:
-        e, j = p.params["eta"], p.params["J"]
+        e, j = p.params[a], p.params[b]
         if not (xlim[0] <= e <= xlim[1] and ylim[0] <= j <= ylim[1]):
             continue
         ax.plot(e, j, ls="none", ms=8, mec="black", zorder=7, **MARKERS[p.type])
@@ -415,8 +430,8 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
                       1 in present else regions[c]) for c in present]
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set_xlabel(r"excitability $\eta$")
-    ax.set_ylabel(r"coupling $J$")
+    ax.set_xlabel(axis_label(a))
+    ax.set_ylabel(axis_label(b))
     fig.legend(handles=handles, loc="outside right upper", fontsize=8, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)

@@ -5,7 +5,9 @@ simulates, compares, and exits with status 0 only when every phase passes: 1 whe
 phase fails (or the command does), :data:`INCONCLUSIVE` (3) when none fails but a
 phase is too short to confirm its prediction -- not a pass; a longer phase decides.
 ``verify-grid`` runs the brute-force check of the (eta, J) phase diagram and writes
-its table, summary, diagram and figure to ``--out``.
+its table, summary, diagram and figure to ``--out``. Both take ``--circuit``: ``verify``
+steps one population's input (``--step E:40:140:2``), ``verify-grid`` checks a grid in
+two of the circuit's parameters (``--axes``, ``--range NAME=A:B:N``).
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from thetabif.cli.common import (
     positive_float,
     positive_int,
     print_json,
-    protocol_from_args,
     require_auto,
+    step_inputs,
     write_file,
 )
+from thetabif.cli.phase import axes_from_args, named_value, ranges_from_args
 
 #: Figure formats of ``verify --figure``.
 FIGURE_FORMATS = (".png", ".pdf", ".svg")
@@ -66,10 +69,11 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                        "continuation diagram, simulate, compare. Exit status 0 when "
                        "every phase passes, 1 when one fails, 3 when none fails but one is "
                        "inconclusive (too short to confirm its prediction).")
-    add_model_options(p)
-    p.add_argument("--step", metavar="START:STOP:AMPLITUDE", default="20:80:3",
+    add_model_options(p, circuit=True)
+    p.add_argument("--step", metavar="[POP:]START:STOP:AMPLITUDE", default="20:80:3",
                    help="I_ext = AMPLITUDE (+ the I_ext parameter) on [START, STOP) "
-                   "(default 20:80:3)")
+                   "(default 20:80:3); a circuit's step names the population it drives, "
+                   "e.g. E:40:140:2 (its I_ext_E; the diagram is in its eta_E)")
     p.add_argument("--z0", type=complex_value, default=complex(-0.6, -0.8),
                    help="initial z (default -0.6-0.8j); use --z0=-0.6-0.8j")
     p.add_argument("--t-end", type=positive_float, default=None,
@@ -85,12 +89,19 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                        description="Simulate every (eta, J) cell from several initial "
                        "conditions and compare the attractors with the regions bounded by "
                        "the fold and Hopf curves.")
-    add_model_options(p)
-    p.add_argument("--eta", type=_grid_axis, required=True, metavar="A:B:N",
-                   help="N evenly spaced eta values from A to B; write --eta=-8:0:9 "
-                   "when A is negative")
-    p.add_argument("--J", dest="J", type=_grid_axis, required=True, metavar="A:B:N",
-                   help="N evenly spaced J values (--J=-40:-10:4 when A is negative)")
+    add_model_options(p, circuit=True)
+    p.add_argument("--axes", default=None, metavar="A,B",
+                   help="the two parameters of the grid (default eta,J; for a circuit its "
+                        "first population's eta_P and self-edge weight J_PP)")
+    p.add_argument("--eta", type=_grid_axis, default=None, metavar="A:B:N",
+                   help="N evenly spaced values of the first axis (eta) from A to B; write "
+                   "--eta=-8:0:9 when A is negative")
+    p.add_argument("--J", dest="J", type=_grid_axis, default=None, metavar="A:B:N",
+                   help="N evenly spaced values of the second axis (J) (--J=-40:-10:4 when "
+                   "A is negative)")
+    p.add_argument("--range", dest="ranges", type=named_value, action="append", default=[],
+                   metavar="NAME=A:B:N", help="the values of an axis by name, e.g. "
+                   "--range eta_E=-2:3:6 (repeatable; instead of --eta, --J)")
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder, created if missing: " + ", ".join(GRID_FILES))
     p.add_argument("--random", type=nonnegative_int, default=3, help="random initial "
@@ -114,9 +125,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from thetabif.verification import verify
 
     model, params = model_from_args(args)
-    prot = protocol_from_args(args.step, params)
-    if prot is None:
+    if not args.step:
         raise CLIError("--step START:STOP:AMPLITUDE is required")
+    ((name, prot),) = step_inputs(model, params, [args.step]).items()
     if args.figure is not None:
         check_out(args.figure, args.force, option="--figure", suffixes=FIGURE_FORMATS)
     t_end = args.t_end if args.t_end is not None else prot.breaks[-1] + 20.0
@@ -124,7 +135,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         check_simulation_size(model, t_end, VERIFY_DT, remedy="reduce --t-end")
     require_auto()
     with options_named(OPTIONS):
-        res = verify(model, params, prot, z0=args.z0, t_end=args.t_end)
+        res = verify(model, params, prot, z0=args.z0, t_end=args.t_end,
+                     input_population=None if name == "I_ext" else name)
     if args.json:
         print_json(res.to_dict())
     else:
@@ -146,6 +158,14 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
     from thetabif.verification import verify_grid
 
     model, params = model_from_args(args)
+    a, b = axes_from_args(model, args.axes)
+    values = {a: args.eta, b: args.J}
+    values.update(ranges_from_args((a, b), args.ranges, _grid_axis))
+    missing = [f"--range {k}=A:B:N" + (" (or --eta)" if k == a else " (or --J)")
+               for k, v in values.items() if v is None]
+    if missing:
+        raise CLIError(f"the grid needs the values of both axes {a}, {b}: give "
+                       + " and ".join(missing))
     out = check_out(args.out, args.force, files=GRID_FILES)
     if args.t_end < 60:
         raise CLIError(f"--t-end must be >= 60 (the last 40 time units classify a cell), "
@@ -153,8 +173,8 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
     with options_named(OPTIONS):
         check_simulation_size(model, args.t_end, GRID_DT, remedy="reduce --t-end")
     require_auto()
-    eta = np.linspace(*args.eta[:2], args.eta[2])
-    J = np.linspace(*args.J[:2], args.J[2])
+    eta = np.linspace(*values[a][:2], values[a][2])
+    J = np.linspace(*values[b][:2], values[b][2])
     client = None
     if args.scheduler:
         from distributed import Client
@@ -166,7 +186,8 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
     try:
         with options_named(OPTIONS):
             res = verify_grid(model, params, eta, J, n_random=args.random, t_end=args.t_end,
-                              near=args.near, client=client, max_workers=args.workers)
+                              near=args.near, client=client, max_workers=args.workers,
+                              axes=(a, b))
     finally:
         if client is not None:
             client.close()
@@ -179,7 +200,7 @@ def cmd_verify_grid(args: argparse.Namespace) -> int:
         print(f"{s['cells']} cells: {s['matches']} match, {s['mismatches']} mismatch "
               f"({s['unexplained']} farther than {args.near:g} grid steps from a curve)")
         for m in s["mismatching_cells"]:
-            print(f"  eta={m['eta']:g} J={m['J']:g}: predicted {m['predicted']}, observed "
+            print(f"  {a}={m[a]:g} {b}={m[b]:g}: predicted {m['predicted']}, observed "
                   f"{m['observed']}, {m['distance']:.3g} steps from a {m['nearest']} curve")
         print("wrote: " + ", ".join(str(p) for p in paths))
     return 0 if res.passed else 1

@@ -53,16 +53,23 @@ def near_curve(eta: float, J: float, curve_eta: np.ndarray, curve_J: np.ndarray,
     return bool(np.min(np.hypot(ax + t * dx - eta, ay + t * dy - J)) < tol)
 
 
-def _on_curves(p: SpecialPoint, kind: str, followed: Sequence[FollowedCurve]) -> bool:
-    return any(near_curve(p.params["eta"], p.params["J"], b.data["eta"], b.data["J"])
-               for f in followed if f.result.kind == kind for b in f.result.branches)
+def _on_curves(p: SpecialPoint, kind: str, followed: Sequence[FollowedCurve],
+               axes: tuple[str, str] = ("eta", "J")) -> bool:
+    a, b = axes
+    return any(near_curve(p.params[a], p.params[b], br.data[a], br.data[b])
+               for f in followed if f.result.kind == kind for br in f.result.branches)
 
 
 def fold_hopf_curves(model: ThetaModel, params: Mapping[str, float], rows: Sequence[float],
                      eta_range: tuple[float, float], box: Mapping[str, tuple[float, float]],
                      *, first: tuple[Continuation, ContinuationResult] | None = None,
+                     axes: Sequence[str] = ("eta", "J"),
                      **curve_options: Any) -> tuple[list[FollowedCurve], list[str]]:
     """Follow every fold and Hopf point of equilibrium runs in eta at several J.
+
+    ``eta`` and ``J`` stand for the two parameters ``axes`` (default ``("eta", "J")``;
+    for a circuit e.g. ``("eta_E", "J_EE")``): the runs are in ``axes[0]`` at several
+    values of ``axes[1]``.
 
     Parameters
     ----------
@@ -89,29 +96,31 @@ def fold_hopf_curves(model: ThetaModel, params: Mapping[str, float], rows: Seque
     """
     followed: list[FollowedCurve] = []
     messages: list[str] = []
+    ax = (str(axes[0]), str(axes[1]))
 
     def follow(cont: Continuation, run: ContinuationResult, row: float) -> None:
         for p in run.special_points:
             if p.type not in ("LP", "HB"):
                 continue
             kind = "fold" if p.type == "LP" else "hopf"
-            if _on_curves(p, kind, followed):
+            if _on_curves(p, kind, followed, ax):
                 continue
             try:
-                res = cont.curve(p, ("eta", "J"), box, **curve_options)
+                res = cont.curve(p, ax, box, **curve_options)
             except ContinuationError as exc:
-                messages.append(f"{kind} curve from {p.label} at J={p.params['J']:g}: {exc}")
+                messages.append(f"{kind} curve from {p.label} at {ax[1]}={p.params[ax[1]]:g}: "
+                                f"{exc}")
                 continue
             followed.append(FollowedCurve(p, row, res))
 
     if first is not None:
-        follow(first[0], first[1], float(first[0].params["J"]))
+        follow(first[0], first[1], float(first[0].params[ax[1]]))
     for j in rows:
         try:
-            cont = Continuation(model, {**params, "J": float(j)})
-            run = cont.equilibria("eta", *eta_range)
+            cont = Continuation(model, {**params, ax[1]: float(j)})
+            run = cont.equilibria(ax[0], *eta_range)
         except (ContinuationError, ValueError) as exc:
-            messages.append(f"equilibria at J={j:g}: {exc}")
+            messages.append(f"equilibria at {ax[1]}={j:g}: {exc}")
             continue
         follow(cont, run, float(j))
     return followed, messages

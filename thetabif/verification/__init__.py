@@ -6,6 +6,9 @@
   (:class:`VerificationResult`).
 - :func:`verify_grid` -- brute-force check of a phase diagram in (eta, J)
   (:class:`GridResult`, :class:`BifurcationCurves`).
+
+Both take circuits: :func:`verify` drives one population's input
+(:func:`drive_parameters`), :func:`verify_grid` any two parameters (``axes``).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from thetabif.verification.timecourse import (
     Tolerances,
     VerificationResult,
     diagram_equilibria,
+    drive_parameters,
     verify,
 )
 
 __all__ = ["GridResult", "PhaseCheck", "BifurcationCurves", "Tolerances", "VerificationResult",
-           "diagram_equilibria", "verify", "verify_grid"]
+           "diagram_equilibria", "drive_parameters", "verify", "verify_grid"]

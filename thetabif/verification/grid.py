@@ -1,5 +1,10 @@
 """Brute-force check of a phase diagram in (eta, J).
 
+``eta`` and ``J`` stand for the diagram's two parameters, its ``axes``: ``("eta",
+"J")`` for a :class:`~thetabif.models.ThetaModel`, any two parameters of a circuit
+(default: the first population's ``eta_P`` and self-edge weight ``J_PP``, see
+:func:`thetabif.phase_diagram.default_axes`).
+
 The diagram's two-parameter curves (folds and Hopf points, continued on AUTO-07p)
 cut the (eta, J) plane into regions in which the set of attractors cannot change.
 :func:`verify_grid` labels each region once, at its point farthest from every curve
@@ -42,6 +47,8 @@ from thetabif.equilibrium import find_equilibria, newton
 from thetabif.errors import ContinuationError, InputError
 from thetabif.global_curves import global_curves as global_curves_of
 from thetabif.models import Model, ThetaModel, model_from_record
+from thetabif.phase_diagram import check_axes
+from thetabif.plotting import axis_label
 from thetabif.records import (
     LoadableRecord,
     all_writable,
@@ -57,7 +64,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Curve:
     """One two-parameter curve: ``kind`` is ``fold``, ``hopf``, ``homoclinic``,
-    ``cycle_fold`` or ``snic`` (:mod:`thetabif.global_curves`)."""
+    ``cycle_fold`` or ``snic`` (:mod:`thetabif.global_curves`); ``eta`` and ``J``: its
+    points' values of the first and second axis."""
 
     kind: str
     eta: np.ndarray
@@ -70,19 +78,22 @@ class BifurcationCurves(LoadableRecord):
     """The fold and Hopf curves of a model in (eta, J).
 
     Use :meth:`compute` to obtain it from continuation, :meth:`shifted` to perturb it;
-    :meth:`save` writes it as JSON, :meth:`load` reads it back.
+    :meth:`save` writes it as JSON, :meth:`load` reads it back. ``axes``: the two
+    parameters (``Curve.eta`` holds the first's values, ``Curve.J`` the second's).
     """
 
-    model: ThetaModel
+    model: Model
     params: dict
     curves: tuple[Curve, ...]
+    axes: tuple[str, str] = ("eta", "J")
 
     what: ClassVar[str] = "bifurcation curves"
 
     @classmethod
-    def compute(cls, model: ThetaModel, params: Mapping[str, float] | None,
+    def compute(cls, model: Model, params: Mapping[str, float] | None,
                 eta_range: tuple[float, float], J_range: tuple[float, float], *,
-                rows: int = 3, global_curves: bool = True) -> BifurcationCurves:
+                rows: int = 3, global_curves: bool = True,
+                axes: Sequence[str] | None = None) -> BifurcationCurves:
         """Continue equilibria in eta at ``rows`` values of J; follow every LP and HB;
         with ``global_curves``, add the homoclinic curves (from BT points), folds of
         cycles (from GH points) and SNIC stretches (:mod:`thetabif.global_curves`).
@@ -90,28 +101,32 @@ class BifurcationCurves(LoadableRecord):
         The eta runs start at the low end of the padded range, where the quiescent
         state is the only equilibrium; the fold and Hopf curves are followed over the
         range padded by its own width on every side, the global curves over the range
-        padded by half its width.
+        padded by half its width. The inputs (``I_ext``, a circuit's ``I_ext_P``) are
+        set to 0. ``axes``: default :func:`thetabif.phase_diagram.default_axes`.
         """
+        a, b = check_axes(model, axes)
         (e0, e1), (j0, j1) = eta_range, J_range
         pe, pj = e1 - e0, j1 - j0
-        box = {"eta": (e0 - pe, e1 + pe), "J": (j0 - pj, j1 + pj)}
+        box = {a: (e0 - pe, e1 + pe), b: (j0 - pj, j1 + pj)}
         base = model.validate_params(params)
-        followed, _ = fold_hopf_curves(model, {**base, "eta": box["eta"][0], "I_ext": 0.0},
-                                       np.linspace(j0, j1, rows), box["eta"], box)
-        curves = [Curve(f.result.kind, np.asarray(b.data["eta"], float),
-                        np.asarray(b.data["J"], float), f"{f.point.label} at J={f.row:g}")
-                  for f in followed for b in f.result.branches]
+        quiet = {n: 0.0 for n in model.input_names}
+        followed, _ = fold_hopf_curves(model, {**base, a: box[a][0], **quiet},
+                                       np.linspace(j0, j1, rows), box[a], box, axes=(a, b))
+        curves = [Curve(f.result.kind, np.asarray(br.data[a], float),
+                        np.asarray(br.data[b], float), f"{f.point.label} at {b}={f.row:g}")
+                  for f in followed for br in f.result.branches]
         if global_curves:
             results = [f.result for f in followed]
             codim2 = []
             for p in (q for r in results for q in r.special_points if q.type in ("BT", "GH")):
-                if not any(q.type == p.type and abs(q.params["eta"] - p.params["eta"]) < 1e-4
-                           and abs(q.params["J"] - p.params["J"]) < 1e-4 for q in codim2):
+                if not any(q.type == p.type and abs(q.params[a] - p.params[a]) < 1e-4
+                           and abs(q.params[b] - p.params[b]) < 1e-4 for q in codim2):
                     codim2.append(p)
-            gbox = {"eta": (e0 - 0.5 * pe, e1 + 0.5 * pe), "J": (j0 - 0.5 * pj, j1 + 0.5 * pj)}
-            found = global_curves_of(model, {**base, "I_ext": 0.0}, results, codim2, gbox)
+            gbox = {a: (e0 - 0.5 * pe, e1 + 0.5 * pe), b: (j0 - 0.5 * pj, j1 + 0.5 * pj)}
+            found = global_curves_of(model, {**base, **quiet}, results, codim2, gbox,
+                                     axes=(a, b))
             curves += [Curve(c.kind, c.eta, c.J, c.source) for c in found.curves]
-        return cls(model, dict(base), tuple(curves))
+        return cls(model, dict(base), tuple(curves), (a, b))
 
     def without(self, kind: str) -> BifurcationCurves:
         """A deliberately incomplete diagram: every curve of ``kind`` left out."""
@@ -123,18 +138,22 @@ class BifurcationCurves(LoadableRecord):
                                           for c in self.curves))
 
     def to_dict(self) -> dict[str, Any]:
-        """The model (name and options), the parameters and every curve's points."""
+        """The model (name and options), the parameters, the axes and every curve's
+        points (keyed by the axes' names)."""
+        a, b = self.axes
         return {"model": self.model.name, "model_options": model_options(self.model),
-                "params": self.params,
-                "curves": [{"kind": c.kind, "source": c.source, "eta": c.eta.tolist(),
-                            "J": c.J.tolist()} for c in self.curves]}
+                "params": self.params, "axes": [a, b],
+                "curves": [{"kind": c.kind, "source": c.source, a: c.eta.tolist(),
+                            b: c.J.tolist()} for c in self.curves]}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> BifurcationCurves:
-        """The curves :meth:`to_dict` wrote."""
+        """The curves :meth:`to_dict` wrote (without ``axes``: eta and J)."""
+        a, b = d.get("axes", ("eta", "J"))
         return cls(model_from_record(d["model_options"]), dict(d["params"]),
-                   tuple(Curve(c["kind"], np.asarray(c["eta"], float),
-                               np.asarray(c["J"], float), c["source"]) for c in d["curves"]))
+                   tuple(Curve(c["kind"], np.asarray(c[a], float),
+                               np.asarray(c[b], float), c["source"]) for c in d["curves"]),
+                   (a, b))
 
 
 def _dense_points(diagram: BifurcationCurves, se: float, sj: float, spacing: float = 0.05
@@ -159,26 +178,48 @@ def _model_of(spec: dict) -> Model:
     return model_from_record(spec)
 
 
+def _start_points(model: Model, state: np.ndarray) -> dict[str, complex] | complex:
+    """``z0`` of :func:`thetabif.simulation.solve` next to ``state``: each population's
+    ``z`` moved 1e-3 toward the disk's centre (keeps the start inside)."""
+    zs = {}
+    for pop, (i, j) in zip(model.population_names, model.population_states, strict=True):
+        z = complex(state[i], state[j])
+        zs[pop] = z * (1 - 1e-3) if abs(z) > 0 else 1e-3
+    return zs[""] if isinstance(model, ThetaModel) else zs
+
+
+def _random_start(model: Model, rng: np.random.Generator) -> dict[str, complex] | complex:
+    """``z0`` uniform in the disk of radius 0.95, one per population."""
+    zs = {}
+    for pop in model.population_names:
+        rad, ang = 0.95 * math.sqrt(rng.random()), 2 * math.pi * rng.random()
+        zs[pop] = rad * complex(math.cos(ang), math.sin(ang))
+    return zs[""] if isinstance(model, ThetaModel) else zs
+
+
 def run_cell(task: dict[str, Any]) -> dict[str, Any]:
     """Simulate one cell from its initial conditions and classify the attractors.
 
-    Top-level (picklable) so process pools and dask workers can run it.
+    Top-level (picklable) so process pools and dask workers can run it. A circuit
+    starts each population from its own ``z``; its synaptic and adaptation states
+    start at rest (:func:`thetabif.simulation.initial_state`), which is the
+    equilibrium's own state when every ``z`` is the equilibrium's.
     """
-    from thetabif.simulation import SimulationError, simulate
+    from thetabif.simulation import SimulationError, solve
 
     model = _model_of(task["model"])
+    a, b = task.get("axes", ("eta", "J"))
     params = model.validate_params(task["params"])
     rng = np.random.default_rng(task["seed"])
     eqs = find_equilibria(model, params)
-    z0s: list[complex] = []
+    z0s: list[Any] = []
     for e in eqs:
         # next to every stable equilibrium, and next to unstable foci (a cycle may
-        # surround them); 1e-3 toward the disk's centre keeps the start inside
+        # surround them)
         if e.stable or np.any(e.eigenvalues.imag != 0):
-            z0s.append(e.z * (1 - 1e-3) if abs(e.z) > 0 else 1e-3)
+            z0s.append(_start_points(model, e.state))
     for _ in range(task["n_random"]):
-        rad, ang = 0.95 * math.sqrt(rng.random()), 2 * math.pi * rng.random()
-        z0s.append(rad * complex(math.cos(ang), math.sin(ang)))
+        z0s.append(_random_start(model, rng))
     num = model.numeric
     p = num.parameter_vector(params)
     finals: list[np.ndarray] = []
@@ -186,12 +227,12 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
     t_end = task["t_end"]
     for z0 in z0s:
         try:
-            ds = simulate(model, params, t_end=t_end, dt=0.05, z0=z0, rtol=1e-8, atol=1e-10)
+            *_, t, states = solve(model, params, t_end=t_end, dt=0.05, z0=z0, rtol=1e-8,
+                                  atol=1e-10)
         except SimulationError:
             errors += 1
             continue
-        r = ds.r.to_numpy()
-        t = ds.time.to_numpy()
+        r = np.asarray(num.output("r", states, p), float)
         last = r[t >= t_end - 20]
         prev = r[(t >= t_end - 40) & (t < t_end - 20)]
         amp, amp_prev = float(np.ptp(last)), float(np.ptp(prev))
@@ -199,22 +240,22 @@ def run_cell(task: dict[str, Any]) -> dict[str, Any]:
         if amp > 1e-4 * (1 + abs(float(last.mean()))) and amp > 0.8 * amp_prev:
             oscillating += 1
             continue
-        u_end = np.array([float(ds.z[-1].real), float(ds.z[-1].imag)]
-                         + ([float(ds.s[-1])] if "s" in ds else []))
+        u_end = states[:, -1].copy()
         u = newton(model, params, u_end, tol=1e-9)
         u = u_end if u is None else u
         if not any(np.max(np.abs(u - f)) < 1e-5 for f in finals):
             finals.append(u)
-    return {"eta": task["params"]["eta"], "J": task["params"]["J"], "i": task["i"],
+    return {a: task["params"][a], b: task["params"][b], "i": task["i"],
             "j": task["j"], "observed_stable": len(finals),
             "observed_oscillation": oscillating > 0, "initial_conditions": len(z0s),
             "errors": errors,
             "observed_r": sorted(float(num.output("r", u, p)) for u in finals)}
 
 
-def predicted_cycle(model: ThetaModel, params: Mapping[str, float], eta: float, J: float,
-                    eta_range: tuple[float, float]) -> bool:
-    """Whether continuation predicts a stable cycle at (eta, J).
+def predicted_cycle(model: Model, params: Mapping[str, float], eta: float, J: float,
+                    eta_range: tuple[float, float],
+                    axes: tuple[str, str] = ("eta", "J")) -> bool:
+    """Whether continuation predicts a stable cycle at (eta, J) (values of ``axes``).
 
     The equilibria in eta at this J (inside ``eta_range``) on AUTO-07p, the cycle branch
     of each of their Hopf points, and a stable orbit (Floquet multipliers) on a stretch
@@ -222,9 +263,10 @@ def predicted_cycle(model: ThetaModel, params: Mapping[str, float], eta: float, 
     side of it. A cycle run that fails is repeated over a range 10 wider on each side;
     runs that fail again predict nothing.
     """
+    a, b = axes
     try:
-        cont = Continuation(model, {**params, "eta": eta_range[0], "J": J})
-        hbs = cont.equilibria("eta", *eta_range).special("HB")
+        cont = Continuation(model, {**params, a: eta_range[0], b: J})
+        hbs = cont.equilibria(a, *eta_range).special("HB")
     except (ContinuationError, InputError):
         return False
     lo, hi = eta_range
@@ -234,15 +276,15 @@ def predicted_cycle(model: ThetaModel, params: Mapping[str, float], eta: float, 
         # the homoclinic end of the branch, AUTO fails (MX): retry with other ends
         for pad in (0.0, 10.0):
             try:
-                cyc = cont.cycles(hb, "eta", lo - pad, hi + pad)
+                cyc = cont.cycles(hb, a, lo - pad, hi + pad)
                 break
             except (ContinuationError, InputError):
                 continue
         if cyc is None:
             continue
-        for b in cyc.branches:
-            e = np.asarray(b.data["eta"], float)
-            st = np.asarray(b.data["stable"], bool)
+        for br in cyc.branches:
+            e = np.asarray(br.data[a], float)
+            st = np.asarray(br.data["stable"], bool)
             both = st[:-1] & st[1:]
             span = (np.minimum(e[:-1], e[1:]) <= eta) & (eta <= np.maximum(e[:-1], e[1:]))
             if np.any(both & span):
@@ -269,7 +311,8 @@ class GridResult(LoadableRecord):
     Attributes
     ----------
     cells : pandas.DataFrame
-        One row per cell: ``eta``, ``J``, ``region``, ``predicted``, ``observed``,
+        One row per cell: ``eta``, ``J`` (the diagram's axes' names), ``region``,
+        ``predicted``, ``observed``,
         ``match``, ``distance`` (to the nearest curve, in grid steps), ``nearest``
         (kind of that curve), ``explained``.
     diagram : BifurcationCurves
@@ -287,6 +330,11 @@ class GridResult(LoadableRecord):
     #: the files :meth:`write` writes into its folder
     FILES: ClassVar[tuple[str, ...]] = ("cells.csv", "summary.json", "diagram.json",
                                         "grid.png")
+
+    @property
+    def axes(self) -> tuple[str, str]:
+        """The two parameters of the grid (the diagram's axes)."""
+        return tuple(self.diagram.axes)
 
     @property
     def mismatches(self):
@@ -307,7 +355,7 @@ class GridResult(LoadableRecord):
         the grid's axes and the diagram (:meth:`BifurcationCurves.to_dict`)."""
         return {**self.summary(), "cell_table": self.cells.to_dict("records"),
                 "eta": self.eta.tolist(), "J": self.J.tolist(),
-                "diagram": self.diagram.to_dict()}
+                "diagram": self.diagram.to_dict()}  # eta, J: the axes' grid values
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> GridResult:
@@ -322,14 +370,15 @@ class GridResult(LoadableRecord):
         """The model, counts and the mismatching cells, JSON-ready (``summary.json``)."""
         mm = self.mismatches
         model = self.diagram.model
+        a, b = self.axes
         return {"model": model.name, "model_options": model_options(model),
-                "params": self.diagram.params,
+                "params": self.diagram.params, "axes": [a, b],
                 "cells": int(len(self.cells)), "matches": int(self.cells["match"].sum()),
                 "mismatches": int(len(mm)), "unexplained": int(len(self.unexplained)),
                 "near": self.near, "pass": self.passed,
                 "mismatching_cells": [
                     {k: (v if isinstance(v, (str, bool)) else float(v))
-                     for k, v in row.items() if k in ("eta", "J", "predicted", "observed",
+                     for k, v in row.items() if k in (a, b, "predicted", "observed",
                                                       "distance", "nearest", "explained")}
                     for row in mm.to_dict("records")]}
 
@@ -339,13 +388,14 @@ class GridResult(LoadableRecord):
 
         fig = Figure(figsize=(7, 5.5), layout="constrained")
         ax = fig.subplots()
+        a, b = self.axes
         labels = sorted(set(self.cells["observed"]) | set(self.cells["predicted"]))
         cmap = {lab: f"C{k}" for k, lab in enumerate(labels)}
         for lab in labels:
             sel = self.cells[self.cells["observed"] == lab]
-            ax.scatter(sel["eta"], sel["J"], s=25, color=cmap[lab], label=f"observed: {lab}")
+            ax.scatter(sel[a], sel[b], s=25, color=cmap[lab], label=f"observed: {lab}")
         mm = self.mismatches
-        ax.scatter(mm["eta"], mm["J"], s=110, facecolors="none",
+        ax.scatter(mm[a], mm[b], s=110, facecolors="none",
                    edgecolors=np.where(mm["explained"], "orange", "red"),
                    label="mismatch (orange: near a curve)")
         colors = {"fold": "k", "hopf": "tab:purple", "homoclinic": "tab:blue",
@@ -355,8 +405,8 @@ class GridResult(LoadableRecord):
                     ls="-" if c.kind in ("fold", "hopf") else "--")
         ax.set_xlim(self.eta.min() - 0.5 * _step(self.eta), self.eta.max() + 0.5 * _step(self.eta))
         ax.set_ylim(self.J.min() - 0.5 * _step(self.J), self.J.max() + 0.5 * _step(self.J))
-        ax.set_xlabel("eta")
-        ax.set_ylabel("J")
+        ax.set_xlabel(axis_label(a))
+        ax.set_ylabel(axis_label(b))
         ax.set_title(f"{self.diagram.model.name}: brute-force check "
                      f"({len(mm)} mismatches, {len(self.unexplained)} unexplained)")
         ax.legend(fontsize="small", loc="best")
@@ -364,7 +414,10 @@ class GridResult(LoadableRecord):
 
     def against(self, diagram: BifurcationCurves, near: float | None = None) -> GridResult:
         """The same simulations compared with another diagram (no new simulation)."""
-        results = [{k: row[k] for k in ("eta", "J", "i", "j", "observed_stable",
+        if tuple(diagram.axes) != self.axes:
+            raise InputError(f"the diagram is in {', '.join(diagram.axes)}, the grid in "
+                             f"{', '.join(self.axes)}")
+        results = [{k: row[k] for k in (*self.axes, "i", "j", "observed_stable",
                                          "observed_oscillation", "initial_conditions",
                                          "errors", "observed_r")}
                    for row in self.cells.to_dict("records")]
@@ -481,20 +534,24 @@ def _regions(diagram: BifurcationCurves, eta: np.ndarray, J: np.ndarray, res: in
     return cell_region, refs, dist.reshape(E.shape), near_kind.reshape(E.shape)
 
 
-def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
-                eta: Sequence[float] | np.ndarray = (-8.0, -6.0, -4.0, -2.0, 0.0),
-                J: Sequence[float] | np.ndarray = (0.0, 5.0, 10.0, 15.0, 20.0), *,
+def verify_grid(model: Model | None = None, params: Mapping[str, float] | None = None,
+                eta: Sequence[float] | np.ndarray | None = None,
+                J: Sequence[float] | np.ndarray | None = None, *,
                 diagram: BifurcationCurves | None = None, n_random: int = 3, t_end: float = 200.0,
                 near: float = 1.0, seed: int = 0, client: Any = None,
-                max_workers: int | None = None, progress: bool = True) -> GridResult:
+                max_workers: int | None = None, progress: bool = True,
+                axes: Sequence[str] | None = None) -> GridResult:
     """Simulate every (eta, J) cell and compare with the diagram's regions.
 
     Parameters
     ----------
     model, params
-        The model and the other parameters (``eta`` and ``J`` come from the grid).
+        The model (a ThetaModel or a circuit) and the other parameters (the axes'
+        values come from the grid).
     eta, J : sequences of float
-        Evenly spaced, increasing grid values (at least two each).
+        Evenly spaced, increasing grid values (at least two each) of the first and
+        second axis. Default, for a ThetaModel in (eta, J) only: eta -8, -6, ..., 0 and
+        J 0, 5, ..., 20; other axes need them given.
     diagram : BifurcationCurves, optional
         Default: :meth:`BifurcationCurves.compute` over the grid's ranges.
     n_random : int
@@ -512,13 +569,23 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
         Local processes (default: all cores, ``os.cpu_count()``); 1 runs in-process.
     progress : bool
         Show a tqdm progress bar.
+    axes : (str, str), optional
+        The two parameters of the grid; default
+        :func:`thetabif.phase_diagram.default_axes` (``("eta", "J")``, for a circuit
+        its first population's ``eta_P`` and self-edge weight ``J_PP``).
 
     Returns
     -------
     GridResult
     """
     model = model or ThetaModel()
-    eta_a, J_a = _axis("eta", eta), _axis("J", J)
+    a, b = check_axes(model, axes)
+    if (eta is None or J is None) and (a, b) != ("eta", "J"):
+        raise InputError(f"give the grid values of both axes ({a} and {b}): the default "
+                         "grid is that of the single population's (eta, J)")
+    eta = (-8.0, -6.0, -4.0, -2.0, 0.0) if eta is None else eta
+    J = (0.0, 5.0, 10.0, 15.0, 20.0) if J is None else J
+    eta_a, J_a = _axis(a, eta), _axis(b, J)
     if not (isinstance(n_random, int) and n_random >= 0):
         raise InputError(f"n_random must be an integer >= 0, got {n_random!r}")
     if not (math.isfinite(t_end) and t_end >= 60):
@@ -527,17 +594,20 @@ def verify_grid(model: ThetaModel | None = None, params: Mapping[str, float] | N
         raise InputError(f"near must be finite and >= 0, got {near!r}")
     base = model.validate_params(params)
     if diagram is None:
-        diagram = BifurcationCurves.compute(model, base, (eta_a[0], eta_a[-1]), (J_a[0], J_a[-1]))
+        diagram = BifurcationCurves.compute(model, base, (eta_a[0], eta_a[-1]),
+                                            (J_a[0], J_a[-1]), axes=(a, b))
     elif diagram.model != model:
         raise InputError(f"the diagram is of model {diagram.model.name!r}, the grid of "
                          f"{model.name!r}")
+    elif tuple(diagram.axes) != (a, b):
+        raise InputError(f"the diagram is in {', '.join(diagram.axes)}, the grid in {a}, {b}")
     else:
         for k, v in base.items():
-            if k not in ("eta", "J") and abs(diagram.params.get(k, v) - v) > 1e-12:
+            if k not in (a, b) and abs(diagram.params.get(k, v) - v) > 1e-12:
                 raise InputError(f"the diagram was computed at {k} = {diagram.params[k]}, "
                                  f"the grid asks for {k} = {v}")
     spec = model.record_options()
-    tasks = [{"model": spec, "params": {**base, "eta": float(e), "J": float(j)},
+    tasks = [{"model": spec, "params": {**base, a: float(e), b: float(j)}, "axes": [a, b],
               "i": i, "j": k, "n_random": n_random, "t_end": float(t_end),
               "seed": seed + i * len(J_a) + k}
              for i, e in enumerate(eta_a) for k, j in enumerate(J_a)]
@@ -550,23 +620,24 @@ def _compare(results: list[dict], diagram: BifurcationCurves, eta_a: np.ndarray,
     import pandas as pd
 
     region, refs, dist, near_kind = _regions(diagram, eta_a, J_a)
+    a, b = diagram.axes
     ref_label = {}
     # cycles next to stable equilibria come from Hopf points: none without Hopf curves
     hopf = any(c.kind == "hopf" for c in diagram.curves)
     width = eta_a[-1] - eta_a[0]
     eta_range = (eta_a[0] - width, eta_a[-1] + width)
     for k, (e, j) in refs.items():
-        eqs = find_equilibria(diagram.model, {**diagram.params, "eta": e, "J": j})
+        eqs = find_equilibria(diagram.model, {**diagram.params, a: e, b: j})
         ns = sum(q.stable for q in eqs)
         cycle = ns == 0 or (hopf and predicted_cycle(diagram.model, diagram.params, e, j,
-                                                     eta_range))
+                                                     eta_range, (a, b)))
         ref_label[k] = _label(ns, cycle)
     rows = []
     for res in results:
         i, k = res["i"], res["j"]
         obs = _label(res["observed_stable"], res["observed_oscillation"])
         pred = ref_label[int(region[i, k])]
-        rows.append({"eta": res["eta"], "J": res["J"], "i": i, "j": k,
+        rows.append({a: res[a], b: res[b], "i": i, "j": k,
                      "region": int(region[i, k]),
                      "predicted": pred, "observed": obs, "match": pred == obs,
                      "distance": float(dist[i, k]), "nearest": str(near_kind[i, k]),
@@ -575,7 +646,7 @@ def _compare(results: list[dict], diagram: BifurcationCurves, eta_a: np.ndarray,
                      "observed_stable": res["observed_stable"],
                      "observed_oscillation": res["observed_oscillation"],
                      "errors": res["errors"], "observed_r": res["observed_r"]})
-    cells = pd.DataFrame(rows).sort_values(["J", "eta"]).reset_index(drop=True)
+    cells = pd.DataFrame(rows).sort_values([b, a]).reset_index(drop=True)
     return GridResult(cells, diagram, near, eta_a, J_a)
 
 

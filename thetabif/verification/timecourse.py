@@ -5,7 +5,10 @@ equilibria in ``eta``, plus the limit cycles born at its Hopf points) predicts t
 attractor the system reaches, without simulating:
 
 * ``I_ext`` and ``eta`` enter every model variant only as ``eta + I_ext``, so the phase
-  with input ``I`` sits at ``eta_eff = eta + I`` on the diagram's ``eta`` axis;
+  with input ``I`` sits at ``eta_eff = eta + I`` on the diagram's ``eta`` axis; in a
+  circuit the protocol drives one population ``P`` (``input_population``, default the
+  first), whose ``I_ext_P`` enters only as ``eta_P + I_ext_P``, and the diagram is in
+  ``eta_P`` (:func:`drive_parameters`; below, ``eta`` and ``I_ext`` stand for them);
 * the equilibria there are the branch points interpolated at ``eta_eff`` (polished by
   Newton unless ``polish=False``), their eigenvalues give node/focus, the decay rate
   ``-max Re(lambda)`` and the frequency ``Im(lambda)`` of the slowest mode;
@@ -44,6 +47,7 @@ phase too short for that is inconclusive, with the phase length that would be ne
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -54,7 +58,7 @@ import numpy as np
 from thetabif.continuation import Continuation, ContinuationFailed, ContinuationResult
 from thetabif.equilibrium import Equilibrium, find_equilibria, newton
 from thetabif.errors import InputError, NumericalError
-from thetabif.models import ThetaModel
+from thetabif.models import Model, ThetaModel
 from thetabif.polish import polish as polish_point
 from thetabif.protocols import Phase, Protocol
 from thetabif.records import (
@@ -218,16 +222,19 @@ class VerificationResult(Record):
     tolerances : Tolerances
     model_options : dict
         The model's options n, synapse and coupling (from its name when not given).
+    input : str
+        The input parameter the protocol drives (``I_ext``, a circuit's ``I_ext_P``).
     """
 
     model: str
     params: dict
     protocol: Protocol
-    z0: complex
+    z0: Any
     phases: tuple[PhaseCheck, ...]
     dataset: Any = field(repr=False)
     tolerances: Tolerances = field(default_factory=Tolerances)
     model_options: dict = field(default_factory=dict)
+    input: str = "I_ext"
 
     what: ClassVar[str] = "verification"
 
@@ -249,9 +256,11 @@ class VerificationResult(Record):
     def to_dict(self) -> dict[str, Any]:
         """``{"phases": [...], "pass": bool, "verdict": str}`` plus model, parameters
         and tolerances."""
+        z0 = ({k: [complex(v).real, complex(v).imag] for k, v in self.z0.items()}
+              if isinstance(self.z0, Mapping) else [self.z0.real, self.z0.imag])
         return {"model": self.model, "model_options": self.model_options,
                 "params": self.params, "protocol": self.protocol.describe(),
-                "z0": [self.z0.real, self.z0.imag],
+                "input": self.input, "z0": z0,
                 "tolerances": asdict(self.tolerances),
                 "phases": [p.to_dict() for p in self.phases], "pass": self.passed,
                 "verdict": self.verdict}
@@ -328,8 +337,7 @@ class VerificationResult(Record):
 
         ds = self.dataset
         t, r = ds.time.to_numpy(), ds.r.to_numpy()
-        U = np.array([ds.z.real.to_numpy(), ds.z.imag.to_numpy()]
-                     + ([ds.s.to_numpy()] if "s" in ds else []))
+        U = _state_rows(ds)
         fig = Figure(figsize=(9, 6), layout="constrained")
         ax, ax2 = fig.subplots(2, 1, sharex=True)
         ax.plot(t, r, color="k", lw=1, label="simulated r")
@@ -371,6 +379,51 @@ _VERDICT_LINES = {"pass": "all phases pass", "fail": "VERIFICATION FAILED",
                   "inconclusive": "VERIFICATION INCONCLUSIVE (not a pass): a phase is too "
                   "short to confirm its prediction"}
 _VERDICT_COLOURS = {"pass": "tab:green", "inconclusive": "tab:orange", "fail": "tab:red"}
+
+
+def drive_parameters(model: Model, input_population: str | None = None) -> tuple[str, str]:
+    """``(eta, input)``: the diagram's parameter and the input a protocol drives.
+
+    ``("eta", "I_ext")`` for a :class:`ThetaModel`; for a circuit ``("eta_P",
+    "I_ext_P")`` of the population ``P`` named by ``input_population`` (its name, or
+    its input's name ``I_ext_P``; default: the first population).
+
+    Raises
+    ------
+    InputError
+        ``input_population`` names no population of the model (the message lists them),
+        or is given for a single population.
+    """
+    if isinstance(model, ThetaModel):
+        if input_population not in (None, "", "I_ext"):
+            raise InputError(f"input_population: {model.name!r} is a single population; "
+                             f"got {input_population!r}, allowed: none")
+        return "eta", "I_ext"
+    pops = model.population_names
+    pop = pops[0] if input_population is None else str(input_population)
+    pop = pop.removeprefix("I_ext_")
+    if pop not in pops:
+        raise InputError(f"input_population: {input_population!r} is not a population of "
+                         f"{model.name!r}; allowed: {', '.join(pops)}")
+    return f"eta_{pop}", f"I_ext_{pop}"
+
+
+def _state_rows(ds: Any) -> np.ndarray:
+    """The state vector along a simulated time course (one row per state)."""
+    if "z" in ds:  # a single population
+        return np.array([ds.z.real.to_numpy(), ds.z.imag.to_numpy()]
+                        + ([ds.s.to_numpy()] if "s" in ds else []))
+    from thetabif.models import model_from_record
+
+    rows = []
+    for name in model_from_record(json.loads(ds.attrs["model_options"])).state_names:
+        kind, _, pop = name.partition("_")
+        if kind in ("x", "y"):
+            z = ds[f"z_{pop}"].to_numpy()
+            rows.append(z.real if kind == "x" else z.imag)
+        else:
+            rows.append(ds[name].to_numpy())
+    return np.array(rows)
 
 
 def _fmt(x: Any) -> str:
@@ -422,7 +475,8 @@ class _Path:
 def _branch_paths(diagram: ContinuationResult, model: ThetaModel) -> list[_Path]:
     """The diagram's branches as paths; the two directions of one continuation, which
     leave the same start point, are joined into one path through it."""
-    rows = [_Path(np.asarray(b.data["eta"], dtype=float),
+    free = diagram.free[0]
+    rows = [_Path(np.asarray(b.data[free], dtype=float),
                   np.array([np.asarray(b.data[n], dtype=float) for n in model.state_names]),
                   np.asarray(b.data["stable"], dtype=bool))
             for b in diagram.branches if len(b)]
@@ -559,8 +613,9 @@ def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
               span: float = 40.0) -> tuple[list[dict[str, Any]], list[str]]:
     """Stable cycles at ``eta_eff`` from each Hopf point, by continuing up to it."""
     out, notes = [], []
+    free = diagram.free[0]
     for hb in diagram.special("HB"):
-        e_hb = hb.params["eta"]
+        e_hb = hb.params[free]
         if abs(e_hb - eta_eff) < 1e-6:
             continue
         cyc = None
@@ -570,14 +625,14 @@ def _cycle_at(cont: Continuation, diagram: ContinuationResult, eta_eff: float,
         for reach in (span, 1.0):
             lo, hi = (eta_eff, e_hb + reach) if eta_eff < e_hb else (e_hb - reach, eta_eff)
             try:
-                cyc = cont.cycles(hb, "eta", lo, hi)
+                cyc = cont.cycles(hb, free, lo, hi)
                 break
             except (ContinuationFailed, ValueError) as exc:
-                notes.append(f"cycles from {hb.label} in eta {lo:g}:{hi:g} failed: {exc}")
+                notes.append(f"cycles from {hb.label} in {free} {lo:g}:{hi:g} failed: {exc}")
         if cyc is None:
             continue
         for o in cyc.orbits:
-            if _at_bound(o["eta"], eta_eff) and o["stable"]:
+            if _at_bound(o[free], eta_eff) and o["stable"]:
                 out.append({"kind": "cycle", "type": "limit cycle", "stable": True,
                             "period": o["period"], "r_min": o["r_min"], "r_max": o["r_max"],
                             "abs_z_min": o["abs_z_min"], "abs_z_max": o["abs_z_max"],
@@ -599,29 +654,72 @@ def snic_cycle(model: ThetaModel, params: Mapping[str, float], diagram: Continua
     Returns ``(prediction or None, notes)``.
     """
     notes: list[str] = []
-    for lp in sorted(diagram.special("LP"), key=lambda p: abs(p.params["eta"] - eta_eff)):
-        at = {**params, "eta": lp.params["eta"]}
+    free = diagram.free[0]
+    for lp in sorted(diagram.special("LP"), key=lambda p: abs(p.params[free] - eta_eff)):
+        at = {**params, free: lp.params[free]}
         try:
-            pp = polish_point(model, "LP", ("eta",), [lp.state[k] for k in model.state_names],
+            pp = polish_point(model, "LP", (free,), [lp.state[k] for k in model.state_names],
                               at)
-            nf = saddle_node_normal_form(model, pp.params, pp.state, "eta")
+            nf = saddle_node_normal_form(model, pp.params, pp.state, free)
         except (ValueError, NumericalError) as exc:
             notes.append(f"{lp.label} could not be polished for the SNIC check: {exc}")
             continue
-        d = eta_eff - nf.params["eta"]
+        d = eta_eff - nf.params[free]
         if d * nf.side <= 0:
             continue  # its equilibria still exist at eta_eff
-        cls = classify_saddle_node(model, nf.params, nf.state, "eta")
+        cls = classify_saddle_node(model, nf.params, nf.state, free)
         if cls.kind != "snic":
-            notes.append(f"{lp.label} at eta = {nf.params['eta']:.10g} is no SNIC "
+            notes.append(f"{lp.label} at {free} = {nf.params[free]:.10g} is no SNIC "
                          f"({cls.kind})")
             continue
         return {"kind": "cycle", "type": "SNIC cycle", "stable": True,
                 "period": float(nf.period(eta_eff)), "r_min": math.nan, "r_max": math.nan,
-                "snic_eta": float(nf.params["eta"]), "snic_distance": float(abs(d)),
+                "snic_eta": float(nf.params[free]), "snic_distance": float(abs(d)),
                 "snic_C": float(nf.C), "snic_label": lp.label,
                 "source": "saddle-node normal form (leading order C / sqrt(d))"}, notes
     return None, notes
+
+
+#: a mode whose amplitude in the phase's start state is below this, relative to the
+#: largest, is not excited: rounding (1e-16) times the eigenvector matrix's condition
+UNEXCITED = 1e-8
+
+
+def _excited_modes(model: Model, params: Mapping[str, float], pred: dict[str, Any],
+                   u_start: np.ndarray) -> list[str]:
+    """Set ``pred``'s decay rate, frequency and type by the slowest mode that the start
+    state excites; returns notes on the modes it leaves out.
+
+    In a circuit, two synapses from one source with equal kinetics obey one linear
+    equation each, scaled by their weights, and start at rest (``s = J p(z)``): their
+    ratio stays ``J_1 / J_2`` for ever, so the mode that changes it (eigenvalue
+    ``-1/tau_s``) is never excited and the observed decay is that of the next mode.
+    The modal amplitudes of ``u_start - u*`` (in the Jacobian's eigenvectors) tell:
+    a mode below :data:`UNEXCITED` of the largest does not count. A start state on the
+    equilibrium (closer than 1e-9) changes nothing.
+    """
+    u = np.asarray(pred["state"], float)
+    d = np.asarray(u_start, float) - u
+    if not np.linalg.norm(d) > 1e-9:
+        return []
+    num = model.numeric
+    lam, vec = np.linalg.eig(num.jacobian(u, num.parameter_vector(params)))
+    try:
+        amp = np.abs(np.linalg.solve(vec, d))
+    except np.linalg.LinAlgError:
+        return []
+    excited = amp > UNEXCITED * amp.max()
+    if excited.all():
+        return []
+    lead = lam[excited][np.argmax(lam[excited].real)]
+    left = sorted({complex(round(z.real, 12), round(abs(z.imag), 12)) for z in lam[~excited]},
+                  key=lambda z: -z.real)
+    pred.update(decay_rate=float(-lead.real), frequency=float(abs(lead.imag)),
+                type="focus" if abs(lead.imag) > 1e-12 else "node",
+                unexcited_eigenvalues=[[z.real, z.imag] for z in left])
+    return [f"the mode(s) with eigenvalue {', '.join(f'{z:.6g}' for z in left)} are not "
+            f"excited from the phase's start state (amplitude < {UNEXCITED:g} of the "
+            f"largest): decay rate and frequency are the slowest excited mode's"]
 
 
 def _cycle_centre(eqs: list[dict[str, Any]], cycle: Mapping[str, Any]) -> np.ndarray | None:
@@ -675,55 +773,62 @@ def _separatrix_choice(eqs: list[dict[str, Any]], cycles: list[dict[str, Any]],
 
 
 def _on_diagram(params: Mapping[str, float], phases: Sequence[Phase],
-                diagram_params: Mapping[str, float]
+                diagram_params: Mapping[str, float],
+                drive: tuple[str, str] = ("eta", "I_ext")
                 ) -> list[tuple[Phase, dict[str, float], float]]:
     """``(phase, its parameters, its eta on the diagram)`` of every phase.
 
     ``I_ext`` enters every model only as ``eta + I_ext``: the phase with input ``I``
     sits at ``eta + I`` minus the diagram's own ``I_ext`` on the diagram's eta axis.
+    ``drive``: the names of ``eta`` and ``I_ext`` (:func:`drive_parameters`).
     """
-    base = diagram_params.get("I_ext", 0.0)
-    return [(ph, {**params, "I_ext": ph.value}, params["eta"] + ph.value - base)
+    eta, inp = drive
+    base = diagram_params.get(inp, 0.0)
+    return [(ph, {**params, inp: ph.value}, params[eta] + ph.value - base)
             for ph in phases]
 
 
-def check_engine(model: ThetaModel, params: Mapping[str, float],
+def check_engine(model: Model, params: Mapping[str, float],
                  diagram: ContinuationResult | None = None,
-                 continuation: Continuation | None = None) -> None:
+                 continuation: Continuation | None = None, *,
+                 input_population: str | None = None) -> None:
     """Raise unless ``diagram`` and ``continuation`` belong to ``model`` at ``params``.
 
     The diagram must be an equilibrium continuation in ``eta``; both must be of the
     same model (by name) and computed at the same parameters, ``eta`` and ``I_ext``
-    apart (the phases are read off the diagram's eta axis).
+    apart (the phases are read off the diagram's eta axis). For a circuit these are
+    ``eta_P`` and ``I_ext_P`` of the driven population (:func:`drive_parameters`).
 
     Raises
     ------
     InputError
         Naming the model, the free parameter or the parameter that differs.
     """
+    eta, inp = drive_parameters(model, input_population)
     given: list[tuple[str, str, Mapping[str, float]]] = []
     if continuation is not None:
         given.append(("continuation", continuation.model.name, continuation.params))
     if diagram is not None:
         given.append(("diagram", diagram.model, diagram.params))
-        if diagram.kind != "equilibria" or tuple(diagram.free) != ("eta",):
+        if diagram.kind != "equilibria" or tuple(diagram.free) != (eta,):
             raise InputError(f"the diagram ({diagram.kind}) was continued in "
                              f"{', '.join(diagram.free)}; verify reads the phases off "
-                             f"equilibria on its eta axis, so it must be in eta: "
-                             f"Continuation(...).equilibria('eta', ...)")
+                             f"equilibria on its {eta} axis, so it must be in {eta}: "
+                             f"Continuation(...).equilibria('{eta}', ...)")
     for what, name, their in given:
         if name != model.name:
             raise InputError(f"the {what} is of model {name!r}, the verification of "
                              f"model {model.name!r}; pass a {what} of the same model, or "
                              f"none to have one computed")
         for k, v in params.items():
-            if k not in ("eta", "I_ext") and abs(their.get(k, v) - v) > 1e-12:
+            if k not in (eta, inp) and abs(their.get(k, v) - v) > 1e-12:
                 raise InputError(f"the {what} was computed at {k} = {their[k]}, the "
                                  f"verification asks for {k} = {v}")
 
 
-def protocol_diagram(model: ThetaModel, params: Mapping[str, float],
-                     phases: Sequence[Phase], continuation: Continuation | None = None
+def protocol_diagram(model: Model, params: Mapping[str, float],
+                     phases: Sequence[Phase], continuation: Continuation | None = None, *,
+                     input_population: str | None = None
                      ) -> tuple[ContinuationResult, Continuation]:
     """The equilibrium diagram in eta that :func:`verify` predicts the phases from.
 
@@ -746,26 +851,31 @@ def protocol_diagram(model: ThetaModel, params: Mapping[str, float],
         The engine to run; by default one started at ``eta`` with ``I_ext = 0``, or --
         when no stable equilibrium exists there (e.g. on a limit cycle) -- low in the
         range, where the quiescent state is stable.
+    input_population : str, optional
+        A circuit's population the phases drive (default: the first); the diagram is
+        in its ``eta_P`` (:func:`drive_parameters`).
 
     Returns
     -------
     (ContinuationResult, Continuation)
         The diagram and the engine that computed it (for the cycles at its Hopf points).
     """
-    at = _on_diagram(params, phases, continuation.params if continuation else {})
+    drive = drive_parameters(model, input_population)
+    eta, inp = drive
+    at = _on_diagram(params, phases, continuation.params if continuation else {}, drive)
     etas = [e for _, _, e in at]
     below = above = DIAGRAM_MARGIN
     lo, hi = min(etas) - below, max(etas) + above
     if continuation is not None:
-        diagram = continuation.equilibria("eta", lo, hi)
+        diagram = continuation.equilibria(eta, lo, hi)
     else:
-        for start in (params["eta"], lo + 5.0):
+        for start in (params[eta], lo + 5.0):
             try:
-                continuation = Continuation(model, {**params, "eta": start, "I_ext": 0.0})
-                diagram = continuation.equilibria("eta", lo, hi)
+                continuation = Continuation(model, {**params, eta: start, inp: 0.0})
+                diagram = continuation.equilibria(eta, lo, hi)
                 break
             except (ValueError, ContinuationFailed):
-                if start != params["eta"]:
+                if start != params[eta]:
                     raise
     while True:
         ends = [x for _, pp, e in at for x in unstable_focus_ends(model, pp, diagram, e)]
@@ -779,33 +889,36 @@ def protocol_diagram(model: ThetaModel, params: Mapping[str, float],
             above = min(above * DIAGRAM_GROWTH, DIAGRAM_MAX_MARGIN)
         lo, hi = min(etas) - below, max(etas) + above
         try:
-            diagram = continuation.equilibria("eta", lo, hi)
+            diagram = continuation.equilibria(eta, lo, hi)
         except ContinuationFailed:
             return diagram, continuation
 
 
-def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Protocol,
+def predict_phases(model: Model, params: Mapping[str, float], protocol: Protocol,
                    u0: np.ndarray, t_end: float, *, diagram: ContinuationResult,
-                   continuation: Continuation | None = None, polish: bool = True
+                   continuation: Continuation | None = None, polish: bool = True,
+                   input_population: str | None = None
                    ) -> list[tuple[Any, dict[str, Any]]]:
     """The predicted attractor of every phase, by the hysteresis rule of this module.
 
     Returns ``[(phase, prediction), ...]``; a prediction without a stable attractor
-    has ``kind = "none"``.
+    has ``kind = "none"``. ``input_population``: a circuit's population the protocol
+    drives (default: the first).
     """
-    check_engine(model, params, diagram, continuation)
+    drive = drive_parameters(model, input_population)
+    check_engine(model, params, diagram, continuation, input_population=input_population)
     base = dict(diagram.params)
     etas = np.concatenate([p.eta for p in _branch_paths(diagram, model)])
     lo, hi = float(etas.min()), float(etas.max())
     out = []
     u_start = np.asarray(u0, dtype=float)
     prev_kind = "start"
-    for ph, pp, eta_eff in _on_diagram(params, protocol.phases(0.0, t_end), base):
+    for ph, pp, eta_eff in _on_diagram(params, protocol.phases(0.0, t_end), base, drive):
         if not (lo <= eta_eff <= hi or _at_bound(lo, eta_eff) or _at_bound(hi, eta_eff)):
-            raise InputError(f"the diagram covers eta in [{lo:g}, {hi:g}], phase "
-                             f"{ph.name!r} sits at eta + I_ext = {eta_eff:g}; pass a "
-                             f"diagram that covers every phase, or none to have one "
-                             f"computed")
+            raise InputError(f"the diagram covers {drive[0]} in [{lo:g}, {hi:g}], phase "
+                             f"{ph.name!r} sits at {drive[0]} + {drive[1]} = {eta_eff:g}; "
+                             f"pass a diagram that covers every phase, or none to have "
+                             f"one computed")
         eqs = diagram_equilibria(model, pp, diagram, eta_eff, polish=polish)
         stable = [e for e in eqs if e["stable"]]
         cycles, notes = ([], [])
@@ -839,6 +952,8 @@ def predict_phases(model: ThetaModel, params: Mapping[str, float], protocol: Pro
             elif pred is None:
                 pred, rule = cycles[0], f"{rule}; first of several cycles"
         pred = dict(pred)
+        if pred["kind"] == "equilibrium" and pred["stable"]:
+            notes += _excited_modes(model, pp, pred, u_start)
         pred.update(rule=rule, eta_eff=eta_eff, n_equilibria=len(eqs),
                     n_stable_equilibria=len(stable), n_stable_cycles=len(cycles),
                     newton_equilibria=newton_n, newton_agrees=newton_n == len(eqs))
@@ -1151,24 +1266,28 @@ def check_phases_observed(protocol: Protocol, t_end: float, dt: float) -> None:
                          f"least dt = {dt:g} apart")
 
 
-def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None = None,
-           protocol: Protocol | None = None, *, z0: complex = -0.6 - 0.8j,
+def verify(model: Model | None = None, params: Mapping[str, float] | None = None,
+           protocol: Protocol | None = None, *, z0: complex | Mapping[str, complex] = -0.6 - 0.8j,
            s0: float | None = None, t_end: float | None = None, dt: float = 0.01,
            diagram: ContinuationResult | None = None,
            continuation: Continuation | None = None, polish: bool = True,
-           tolerances: Tolerances | None = None) -> VerificationResult:
+           tolerances: Tolerances | None = None,
+           input_population: str | None = None) -> VerificationResult:
     """Predict each phase's attractor from the diagram, simulate, and compare.
 
     Parameters
     ----------
-    model : ThetaModel, optional
+    model : ThetaModel or Circuit, optional
         Default: the delta-pulse theta model.
     params : mapping, optional
         Parameters (defaults fill the rest). ``I_ext`` is taken from the protocol.
     protocol : Protocol, optional
-        Default: the tutorial's ``Protocol.step(20, 80, 3)``.
+        Default: the tutorial's ``Protocol.step(20, 80, 3)``. For a circuit it drives
+        the input ``I_ext_P`` of one population (``input_population``); the other
+        inputs stay at their parameter values.
     z0, s0 : complex, float
-        Initial state (as in :func:`thetabif.simulate`).
+        Initial state (as in :func:`thetabif.simulate`; a circuit's ``z0`` may be one
+        per population, by name).
     t_end : float, optional
         Simulated time; default: last switch + 20 (100 for the tutorial). Every
         phase must last at least ``dt`` before it, so ``t_end >= last switch + dt``.
@@ -1187,6 +1306,10 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         Refine the diagram's interpolated equilibria by Newton (False keeps the
         diagram's values exactly, e.g. to test that a wrong diagram is caught).
     tolerances : Tolerances, optional
+    input_population : str, optional
+        The circuit's population the protocol drives (its name, or ``I_ext_P``;
+        default: the first). The diagram is in its ``eta_P``; the observed rate ``r``
+        is the circuit's output ``r`` (its readout population's).
 
     Returns
     -------
@@ -1202,8 +1325,10 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         ``eta`` (see :func:`check_engine`).
     """
     model = model or ThetaModel()
-    if not isinstance(model, ThetaModel):
-        raise InputError(f"model must be a ThetaModel, got {type(model).__name__}")
+    if not hasattr(model, "population_names") or not hasattr(model, "input_names"):
+        raise InputError(f"model must be a ThetaModel or a Circuit, got "
+                         f"{type(model).__name__}")
+    drive = drive_parameters(model, input_population)
     protocol = protocol if protocol is not None else Protocol.step(20.0, 80.0, 3.0)
     if not isinstance(protocol, Protocol):
         raise InputError(f"protocol must be a Protocol, got {type(protocol).__name__}")
@@ -1216,18 +1341,22 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         raise InputError(f"dt must be in (0, 0.05] to resolve oscillations, got {dt!r}")
     check_phases_observed(protocol, t_end, dt)
     tol = tolerances or Tolerances()
-    u0 = initial_state(model, {**full, "I_ext": protocol.levels[0]}, z0, s0)
-    check_engine(model, full, diagram, continuation)
+    u0 = initial_state(model, {**full, drive[1]: protocol.levels[0]}, z0, s0)
+    check_engine(model, full, diagram, continuation, input_population=input_population)
     if diagram is None:
         diagram, continuation = protocol_diagram(model, full, protocol.phases(0.0, t_end),
-                                                 continuation)
+                                                 continuation,
+                                                 input_population=input_population)
     preds = predict_phases(model, full, protocol, u0, t_end, diagram=diagram,
-                           continuation=continuation, polish=polish)
+                           continuation=continuation, polish=polish,
+                           input_population=input_population)
 
-    ds: xr.Dataset = simulate(model, full, t_end=t_end, dt=dt, inputs=protocol, z0=z0, s0=s0)
+    ds: xr.Dataset = simulate(model, full, t_end=t_end, dt=dt, inputs={drive[1]: protocol},
+                              z0=z0, s0=s0)
+    if "r" not in ds:  # a circuit: its output r is its readout population's
+        ds["r"] = ds[f"r_{model.readout}"]
     t = ds.time.to_numpy()
-    U = np.array([ds.z.real.to_numpy(), ds.z.imag.to_numpy()]
-                 + ([ds.s.to_numpy()] if "s" in ds else []))
+    U = _state_rows(ds)
     r = ds.r.to_numpy()
     checks = []
     for ph, pred in preds:
@@ -1240,5 +1369,6 @@ def verify(model: ThetaModel | None = None, params: Mapping[str, float] | None =
         verdict, why = _judge(pred, obs, ph.stop - ph.start, tol)
         checks.append(PhaseCheck(ph.name, ph.start, ph.stop, ph.value, pred, obs, verdict,
                                  tuple(why)))
-    return VerificationResult(model.name, full, protocol, complex(z0), tuple(checks), ds, tol,
-                              model_options(model))
+    z0 = dict(z0) if isinstance(z0, Mapping) else complex(z0)
+    return VerificationResult(model.name, full, protocol, z0, tuple(checks), ds, tol,
+                              model_options(model), drive[1])
