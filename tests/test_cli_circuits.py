@@ -75,9 +75,6 @@ def test_circuit_option_errors(capsys, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[populations.E]\nDelta = -1\n')
     refused(["simulate", "--circuit", str(bad)], capsys, str(bad), "Delta_E", "> 0")
-    # commands that take no circuit say so
-    refused(["snic", "--circuit", "ping", "--from", "LP1"], capsys, "--circuit",
-            "single population")
     # phase-diagram, verify and verify-grid take circuits: wrong axes are named, with
     # the allowed parameters listed, before anything is computed or written
     refused(["phase-diagram", "--circuit", "ping", "--axes", "eta,J_EE", "--out",

@@ -50,17 +50,16 @@ class CLIError(InputError):
     """
 
 
-def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False) -> None:
-    """Add the model options shared by every command that takes a model.
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Add the model options shared by every command that takes a model:
+    :func:`model_from_args` builds the model from ``--circuit FILE|NAME`` or the
+    single-population options (``--model``, ``--n``, ``--synapse``, ``--coupling``),
+    with ``--set`` on top.
 
     Parameters
     ----------
     parser : argparse.ArgumentParser
         The command's parser.
-    circuit : bool
-        The command works on circuits: :func:`model_from_args` builds the model from
-        ``--circuit FILE|NAME`` or the single-population options. Without, its help
-        and :func:`model_from_args` say that the command takes no circuits (yet).
     """
     g = parser.add_argument_group("model")
     g.add_argument("--model", default="theta", choices=["theta"],
@@ -74,14 +73,11 @@ def add_model_options(parser: argparse.ArgumentParser, *, circuit: bool = False)
     g.add_argument("--circuit", default=None, metavar="FILE|NAME",
                    help="a circuit of theta populations: a TOML circuit file, or a shipped "
                         "circuit by name (" + ", ".join(standard_circuits()) + "; see "
-                        "'thetabif circuit list'); not with --n, --synapse, --coupling"
-                   if circuit else "not taken by this command yet: it takes a single "
-                   "population (--n, --synapse, --coupling)")
-    parser.set_defaults(takes_circuit=circuit)
+                        "'thetabif circuit list'); not with --n, --synapse, --coupling")
     g.add_argument("--set", dest="settings", action="append", default=[],
                    metavar="NAME=VALUE", help="set a parameter (repeatable), e.g. --set J=-10"
-                   + (" (a circuit's names: --set eta_E=0.5; 'thetabif circuit show NAME' "
-                      "lists them)" if circuit else ""))
+                   + " (a circuit's names: --set eta_E=0.5; 'thetabif circuit show NAME' "
+                     "lists them)")
 
 
 def add_force_option(parser: argparse.ArgumentParser, what: str = "--out") -> None:
@@ -156,7 +152,7 @@ def model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
     """The model and its validated parameters from parsed model options.
 
     The one place where the command line becomes a model: ``--circuit`` (a circuit
-    file or a shipped circuit, for commands that offer it) or ``--model``, ``--n``,
+    file or a shipped circuit) or ``--model``, ``--n``,
     ``--synapse``, ``--coupling`` (a single population); then ``--set NAME=VALUE`` on
     top of the model's defaults.
 
@@ -173,11 +169,6 @@ def model_from_args(args: argparse.Namespace) -> tuple[Model, dict[str, float]]:
     if source is None:
         model: Model = model_from_options(args.model, args.n, args.synapse or "instant",
                                           args.coupling or "current")
-    elif not getattr(args, "takes_circuit", True):
-        prog = getattr(args, "command_prog", "this command")
-        raise CLIError(f"--circuit: '{prog}' takes a single population (--n, --synapse, "
-                       "--coupling) and no circuit yet; the commands that take circuits "
-                       "list --circuit in their --help")
     else:
         clash = [opt for opt, value in (("--n", args.n), ("--synapse", args.synapse),
                                         ("--coupling", args.coupling)) if value is not None]

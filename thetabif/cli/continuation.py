@@ -89,12 +89,10 @@ def _limits(args: argparse.Namespace) -> dict[str, int]:
     return {} if args.max_points is None else {"max_points": args.max_points}
 
 
-def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True,
-                       circuit: bool = False) -> None:
-    """The options of every continuation command: the model (with ``circuit``, also
-    ``--circuit``), ``--json``, ``--out``, ``--force`` and (with ``max_points``)
-    ``--max-points``."""
-    add_model_options(p, circuit=circuit)
+def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True) -> None:
+    """The options of every continuation command: the model (:func:`add_model_options`),
+    ``--json``, ``--out``, ``--force`` and (with ``max_points``) ``--max-points``."""
+    add_model_options(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON document on stdout (notes go to stderr)")
     p.add_argument("--out", default=None, metavar="FILE",
@@ -110,7 +108,7 @@ def add_result_options(p: argparse.ArgumentParser, *, max_points: bool = True,
 def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``equilibria``, ``curve`` and ``cycles``."""
     p = sub.add_parser("equilibria", help="continue equilibria in one parameter (AUTO-07p)")
-    add_result_options(p, circuit=True)
+    add_result_options(p)
     p.add_argument("--free", default=None, help=f"continuation parameter (default {ETA_HELP})")
     p.add_argument("--range", dest="range_", type=free_range, default=None,
                    metavar="[NAME=]START:STOP",
@@ -119,7 +117,7 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_equilibria)
 
     p = sub.add_parser("curve", help="follow a fold or Hopf point in two parameters")
-    add_result_options(p, circuit=True)
+    add_result_options(p)
     p.add_argument("--from", dest="start", required=True,
                    help="special point of the equilibrium run to start from: LP1, LP2, HB1, ...")
     p.add_argument("--free", default=None,
@@ -139,7 +137,7 @@ def add_continuation_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_curve)
 
     p = sub.add_parser("cycles", help="periodic orbits from a Hopf point")
-    add_result_options(p, circuit=True)
+    add_result_options(p)
     p.add_argument("--from", dest="start", required=True,
                    help="Hopf point of the equilibrium run to start from: HB1, HB2, ...")
     p.add_argument("--free", default=None,

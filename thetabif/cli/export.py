@@ -28,7 +28,7 @@ def add_export_command(sub: argparse._SubParsersAction) -> None:
                     "(--circuit) continues in eta_P of its readout population P and the "
                     "weight J_PP of its recurrent edge (else another edge onto P); its "
                     "NAME is the label and a digest of the circuit, e.g. ping_3d5fbed9.")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder, created if missing")
     add_force_option(p, "existing files")

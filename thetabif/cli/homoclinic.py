@@ -59,7 +59,7 @@ def add_homoclinic_command(sub: argparse._SubParsersAction) -> None:
         description="Follow the homoclinic orbit where the cycles of a Hopf point end "
                     "(or that starts at a Bogdanov-Takens point) in two parameters, with "
                     "AUTO-07p's HomCont. Neutral saddles are NS points.")
-    add_result_options(p, max_points=False, circuit=True)
+    add_result_options(p, max_points=False)
     p.add_argument("--from", dest="start", required=True, metavar="LABEL",
                    help="Hopf point of the equilibrium run whose cycles end at the "
                         "homoclinic orbit (HB1, HB2, ...), or a Bogdanov-Takens point of "

@@ -68,7 +68,7 @@ def add_network_command(sub: argparse._SubParsersAction) -> None:
         "network", help="simulate the spiking theta network behind the mean field",
         description="Simulate N theta neurons with the exact QIF step and, with --compare, "
                     "the mean field under the same protocol, reporting their agreement.")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     g = p.add_argument_group("network")
     g.add_argument("--N", type=network_size, default=10_000, metavar="N|POP=N,...",
                    help="number of neurons of each population, >= 1 (default 10000), or "

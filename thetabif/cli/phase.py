@@ -112,7 +112,7 @@ def add_phase_commands(sub: argparse._SubParsersAction) -> None:
                     "model, eta=10, J=-40 otherwise). A circuit (--circuit) is drawn in "
                     "two of its parameters (--axes, default its first population's eta_P "
                     "and self-edge weight J_PP) at its defaults, --range NAME=LO:HI each.")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     p.add_argument("--out", required=True, metavar="DIR",
                    help="output folder, created if missing")
     add_force_option(p, "existing outputs")

@@ -33,7 +33,7 @@ def add_simulate_command(sub: argparse._SubParsersAction) -> None:
     """Add ``simulate`` to the ``thetabif`` sub-command parser."""
     p = sub.add_parser("simulate", help="integrate the mean-field model in time",
                        description="Integrate the mean-field model under an input protocol.")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     p.add_argument("--t-end", type=positive_float, default=100.0, help="end time (default 100)")
     p.add_argument("--dt", type=positive_float, default=0.01,
                    help="output spacing, <= --t-end (default 0.01)")

@@ -64,7 +64,7 @@ def _samples(text: str) -> int:
 def add_snic_command(sub: argparse._SubParsersAction) -> None:
     """Register ``snic``."""
     p = sub.add_parser("snic", help="SNIC stretches of a fold curve (saddle-node-loop ends)")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     p.add_argument("--from", dest="start", required=True, metavar="LABEL",
                    help="fold point of the equilibrium run whose curve is followed: LP1, "
                         "LP2, ...")

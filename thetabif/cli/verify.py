@@ -69,7 +69,7 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                        "continuation diagram, simulate, compare. Exit status 0 when "
                        "every phase passes, 1 when one fails, 3 when none fails but one is "
                        "inconclusive (too short to confirm its prediction).")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     p.add_argument("--step", metavar="[POP:]START:STOP:AMPLITUDE", default="20:80:3",
                    help="I_ext = AMPLITUDE (+ the I_ext parameter) on [START, STOP) "
                    "(default 20:80:3); a circuit's step names the population it drives, "
@@ -89,7 +89,7 @@ def add_verify_commands(sub: argparse._SubParsersAction) -> None:
                        description="Simulate every (eta, J) cell from several initial "
                        "conditions and compare the attractors with the regions bounded by "
                        "the fold and Hopf curves.")
-    add_model_options(p, circuit=True)
+    add_model_options(p)
     p.add_argument("--axes", default=None, metavar="A,B",
                    help="the two parameters of the grid (default eta,J; for a circuit its "
                         "first population's eta_P and self-edge weight J_PP)")
