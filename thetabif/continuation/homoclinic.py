@@ -320,8 +320,12 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
             bounds = {n: (center[n] - 10.0, center[n] + 10.0) for n in free}
         box = check_bounds(model, free, bounds)
         if not inside(center, box) or not inside(begin.params, box):
-            raise InputError(f"the start ({', '.join(f'{n} = {begin.params[n]:.6g}' for n in free)}"
-                             f"; {begin.note}) lies outside the bounds")
+            where = (f"the start ({', '.join(f'{n} = {begin.params[n]:.6g}' for n in free)}"
+                     f"; {begin.note}) lies outside the bounds")
+            if begin.predicted and len(tries) > 1 and inside(center, box):
+                failures.append(where)  # a smaller amplitude starts nearer the BT point
+                continue
+            raise InputError(where)
         result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst,
                          polish_ns=polish)
         if begin.predicted and _same_way(result, begin, free):
