@@ -86,7 +86,8 @@ class GlobalCurve:
         The points (values of ``axes[0]`` and ``axes[1]``), in order along the curve;
         also as :attr:`eta` and :attr:`J` (their names in the default plane).
     source : str
-        Where it comes from (``"BT1"``, ``"GH1"``, ``"fold curve 0"``).
+        Where it comes from (``"BT1"``, ``"GH1"``, ``"fold curve 0"``; a fold of
+        cycles that joins two Bautin points: ``"GH1 - GH2"``).
     sampled : bool
         The points are samples (one AUTO run each) rather than a continuation.
     period : numpy.ndarray
@@ -341,13 +342,14 @@ def _curve_of(res: ContinuationResult, gh: SpecialPoint, codim2: Sequence[Specia
     gets the nearest GH point as its last point."""
     ax, ay = axes
     ghs = [p for p in codim2 if p.type == "GH" and _inside(p.params, box, axes)] or [gh]
-    pieces = []
+    pieces, ends = [], []
     for b in sorted(res.branches, key=lambda b: b.direction):
         x, y, t = (np.asarray(b.data[k], float) for k in (ax, ay, "period"))
         ends_at_hopf = any(m.reason is StopReason.HOPF_END and f"({b.direction:+d})" in m
                            for m in res.messages)
         if ends_at_hopf and len(x):
             end = min(ghs, key=lambda p: np.hypot(p.params[ax] - x[-1], p.params[ay] - y[-1]))
+            ends.append(end.label)
             x, y = np.append(x, end.params[ax]), np.append(y, end.params[ay])
             t = np.append(t, np.nan)
         if b.direction < 0:
@@ -356,7 +358,8 @@ def _curve_of(res: ContinuationResult, gh: SpecialPoint, codim2: Sequence[Specia
             x, y, t = x[1:], y[1:], t[1:]
         pieces.append((x, y, t))
     x, y, t = (np.concatenate([p[i] for p in pieces]) for i in range(3))
-    return GlobalCurve("cycle_fold", x, y, gh.label, False, t, axes)
+    source = " - ".join(dict.fromkeys([gh.label, *ends]))
+    return GlobalCurve("cycle_fold", x, y, source, False, t, axes)
 
 
 def sampled_cycle_fold(model: Model, params: Mapping[str, float], gh: SpecialPoint,
@@ -513,6 +516,9 @@ def global_curves(model: Model, params: Mapping[str, float],
             out.messages += [f"homoclinic from {p.label}: {m}" for m in hom.messages]
             out.curves += _homoclinic_curves(hom, box, p.label, axes)
         elif p.type == "GH":
+            if any(p.label in c.source.split(" - ") for c in out.curves
+                   if c.kind == "cycle_fold"):
+                continue  # the fold of cycles from another GH point ends here
             # 1/40 of the box, finer next to other codimension-two points (a fold of
             # cycles between two close GH points is short)
             gaps = [abs(q.params[ay] - p.params[ay]) for q in codim2
