@@ -40,8 +40,7 @@ MARKERS = {"LP": dict(marker="o", color="black"), "HB": dict(marker="s", color="
 #: legend names.
 GLOBAL_STYLES = {
     "homoclinic": (dict(color="C0", lw=1.6, ls="-."), "homoclinic curve (HomCont)"),
-    "cycle_fold": (dict(color="C2", lw=1.3, ls="--", marker=".", ms=5),
-                   "fold of cycles (LPC, sampled by cycle runs)"),
+    "cycle_fold": (dict(color="C2", lw=1.3, ls="--"), "fold of cycles (LPC)"),
     "snic": (dict(color="C1", lw=4.0, alpha=0.6, solid_capstyle="butt"),
              "SNIC stretch of a fold curve"),
 }
@@ -381,13 +380,18 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     if "hopf" in kinds_seen:
         handles.append(Line2D([], [], color="C3", lw=1.6, label="Hopf (HB) curve"))
     for kind, (style, name) in GLOBAL_STYLES.items():
-        drawn_kind = False
+        drawn_kind = sampled = False
         for gc in getattr(pdg, "global_curves", ()):
             if gc.kind == kind and len(gc.eta):
-                ax.plot(gc.eta, gc.J, zorder=2 if kind == "snic" else 4, **style)
+                # a sampled curve (one AUTO run per point) shows its samples
+                marks = dict(marker=".", ms=5) if gc.sampled else {}
+                ax.plot(gc.eta, gc.J, zorder=2 if kind == "snic" else 4, **style, **marks)
                 drawn_kind = True
+                sampled |= gc.sampled
         if drawn_kind:
-            handles.append(Line2D([], [], label=name, **style))
+            label = name[:-1] + ", sampled by cycle runs)" if sampled else name
+            handles.append(Line2D([], [], label=label, **style,
+                                  **(dict(marker=".", ms=5) if sampled else {})))
     names = {"CP": "cusp (CP)", "BT": "Bogdanov-Takens (BT)", "GH": "Bautin (GH)",
              "ZH": "zero-Hopf (ZH)", "NS": "neutral saddle (NS)"}
     pts = []
