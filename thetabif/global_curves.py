@@ -136,6 +136,97 @@ class GlobalCurve:
                    (str(axes[0]), str(axes[1])))
 
 
+def _crossings(x: np.ndarray, y: np.ndarray, level: float) -> list[float]:
+    """x where the polyline (x, y) crosses y = level (linear between its points)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    s = np.sign(y - level)
+    out = []
+    for i in np.flatnonzero(s[:-1] * s[1:] <= 0):
+        w = 0.0 if y[i + 1] == y[i] else (level - y[i]) / (y[i + 1] - y[i])
+        out.append(float(x[i] + w * (x[i + 1] - x[i])))
+    return out
+
+
+@dataclass(frozen=True)
+class CycleBand:
+    """Where the curves predict a stable cycle around a stable equilibrium: between a
+    fold of cycles and the nearest Hopf or homoclinic curve, row by row.
+
+    Near a Bautin point a subcritical Hopf point's unstable cycle and the stable cycle
+    outside it are born together at the fold of cycles: between the fold and the Hopf
+    curve (or the homoclinic curve, where the unstable cycle ends first) the stable
+    equilibrium inside coexists with the stable cycle. The band can be far thinner than
+    a grid cell (< 0.1 in eta for the n = 2 model, Delta = 0.5).
+
+    Attributes
+    ----------
+    source : str
+        The fold of cycles' source (``"GH1"``).
+    x_fold, x_other, y : numpy.ndarray
+        Per stored orbit of the fold of cycles (in order along it): its ``x`` and
+        ``y``, and ``x`` of the nearest Hopf or homoclinic curve at that ``y``.
+    states : numpy.ndarray
+        A point of each stored orbit (rows), from which a simulation starts on the
+        predicted cycle.
+    axes : tuple of str
+    """
+
+    source: str
+    x_fold: np.ndarray
+    x_other: np.ndarray
+    y: np.ndarray
+    states: np.ndarray
+    axes: tuple[str, str] = AXES
+
+    def start(self, x: float, y: float) -> np.ndarray | None:
+        """The state to start a simulation from at (x, y) if it lies in the band (that
+        of the stored orbit nearest in ``y``), else None."""
+        for i in range(len(self.y) - 1):
+            lo, hi = sorted((self.y[i], self.y[i + 1]))
+            if not lo <= y <= hi:
+                continue
+            w = 0.0 if hi == lo else (y - self.y[i]) / (self.y[i + 1] - self.y[i])
+            a = self.x_fold[i] + w * (self.x_fold[i + 1] - self.x_fold[i])
+            b = self.x_other[i] + w * (self.x_other[i + 1] - self.x_other[i])
+            if min(a, b) <= x <= max(a, b):
+                return self.states[i if w < 0.5 else i + 1]
+        return None
+
+    def polygon(self) -> np.ndarray:
+        """The band's outline (points x rows of (x, y)): along the fold of cycles, then
+        back along the other curve."""
+        return np.vstack([np.column_stack([self.x_fold, self.y]),
+                          np.column_stack([self.x_other, self.y])[::-1]])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: source, axes, x_fold, x_other, y (the states left out)."""
+        return {"source": self.source, "axes": list(self.axes),
+                "x_fold": np.asarray(self.x_fold, float).tolist(),
+                "x_other": np.asarray(self.x_other, float).tolist(),
+                "y": np.asarray(self.y, float).tolist()}
+
+
+def cycle_band(fold: ContinuationResult, others: Sequence[tuple[np.ndarray, np.ndarray]],
+               source: str, axes: Sequence[str] = AXES) -> CycleBand | None:
+    """The :class:`CycleBand` of a fold of cycles (:meth:`Continuation.cycle_fold`, its
+    stored orbits) against the polylines ``others`` (Hopf and homoclinic curves as
+    (x, y)); None when fewer than two stored orbits have such a curve in their row."""
+    ax, ay = tuple(axes)
+    # in the order AUTO stored them, the "-" direction reversed: one pass along the curve
+    orbits = ([o for o in fold.orbits if o["direction"] < 0][::-1]
+              + [o for o in fold.orbits if o["direction"] > 0])
+    rows = []
+    for o in orbits:
+        xs = [c for x, y in others for c in _crossings(x, y, o[ay])]
+        if xs:
+            rows.append((o[ax], min(xs, key=lambda c: abs(c - o[ax])), o[ay], o["state"]))
+    if len(rows) < 2:
+        return None
+    return CycleBand(source, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
+                     np.array([r[2] for r in rows]), np.array([r[3] for r in rows], float),
+                     (ax, ay))
+
+
 @dataclass
 class GlobalCurves:
     """What :func:`global_curves` found: the curves, the SNIC stretches, messages."""
@@ -145,6 +236,7 @@ class GlobalCurves:
     snic: list[SnicStretch] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     cycle_folds: list[ContinuationResult] = field(default_factory=list)
+    bands: list[CycleBand] = field(default_factory=list)
 
 
 #: AUTO stops a run on the box's side to its tolerances (HomCont's last point was seen
@@ -495,6 +587,7 @@ def global_curves(model: Model, params: Mapping[str, float],
     pad = 0.1 * (box[ax][1] - box[ax][0])
     x_range = (box[ax][0] - pad, box[ax][1] + pad)
     hopf = [c for c in curves if c.kind == "hopf"]
+    fold_sources: list[str] = []
     for p in codim2:
         if not _inside(p.params, box, axes):
             continue
@@ -527,8 +620,9 @@ def global_curves(model: Model, params: Mapping[str, float],
                        + [g / 4.0 for g in gaps if g > 1e-6])
             lpc, res = cycle_fold_from_gh(model, params, p, box, x_range, step,
                                           cycle_fold_samples, out.messages, axes, codim2)
-            if res is not None:
+            if res is not None and lpc is not None:
                 out.cycle_folds.append(res)
+                fold_sources.append(lpc.source)
                 out.messages += [f"fold of cycles from {p.label}: {m}" for m in res.messages]
             if lpc is None:
                 out.messages.append(f"{p.label}: no fold of cycles found next to it")
@@ -552,6 +646,13 @@ def global_curves(model: Model, params: Mapping[str, float],
         out.homoclinic.append(hom)
         out.messages += [f"homoclinic from Hopf curve {i + 1}: {m}" for m in hom.messages]
         out.curves += _homoclinic_curves(hom, box, f"Hopf curve {i + 1}", axes)
+    # where the folds of cycles say a stable cycle surrounds a stable equilibrium
+    others = [(b.data[ax], b.data[ay]) for c in hopf for b in c.branches]
+    others += [(g.x, g.y) for g in out.curves if g.kind == "homoclinic"]
+    for res, source in zip(out.cycle_folds, fold_sources, strict=True):
+        b = cycle_band(res, others, source, axes)
+        if b is not None:
+            out.bands.append(b)
     if snic:
         for i, c in enumerate(curves):
             if c.kind != "fold":

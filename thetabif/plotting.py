@@ -368,6 +368,11 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
                     style="italic", color="0.15", zorder=6,
                     bbox=dict(boxstyle="round,pad=0.2", fc=REGION_COLORS[int(c)], ec="none",
                               alpha=0.85))
+    # bands of region 5 the curves predict (often thinner than a grid cell): filled,
+    # with an edge of the region's shade so that a thin one still shows
+    bands = list(getattr(pdg, "bands", ()))
+    for b in bands:
+        ax.fill(*b.polygon().T, fc=REGION_COLORS[5], ec="#9a6fc0", lw=1.0, zorder=1)
     kinds_seen = set()
     for cur in pdg.curves:
         color = "black" if cur.kind == "fold" else "C3"
@@ -411,7 +416,7 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
         ax.plot(e, j, ls="none", marker="o", ms=6, mfc="white", mec="black", zorder=7)
         pts.append((e, j, text))
     _label_points(ax, pts, xlim, ylim)
-    present = [c for c in codes if (code == c).any()]
+    present = [c for c in codes if (code == c).any() or (c == 5 and bands)]
     if 1 in present and 2 in present:
         present.remove(2)
     names_r = {**regions, 1: "one stable equilibrium\n(low / high activity)"}

@@ -39,6 +39,8 @@ from thetabif.models import Model
 
 #: AUTO's point type of a fold of periodic orbits in ``fort.8``.
 LPC_TYPE = 5
+#: AUTO stores the orbit (its profile) every this many points of the curve.
+STORE_EVERY = 5
 
 
 def _turns(rows: np.ndarray) -> list[int]:
@@ -56,7 +58,9 @@ def cycle_fold(run: Runner, model: Model, params: Mapping[str, float], point: Sp
 
     Returns a result of kind ``cycle_fold``: one branch per direction (columns: the
     two free parameters, ``period``, ``stable`` (False), ``type``), cut at a GH end or
-    at the box, and the messages of each direction's end.
+    at the box, the messages of each direction's end, and as ``orbits`` the orbits
+    AUTO stored (every :data:`STORE_EVERY` points: the free parameters, ``period``,
+    ``state`` (the orbit's point at t = 0), ``direction``).
 
     Raises
     ------
@@ -87,7 +91,7 @@ def cycle_fold(run: Runner, model: Model, params: Mapping[str, float], point: Sp
                          f"periodic orbits ({LPC_TYPE})")
     follow_box = widened(model, box, 0.01)
     c = auto_constants(model, IPS=2, ISW=2, IRS=label, ICP=[*free, PERIOD_PAR], NTST=ntst,
-                       NPR=max_points, EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax,
+                       NPR=STORE_EVERY, EPSL=1e-7, EPSU=1e-7, EPSS=1e-5, DS=ds, DSMAX=dsmax,
                        NMX=nmx, THL={PERIOD_PAR: 0.0},
                        UZSTOP={n: list(v) for n, v in follow_box.items()})
     # stage 1: AUTO generates the extended system's starting data at the LP
@@ -97,7 +101,7 @@ def cycle_fold(run: Runner, model: Model, params: Mapping[str, float], point: Sp
         raise ContinuationFailed(f"AUTO generated no starting data for the fold of cycles at "
                                  f"{point.label}: {start.message.strip()[:300]}")
     c = {**c, "IRS": pts[-1].label}
-    branches, messages = [], []
+    branches, messages, orbits = [], [], []
     names = model.state_names
     for sign in (1, -1):
         try:
@@ -106,9 +110,10 @@ def cycle_fold(run: Runner, model: Model, params: Mapping[str, float], point: Sp
         except ContinuationFailed as exc:
             messages.append(StopReason.AUTO.note(f"fold of cycles ({sign:+d}): {exc}"))
             continue
-        rows = [pt for k, res in enumerate(direction.results) if res.branches
-                for i, pt in enumerate(res.branches[0].points) if not (k and i == 0)]
-        rows = [pt for pt in rows if pt.type != "MX"]
+        runs = [(k, pt) for k, res in enumerate(direction.results) if res.branches
+                for i, pt in enumerate(res.branches[0].points)
+                if not (k and i == 0) and pt.type != "MX"]
+        rows = [pt for _, pt in runs]
         coords = np.array([[pt.parameters[n] for n in free] for pt in rows], dtype=float)
         period = np.array([float(pt.parameters.get("period", np.nan)) for pt in rows])
         end, at_hopf = len(rows), False
@@ -142,9 +147,18 @@ def cycle_fold(run: Runner, model: Model, params: Mapping[str, float], point: Sp
                 "type": np.array([rows[i].type for i in range(end)], dtype=str)[keep]}
         branches.append(Branch(kind="cycle_fold", free=free, data=data, direction=sign,
                                model=model.name))
+        # the stored orbits up to the end, inside the box: a point of each (its first)
+        labels = {(k, pt.label) for k, pt in runs[:end] if pt.label}
+        orbits += [{free[0]: float(sol.parameters[free[0]]),
+                    free[1]: float(sol.parameters[free[1]]), "period": float(sol.period),
+                    "state": [float(v) for v in sol.u[0, :len(names)]], "direction": sign}
+                   for k, res in enumerate(direction.results) for sol in res.solutions
+                   if (k, sol.label) in labels and inside(
+                       {n: float(sol.parameters[n]) for n in free}, box)]
     if not any(len(b) for b in branches):
         raise ContinuationFailed(f"the fold of cycles from {point.label} has no point inside "
                                  "the box: " + "; ".join(messages))
     return ContinuationResult(kind="cycle_fold", model=model.name, free=free,
                               params={**params, **point.params}, branches=tuple(branches),
-                              special_points=(), messages=tuple(messages))
+                              special_points=(), messages=tuple(messages),
+                              orbits=tuple(orbits))
