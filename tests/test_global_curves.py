@@ -275,3 +275,50 @@ def test_global_curves_in_other_axes():
         global_curves(N2, c.params, [hopf], [bt], box, axes=("eta", "eta"))
     with pytest.raises(InputError, match="box needs 'tau'"):
         global_curves(N2, c.params, [hopf], [bt], box, axes=("eta", "tau"))
+
+
+# -------------------------------------------------------------------- thin band
+def test_thin_band_cell_is_region_5(lpc):
+    """Between the subcritical Hopf curve (eta 7.6978 at J = -23) and the fold of
+    cycles (7.7101) a stable cycle surrounds the stable focus: the cell at eta = 7.705
+    is region 5 only with the band (a run from the perturbed focus settles); plain
+    simulation (scipy, rtol 1e-9) from the band's predicted cycle keeps oscillating
+    (r's range over [1400, 1500] above 0.2: the stable cycle's is ~0.3) while from
+    1e-3 off the focus it decays onto the focus."""
+    from thetabif.global_curves import cycle_band
+    from thetabif.phase_diagram import classify_grid
+    from thetabif.simulation import simulate
+
+    _, res = lpc
+    c = Continuation(N2, {**BASE, "J": -23.0, "eta": 0.0})
+    hb = [p for p in c.equilibria("eta", 0, 20).special("HB") if p.l1 > 0][0]
+    hopf = c.curve(hb, ("eta", "J"), BOX)
+    band = cycle_band(res, [(b.data["eta"], b.data["J"]) for b in hopf.branches], "GH1")
+    eta, J = 7.705, -23.0
+    assert band is not None and band.start(eta, J) is not None
+    assert band.start(7.69, J) is None and band.start(7.72, J) is None
+    box = {"eta": (7.695, 7.715), "J": (-23.1, -22.9)}
+    with_band = classify_grid(N2, c.params, box, (5, 3), bands=[band])
+    without = classify_grid(N2, c.params, box, (5, 3))
+    cell = dict(eta=eta, J=J, method="nearest")
+    assert int(with_band.region.sel(**cell)) == 5 and int(with_band.cycle_from_band.sel(**cell))
+    assert int(without.region.sel(**cell)) != 5
+
+    def ranges(z0):
+        ds = simulate(N2, {**BASE, "eta": eta, "J": J}, t_end=1500.0, dt=0.1, z0=z0,
+                      rtol=1e-9, atol=1e-11)
+        r, t = ds.r.to_numpy(), ds.time.to_numpy()
+        return float(np.ptp(r[t < 100])), float(np.ptp(r[t > 1400]))
+
+    u = band.start(eta, J)
+    early, late = ranges(complex(u[0], u[1]))
+    assert late > 0.2 and late > 0.9 * early
+    (focus,) = [e for e in find_equilibria(N2, {**BASE, "eta": eta, "J": J})
+                if np.any(np.abs(e.eigenvalues.imag) > 0)]
+    assert np.all(focus.eigenvalues.real < 0)
+    # the focus is barely stable (Re = -5.8e-4, 0.007 from the Hopf curve): the small
+    # oscillation decays at that linear rate, exp(1400 Re) = 0.44 between the windows
+    # (20 %: the windows' phases), far from the cycle's 0.3
+    early, late = ranges(complex(focus.state[0] + 1e-3, focus.state[1]))
+    decay = float(np.exp(1400 * focus.eigenvalues.real.max()))
+    assert late < 1e-3 and late / early == pytest.approx(decay, rel=0.2)

@@ -163,11 +163,11 @@ class CycleBand:
     source : str
         The fold of cycles' source (``"GH1"``).
     x_fold, x_other, y : numpy.ndarray
-        Per stored orbit of the fold of cycles (in order along it): its ``x`` and
-        ``y``, and ``x`` of the nearest Hopf or homoclinic curve at that ``y``.
+        Per point of the fold of cycles (in order along it): its ``x`` and ``y``, and
+        ``x`` of the nearest Hopf or homoclinic curve at that ``y``.
     states : numpy.ndarray
-        A point of each stored orbit (rows), from which a simulation starts on the
-        predicted cycle.
+        Per point (rows): a point of the nearest orbit AUTO stored, from which a
+        simulation starts on the predicted cycle.
     axes : tuple of str
     """
 
@@ -180,7 +180,7 @@ class CycleBand:
 
     def start(self, x: float, y: float) -> np.ndarray | None:
         """The state to start a simulation from at (x, y) if it lies in the band (that
-        of the stored orbit nearest in ``y``), else None."""
+        of the band's nearer row), else None."""
         for i in range(len(self.y) - 1):
             lo, hi = sorted((self.y[i], self.y[i + 1]))
             if not lo <= y <= hi:
@@ -208,18 +208,28 @@ class CycleBand:
 
 def cycle_band(fold: ContinuationResult, others: Sequence[tuple[np.ndarray, np.ndarray]],
                source: str, axes: Sequence[str] = AXES) -> CycleBand | None:
-    """The :class:`CycleBand` of a fold of cycles (:meth:`Continuation.cycle_fold`, its
-    stored orbits) against the polylines ``others`` (Hopf and homoclinic curves as
-    (x, y)); None when fewer than two stored orbits have such a curve in their row."""
+    """The :class:`CycleBand` of a fold of cycles (:meth:`Continuation.cycle_fold`)
+    against the polylines ``others`` (Hopf and homoclinic curves as (x, y)): at each
+    point of the fold of cycles (one pass along it), the nearest crossing of ``others``
+    in its row, and the start state of the stored orbit nearest to the point. None
+    when fewer than two points have such a crossing or no orbit was stored."""
     ax, ay = tuple(axes)
-    # in the order AUTO stored them, the "-" direction reversed: one pass along the curve
-    orbits = ([o for o in fold.orbits if o["direction"] < 0][::-1]
-              + [o for o in fold.orbits if o["direction"] > 0])
+    if not fold.orbits:
+        return None
+    ox = np.array([[o[ax], o[ay]] for o in fold.orbits], dtype=float)
+    ost = np.array([o["state"] for o in fold.orbits], dtype=float)
+    # the "-" direction reversed, then the "+" one (both start at the same point)
+    parts = sorted(fold.branches, key=lambda b: b.direction)
+    xs = [np.asarray(b.data[ax], float) for b in parts]
+    ys = [np.asarray(b.data[ay], float) for b in parts]
+    if parts and parts[0].direction < 0:
+        xs[0], ys[0] = xs[0][::-1], ys[0][::-1]
     rows = []
-    for o in orbits:
-        xs = [c for x, y in others for c in _crossings(x, y, o[ay])]
-        if xs:
-            rows.append((o[ax], min(xs, key=lambda c: abs(c - o[ax])), o[ay], o["state"]))
+    for x, y in zip(np.concatenate(xs), np.concatenate(ys), strict=True):
+        cross = [c for cx, cy in others for c in _crossings(cx, cy, y)]
+        if cross:
+            k = int(np.argmin(np.hypot(ox[:, 0] - x, ox[:, 1] - y)))
+            rows.append((x, min(cross, key=lambda c: abs(c - x)), y, ost[k]))
     if len(rows) < 2:
         return None
     return CycleBand(source, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
