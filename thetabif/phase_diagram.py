@@ -10,13 +10,15 @@
 4. the limit cycles born at the Hopf points of step 1 (min/max envelope of r);
 5. the global curves (:mod:`thetabif.global_curves`): the homoclinic curve from every
    Bogdanov-Takens point (HomCont), its neutral saddles (``NS``), the fold of cycles
-   from every Bautin point (sampled: one cycle run per J) and the SNIC stretches of
-   the fold curves;
+   from every Bautin point (continued by AUTO; sampled only if that fails), the band
+   between it and the Hopf or homoclinic curve where a stable cycle surrounds a stable
+   equilibrium, and the SNIC stretches of the fold curves;
 6. the attractors at every point of a regular (eta, J) grid: equilibria by
    :func:`thetabif.equilibrium.find_equilibria_many` (vectorised over the grid), with
    their Jacobian's eigenvalues; stable limit cycles by integrating from a perturbed
    unstable focus (in the plane a stable cycle surrounds one) wherever there is one,
-   and counting a cycle where the trajectory does not settle on a stable equilibrium.
+   and counting a cycle where the trajectory does not settle on a stable equilibrium;
+   in the band of step 5, by integrating from the predicted cycle.
 
 The result, :class:`PhaseDiagram`, is data first (:meth:`PhaseDiagram.to_xarray`,
 :meth:`PhaseDiagram.to_dict`, :meth:`PhaseDiagram.save` as netCDF or JSON) and pictures
@@ -133,7 +135,7 @@ class PhaseDiagram(Record):
     messages : list of str
         What did not work (curves that failed to start, ...).
     global_curves : list of GlobalCurve
-        Homoclinic curves, folds of cycles (sampled) and SNIC stretches, inside the box
+        Homoclinic curves, folds of cycles and SNIC stretches, inside the box
         (:mod:`thetabif.global_curves`).
     snic : list of SnicStretch
         The SNIC stretches of the fold curves, with their ends.
