@@ -146,6 +146,31 @@ def test_missing_homoclinic_curve_is_said():
                for m in found.messages)
 
 
+def test_cycle_start_when_the_predictor_fails(monkeypatch):
+    """When HomCont from the BT predictor fails, the cycle start of a Hopf point away
+    from BT gives the curve (real AUTO runs; only the BT start is made to fail), and it
+    is the same curve: at J = -30 the split's 11.5716086670 (2e-3: chords)."""
+    from thetabif.continuation import ContinuationFailed, ContinuationResult
+    from thetabif.global_curves import homoclinic_from_bt
+
+    real = Continuation.homoclinic
+
+    def no_bt(self, start, *a, **k):
+        if not isinstance(start, ContinuationResult):
+            raise ContinuationFailed("made to fail for this test")
+        return real(self, start, *a, **k)
+
+    c = Continuation(N2, {"Delta": 0.5, "J": -21.99114857, "eta": 6.0})
+    box = {"eta": (0.0, 20.0), "J": (-42.0, -8.0)}
+    hopf = c.curve(c.equilibria("eta", 0, 20).special("HB")[0], ("eta", "J"), box)
+    (bt,) = hopf.special("BT")
+    monkeypatch.setattr(Continuation, "homoclinic", no_bt)
+    hom = homoclinic_from_bt(N2, c.params, bt, hopf, box, (-2.0, 22.0))
+    pts = np.concatenate([np.column_stack([b.data["J"], b.data["eta"]]) for b in hom.branches])
+    pts = pts[np.argsort(pts[:, 0])]
+    assert np.interp(-30.0, pts[:, 0], pts[:, 1]) == pytest.approx(11.5716086670, abs=2e-3)
+
+
 # ------------------------------------------------------------------ fold of cycles
 BASE = {"Delta": 0.5}
 BOX = {"eta": (0.0, 20.0), "J": (-42.0, -8.0)}
@@ -233,6 +258,17 @@ def test_cycle_fold_against_shooting(lpc, q):
     eta, period = _shooting_fold(eta0, J, t0)
     assert abs(eta - eta0) < 1e-5
     assert abs(period - t0) < 1e-5 * t0
+
+
+def test_cycle_fold_record_round_trip(lpc, tmp_path):
+    from thetabif.continuation import ContinuationResult
+
+    _, res = lpc
+    assert len(res.orbits) > 10 and all(len(o["state"]) == 2 for o in res.orbits)
+    for name in ("lpc.json", "lpc.nc"):
+        back = ContinuationResult.load(res.save(tmp_path / name))
+        assert back.kind == "cycle_fold" and back.branches == res.branches
+        assert back.messages == res.messages and len(back.orbits) == len(res.orbits)
 
 
 def test_cycle_fold_bad_starts(lpc):
