@@ -271,6 +271,29 @@ def test_cycle_fold_record_round_trip(lpc, tmp_path):
         assert back.messages == res.messages and len(back.orbits) == len(res.orbits)
 
 
+def test_sampled_only_when_the_continuation_fails(monkeypatch):
+    """A fold of cycles that AUTO cannot continue is sampled (one cycle run per J),
+    flagged ``sampled`` and named in the messages; continued otherwise."""
+    from thetabif.continuation import ContinuationFailed
+
+    c = Continuation(N2, {**BASE, "J": -23.0, "eta": 0.0})
+    hb = [p for p in c.equilibria("eta", 0, 20).special("HB") if p.l1 > 0][0]
+    hopf = c.curve(hb, ("eta", "J"), BOX)
+    (gh,) = hopf.special("GH")
+    found = global_curves(N2, c.params, [hopf], [gh], BOX, snic=False)
+    (lpc,) = [g for g in found.curves if g.kind == "cycle_fold"]
+    assert not lpc.sampled and len(found.bands) == 1
+
+    def fails(self, *a, **k):
+        raise ContinuationFailed("made to fail for this test")
+
+    monkeypatch.setattr(Continuation, "cycle_fold", fails)
+    found = global_curves(N2, c.params, [hopf], [gh], BOX, snic=False, cycle_fold_samples=3)
+    (lpc,) = [g for g in found.curves if g.kind == "cycle_fold"]
+    assert lpc.sampled and 3 <= len(lpc.eta) <= 4 and not found.bands
+    assert any("was not continued" in m and "sampled" in m for m in found.messages)
+
+
 def test_cycle_fold_bad_starts(lpc):
     lp, _ = lpc
     c = Continuation(N2, {**BASE, "J": -23.0, "eta": 0.0})

@@ -413,24 +413,18 @@ def cycle_fold_from_gh(model: Model, params: Mapping[str, float], gh: SpecialPoi
     axes = tuple(axes)
     ax, ay = axes
     why = "no LP of cycles next to it"
-    for k in (1, 2, 3):
-        for sign in (1.0, -1.0):
-            y = gh.params[ay] + sign * k * step
-            if not box[ay][0] <= y <= box[ay][1]:
-                continue
-            cont, lps = _cycle_folds_at(model, params, y, x_range, box, axes)
-            if not lps:
-                continue
-            lp = min(lps, key=lambda p: abs(p.params[ax] - gh.params[ax]))
-            try:
-                res = cont.cycle_fold(lp, axes, {a: box[a] for a in axes})
-            except (ContinuationError, InputError) as exc:
-                why = f"AUTO's fold continuation from {ay} = {y:.4g} failed: {exc}"
-                break
-            return _curve_of(res, gh, codim2, box, axes), res
-        else:
+    ys = [gh.params[ay] + sign * k * step for k in (1, 2, 3) for sign in (1.0, -1.0)]
+    for y in (y for y in ys if box[ay][0] <= y <= box[ay][1]):
+        cont, lps = _cycle_folds_at(model, params, y, x_range, box, axes)
+        if not lps:
             continue
-        break
+        lp = min(lps, key=lambda p: abs(p.params[ax] - gh.params[ax]))
+        try:
+            res = cont.cycle_fold(lp, axes, {a: box[a] for a in axes})
+        except (ContinuationError, InputError) as exc:
+            why = f"AUTO's fold continuation from {ay} = {y:.4g} failed: {exc}"
+            break
+        return _curve_of(res, gh, codim2, box, axes), res
     notes.append(f"{gh.label}: the fold of cycles was not continued ({why}); it is sampled "
                  "by cycle runs instead")
     return sampled_cycle_fold(model, params, gh, box, x_range, step, max_samples, notes,
