@@ -344,7 +344,7 @@ def test_thin_band_cell_is_region_5(lpc):
     simulation (scipy, rtol 1e-9) from the band's predicted cycle keeps oscillating
     (r's range over [1400, 1500] above 0.2: the stable cycle's is ~0.3) while from
     1e-3 off the focus it decays onto the focus."""
-    from thetabif.global_curves import cycle_band
+    from thetabif.cycle_band import cycle_band
     from thetabif.phase_diagram import classify_grid
     from thetabif.simulation import simulate
 

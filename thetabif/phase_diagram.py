@@ -157,7 +157,7 @@ class PhaseDiagram(Record):
     #: the engine of the one-parameter runs (reusable, e.g. by thetabif.verification)
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
     #: where the curves predict a stable cycle around a stable equilibrium
-    #: (:class:`thetabif.global_curves.CycleBand`; drawn even when thinner than a cell)
+    #: (:class:`thetabif.cycle_band.CycleBand`; drawn even when thinner than a cell)
     bands: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ data
@@ -462,7 +462,7 @@ def _rk4_settle(model: ThetaModel, params: Mapping[str, float], eta: np.ndarray,
     return settled, rmin, rmax
 
 
-#: A band cell (:class:`thetabif.global_curves.CycleBand`) holds a stable cycle when the
+#: A band cell (:class:`thetabif.cycle_band.CycleBand`) holds a stable cycle when the
 #: run from the predicted cycle has not settled after this many times ``t_end`` and the
 #: amplitude of r over its last fifth is at least :data:`BAND_KEEP` of that over
 #: [0.4, 0.6] of the run and above 1e-3: a decaying spiral (the focus there is weakly
@@ -523,7 +523,7 @@ def classify_grid(model: ThetaModel, params: Mapping[str, float],
         Integration time and RK4 step of the cycle search.
     bands : sequence of CycleBand
         Where the curves predict a stable cycle around a stable equilibrium
-        (:class:`thetabif.global_curves.CycleBand`): a cell inside one whose
+        (:class:`thetabif.cycle_band.CycleBand`): a cell inside one whose
         equilibrium is stable is simulated from the band's predicted cycle (its run
         from a perturbed focus would settle on the focus) and gets region 5 when the
         run stays on a cycle (:data:`BAND_T_END`, :data:`BAND_KEEP`).
