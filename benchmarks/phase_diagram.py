@@ -3,8 +3,9 @@
 The analysis is :func:`thetabif.phase_diagram.compute` over eta in [0, 20], J in
 [-42, -8] with a 61 x 52 region grid: equilibria and cycles at J = -30, the fold and
 Hopf curves (cusp, Bogdanov-Takens, Bautin), the homoclinic curve from BT (HomCont) with
-its neutral saddles, the fold of cycles from GH (one cycle run per J sample), SNIC
-stretches of the fold curves (none here) and the attractor grid; then its figures
+its neutral saddles, the fold of cycles from GH (continued by AUTO), the region-5
+band next to it, SNIC stretches of the fold curves (none here) and the attractor grid;
+then its figures
 (PNG) and its netCDF and JSON files. Variants:
 
 * ``cold``: a fresh process with an empty ``THETABIF_CACHE_DIR`` (AUTO engine compiled

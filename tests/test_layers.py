@@ -49,7 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plotting", ("thetabif.plotting",)),
     ("analysis", ("thetabif.phase_diagram", "thetabif.verification", "thetabif.export",
                   "thetabif.demo", "thetabif.generate", "thetabif.snic", "thetabif.snic_scan",
-                  "thetabif.global_curves")),
+                  "thetabif.global_curves", "thetabif.cycle_band")),
     ("cli-common", ("thetabif.cli.status", "thetabif.cli.common")),
     ("cli-commands", ("thetabif.cli.simulate", "thetabif.cli.continuation",
                       "thetabif.cli.verify", "thetabif.cli.phase", "thetabif.cli.network",

@@ -74,13 +74,16 @@ def test_nothing_outside_the_box(pdg):
 def test_fold_of_cycles_from_bautin(pdg):
     (gh,) = [p for p in pdg.codim2 if p.type == "GH"]
     (lpc,) = [c for c in pdg.global_curves if c.kind == "cycle_fold"]
-    assert lpc.sampled and lpc.source == "GH1" and len(lpc.eta) >= 4
+    # continued by AUTO (Continuation.cycle_fold), not sampled
+    assert not lpc.sampled and lpc.source == "GH1" and len(lpc.eta) >= 20
     # it starts at GH and runs towards BT (where the Hopf point is subcritical)
     k = int(np.argmax(lpc.J))
-    assert (lpc.eta[np.argmin(lpc.J)], lpc.J.min()) == pytest.approx(
-        (gh.params["eta"], gh.params["J"]), abs=1e-9)
+    # it ends on GH itself (the point appended where AUTO's curve meets the Hopf curve);
+    # AUTO's last point lies within 1e-5 of it (measured 3.3e-6: its step across GH)
+    assert (lpc.eta[-1], lpc.J[-1]) == (gh.params["eta"], gh.params["J"])
+    assert lpc.J.min() == pytest.approx(gh.params["J"], abs=1e-5)
     assert lpc.J[k] > gh.params["J"] + 3
-    assert np.all(np.isfinite(lpc.period[lpc.J > gh.params["J"]]))
+    assert np.all(np.isfinite(lpc.period[:-1]))
 
 
 def test_fold_of_cycles_by_simulation(pdg):
@@ -100,7 +103,9 @@ def test_fold_of_cycles_by_simulation(pdg):
     c = Continuation(N2, {**BASE, "J": J, "eta": 0.0})
     hb = [p for p in c.equilibria("eta", 0, 20).special("HB") if p.l1 > 0][0]
     (lp,) = c.cycles(hb, "eta", hb.params["eta"] - 0.5, eta_f + 0.5).special("LP")
-    assert lp.params["eta"] == pytest.approx(eta_f, abs=1e-8)  # the same sample
+    # the fold of the cycle run at this J is the continued curve's point: both are
+    # AUTO's, located to EPSL = 1e-7 (relative), so 1e-5 in eta
+    assert lp.params["eta"] == pytest.approx(eta_f, abs=1e-5)
     z0 = complex(lp.state["x"], lp.state["y"])
 
     def amplitudes(eta: float) -> tuple[float, float]:
@@ -122,7 +127,7 @@ def test_region_labels_and_figure(pdg):
     assert int(g.region.sel(eta=18.0, J=-40.0, method="nearest")) == 5
     fig = pdg.figures()["phase"]
     names = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
-    for name in ("homoclinic curve (HomCont)", "fold of cycles (LPC, sampled by cycle runs)",
+    for name in ("homoclinic curve (HomCont)", "fold of cycles (LPC)",
                  "neutral saddle (NS)", "Bautin (GH)", "stable equilibrium + stable cycle"):
         assert name in names
 

@@ -14,13 +14,15 @@ stand for the first and second axis.
 4. the limit cycles born at the Hopf points of step 1 (min/max envelope of r);
 5. the global curves (:mod:`thetabif.global_curves`): the homoclinic curve from every
    Bogdanov-Takens point (HomCont), its neutral saddles (``NS``), the fold of cycles
-   from every Bautin point (sampled: one cycle run per J) and the SNIC stretches of
-   the fold curves;
+   from every Bautin point (continued by AUTO; sampled only if that fails), the band
+   between it and the Hopf or homoclinic curve where a stable cycle surrounds a stable
+   equilibrium, and the SNIC stretches of the fold curves;
 6. the attractors at every point of a regular (eta, J) grid: equilibria by
    :func:`thetabif.equilibrium.find_equilibria_many` (vectorised over the grid), with
    their Jacobian's eigenvalues; stable limit cycles by integrating from a perturbed
    unstable focus (in the plane a stable cycle surrounds one) wherever there is one,
-   and counting a cycle where the trajectory does not settle on a stable equilibrium.
+   and counting a cycle where the trajectory does not settle on a stable equilibrium;
+   in the band of step 5, by integrating from the predicted cycle.
 
 The result, :class:`PhaseDiagram`, is data first (:meth:`PhaseDiagram.to_xarray`,
 :meth:`PhaseDiagram.to_dict`, :meth:`PhaseDiagram.save` as netCDF or JSON) and pictures
@@ -37,7 +39,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -191,7 +193,7 @@ class PhaseDiagram(Record):
     messages : list of str
         What did not work (curves that failed to start, ...).
     global_curves : list of GlobalCurve
-        Homoclinic curves, folds of cycles (sampled) and SNIC stretches, inside the box
+        Homoclinic curves, folds of cycles and SNIC stretches, inside the box
         (:mod:`thetabif.global_curves`).
     snic : list of SnicStretch
         The SNIC stretches of the fold curves, with their ends.
@@ -217,6 +219,9 @@ class PhaseDiagram(Record):
     #: the engine of the one-parameter runs (reusable, e.g. by thetabif.verification)
     continuation: Continuation | None = field(default=None, repr=False, compare=False)
     axes: tuple[str, str] = ("eta", "J")
+    #: where the curves predict a stable cycle around a stable equilibrium
+    #: (:class:`thetabif.cycle_band.CycleBand`; drawn even when thinner than a cell)
+    bands: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ data
     @property
@@ -273,6 +278,7 @@ class PhaseDiagram(Record):
             "cycles": cyc, "region_fractions": areas,
             "global_curves": [c.to_dict() for c in self.global_curves],
             "snic": [s.to_dict() for s in self.snic],
+            "cycle_bands": [b.to_dict() for b in self.bands],
             "timings": self.timings, "messages": self.messages,
         }
 
@@ -355,9 +361,9 @@ class PhaseDiagram(Record):
             [c.source for c in gc for _ in c.eta], dtype=str))
         ds["global_curve_sampled"] = ("global_point", np.asarray(
             [c.sampled for c in gc for _ in c.eta], dtype="int8"))
-        for key in ("eta", "J"):
+        for key, axis in ((a, "x"), (b, "y")):  # named by the diagram's axes
             ds[f"global_curve_{key}"] = ("global_point", cat(
-                [np.asarray(getattr(c, key), float) for c in gc]).astype(float))
+                [np.asarray(getattr(c, axis), float) for c in gc]).astype(float))
         ds["global_curve_period"] = ("global_point", cat(
             [np.asarray(c.period, float) if len(c.period) == len(c.eta)
              else np.full(len(c.eta), np.nan) for c in gc]).astype(float))
@@ -445,17 +451,18 @@ def load_global_curves(path: str | Path) -> list[GlobalCurve]:
     with xr.open_dataset(path) as ds:
         if "global_curve_id" not in ds:
             return []
+        axes = tuple(json.loads(ds.attrs["axes"])) if "axes" in ds.attrs else ("eta", "J")
         ids = ds["global_curve_id"].to_numpy()
         out = []
         for i in np.unique(ids):
             sel = ids == i
             out.append(GlobalCurve(
                 str(ds["global_curve_kind"].to_numpy()[sel][0]),
-                ds["global_curve_eta"].to_numpy()[sel].astype(float),
-                ds["global_curve_J"].to_numpy()[sel].astype(float),
+                ds[f"global_curve_{axes[0]}"].to_numpy()[sel].astype(float),
+                ds[f"global_curve_{axes[1]}"].to_numpy()[sel].astype(float),
                 str(ds["global_curve_source"].to_numpy()[sel][0]),
                 bool(ds["global_curve_sampled"].to_numpy()[sel][0]),
-                ds["global_curve_period"].to_numpy()[sel].astype(float)))
+                ds["global_curve_period"].to_numpy()[sel].astype(float), axes))
     return out
 
 
@@ -482,7 +489,8 @@ def _model_title(model: Model) -> str:
 # ----------------------------------------------------------------- attractor grid
 def _rk4_settle(model: Model, params: Mapping[str, float], eta: np.ndarray,
                 J: np.ndarray, u0: np.ndarray, targets: list[np.ndarray], t_end: float,
-                dt: float, axes: tuple[str, str] = ("eta", "J")
+                dt: float, axes: tuple[str, str] = ("eta", "J"),
+                windows: Sequence[tuple[float, float]] = ((0.8, 1.0),)
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Integrate many initial states at once (classical RK4, fixed step).
 
@@ -490,7 +498,9 @@ def _rk4_settle(model: Model, params: Mapping[str, float], eta: np.ndarray,
 
     A trajectory stops as soon as it is within 1e-3 of one of its ``targets`` (the
     stable equilibria of its parameters). Returns, per trajectory, whether it settled,
-    and the min/max of r over the last fifth of the run of those that did not.
+    and the min/max of r over each of the ``windows`` (fractions of the run; default:
+    its last fifth) of those that did not (arrays of shape (windows, trajectories),
+    the first row alone for the default).
     """
     num = model.numeric
     full = model.validate_params(params)
@@ -499,8 +509,8 @@ def _rk4_settle(model: Model, params: Mapping[str, float], eta: np.ndarray,
     u = u0.copy()
     active = np.arange(n)
     settled = np.zeros(n, dtype=bool)
-    rmin = np.full(n, np.inf)
-    rmax = np.full(n, -np.inf)
+    rmin = np.full((len(windows), n), np.inf)
+    rmax = np.full((len(windows), n), -np.inf)
     nsteps = int(round(t_end / dt))
     check = max(1, int(round(5.0 / dt)))
 
@@ -517,10 +527,11 @@ def _rk4_settle(model: Model, params: Mapping[str, float], eta: np.ndarray,
             k4 = num.rhs_many(ua + dt * k3, p)
             ua = ua + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
             u[:, active] = ua
-            if k >= 0.8 * nsteps:
-                r = num.output("r", ua, p)
-                rmin[active] = np.minimum(rmin[active], r)
-                rmax[active] = np.maximum(rmax[active], r)
+            for w, (a, b) in enumerate(windows):
+                if a * nsteps <= k < b * nsteps:
+                    r = num.output("r", ua, p)
+                    rmin[w, active] = np.minimum(rmin[w, active], r)
+                    rmax[w, active] = np.maximum(rmax[w, active], r)
             if (k + 1) % check == 0:
                 near = np.array([any(np.max(np.abs(ua[:, m] - s)) < 1e-3
                                      for s in targets[i]) for m, i in enumerate(active)],
@@ -531,13 +542,57 @@ def _rk4_settle(model: Model, params: Mapping[str, float], eta: np.ndarray,
                 if active.size == 0:
                     break
                 p = pars(active)
+    if len(windows) == 1:
+        return settled, rmin[0], rmax[0]
     return settled, rmin, rmax
+
+
+#: A band cell (:class:`thetabif.cycle_band.CycleBand`) holds a stable cycle when the
+#: run from the predicted cycle has not settled after this many times ``t_end`` and the
+#: amplitude of r over its last fifth is at least :data:`BAND_KEEP` of that over
+#: [0.4, 0.6] of the run and above 1e-3: a decaying spiral (the focus there is weakly
+#: stable, Re ~ -0.01: a factor e^-0.8 over 0.4 * 200) fails that, a cycle keeps it.
+BAND_T_END = 2.0
+BAND_KEEP = 0.8
+
+
+def _band_cycles(model: Model, params: Mapping[str, float], bands: Sequence[Any],
+                 E: np.ndarray, JJ: np.ndarray, candidates: np.ndarray,
+                 targets: Callable[[int], np.ndarray], t_end: float, dt: float,
+                 axes: tuple[str, str] = ("eta", "J")
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of ``candidates`` (indices) in a band where a run from the band's
+    predicted cycle stays on a cycle: their indices and r min/max over the last fifth.
+    ``targets(i)``: the stable equilibria of cell i."""
+    idx, u0, tg = [], [], []
+    for b in bands:
+        poly = b.polygon()
+        (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
+        near = candidates[(E[candidates] >= x0) & (E[candidates] <= x1)
+                          & (JJ[candidates] >= y0) & (JJ[candidates] <= y1)]
+        for i in near:
+            u = b.start(float(E[i]), float(JJ[i]))
+            if u is not None and i not in idx:
+                idx.append(i)
+                u0.append(u)
+                tg.append(targets(i))
+    if not idx:
+        return np.zeros(0, int), np.zeros(0), np.zeros(0)
+    idx_a = np.asarray(idx)
+    t_b = BAND_T_END * t_end
+    u0_a = np.array(u0, float).T
+    settled, lo, hi = _rk4_settle(model, params, E[idx_a], JJ[idx_a], u0_a, tg, t_b, dt,
+                                  axes, windows=((0.4, 0.6), (0.8, 1.0)))
+    mid, amp = hi[0] - lo[0], hi[1] - lo[1]
+    keep = ~settled & (amp > 1e-3) & (amp >= BAND_KEEP * mid)
+    return idx_a[keep], lo[1][keep], hi[1][keep]
 
 
 def classify_grid(model: Model, params: Mapping[str, float],
                   box: Mapping[str, tuple[float, float]], shape: tuple[int, int] = (81, 61),
                   *, r_split: float | None = None, t_end: float = 100.0, dt: float = 0.05,
-                  axes: Sequence[str] | None = None) -> xr.Dataset:
+                  axes: Sequence[str] | None = None, bands: Sequence[Any] = ()
+                  ) -> xr.Dataset:
     """Attractors on a regular (eta, J) grid (``eta`` and ``J``: the two ``axes``).
 
     Parameters
@@ -555,6 +610,12 @@ def classify_grid(model: Model, params: Mapping[str, float],
         Integration time and RK4 step of the cycle search.
     axes : (str, str), optional
         The two parameters (default :func:`default_axes`).
+    bands : sequence of CycleBand
+        Where the curves predict a stable cycle around a stable equilibrium
+        (:class:`thetabif.cycle_band.CycleBand`): a cell inside one whose
+        equilibrium is stable is simulated from the band's predicted cycle (its run
+        from a perturbed focus would settle on the focus) and gets region 5 when the
+        run stays on a cycle (:data:`BAND_T_END`, :data:`BAND_KEEP`).
 
     Returns
     -------
@@ -563,7 +624,8 @@ def classify_grid(model: Model, params: Mapping[str, float],
         :data:`REGIONS`), ``n_stable``
         (stable equilibria), ``n_equilibria``, ``cycle`` (a stable cycle found),
         ``r_low``/``r_high`` (rates of the lowest/highest stable equilibrium),
-        ``cycle_r_min``/``cycle_r_max``.
+        ``cycle_r_min``/``cycle_r_max``, ``cycle_from_band`` (the cycle was found from
+        a band's predicted cycle).
     """
     import xarray as xr
 
@@ -616,6 +678,14 @@ def classify_grid(model: Model, params: Mapping[str, float],
             if not settled[k] and rmax[k] - rmin[k] > 1e-4:
                 cycle[i] = True
                 cmin[i], cmax[i] = rmin[k], rmax[k]
+    from_band = np.zeros(npts, dtype=bool)
+    if bands:
+        cand_b = np.flatnonzero((n_stable >= 1) & ~cycle)
+        found, lo, hi = _band_cycles(model, params, bands, E.ravel(), JJ.ravel(), cand_b,
+                                     lambda i: ge.state[(ge.point == i) & stable], t_end, dt,
+                                     (a, b))
+        cycle[found] = from_band[found] = True
+        cmin[found], cmax[found] = lo, hi
     lone = (n_stable == 1) & ~cycle
     if r_split is None:
         r_split = float(np.nanmedian(r_low[lone])) if lone.any() else 1.0
@@ -632,7 +702,8 @@ def classify_grid(model: Model, params: Mapping[str, float],
          "n_equilibria": (dims, n_eq.reshape(sh)), "cycle": (dims, cycle.reshape(sh)
                                                              .astype("int8")),
          "r_low": (dims, r_low.reshape(sh)), "r_high": (dims, r_high.reshape(sh)),
-         "cycle_r_min": (dims, cmin.reshape(sh)), "cycle_r_max": (dims, cmax.reshape(sh))},
+         "cycle_r_min": (dims, cmin.reshape(sh)), "cycle_r_max": (dims, cmax.reshape(sh)),
+         "cycle_from_band": (dims, from_band.reshape(sh).astype("int8"))},
         coords={a: etas, b: Js})
     ds["region"].attrs.update(
         long_name="attractors", r_split=float(r_split),
@@ -800,8 +871,9 @@ def _compute(model: Model, params: Mapping[str, float] | None,
     t0 = time.perf_counter()
     cps = [p for p in named if p.type == "CP"]
     r_split = cps[0].r if cps else None
-    grid = classify_grid(model, full, box, grid_shape, r_split=r_split, axes=axes)
+    grid = classify_grid(model, full, box, grid_shape, r_split=r_split, axes=axes,
+                         bands=found.bands if found else ())
     timings["regions"] = time.perf_counter() - t0
     return PhaseDiagram(model, full, box, eq_eta, eq_J, cyc, curves, named, grid, timings,
                         messages, found.curves if found else [], found.snic if found else [],
-                        cont, axes=axes)
+                        cont, axes=axes, bands=found.bands if found else [])

@@ -13,7 +13,7 @@ curves black, Hopf curves red; codimension-two points as labelled markers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,8 +40,7 @@ MARKERS = {"LP": dict(marker="o", color="black"), "HB": dict(marker="s", color="
 #: legend names.
 GLOBAL_STYLES = {
     "homoclinic": (dict(color="C0", lw=1.6, ls="-."), "homoclinic curve (HomCont)"),
-    "cycle_fold": (dict(color="C2", lw=1.3, ls="--", marker=".", ms=5),
-                   "fold of cycles (LPC, sampled by cycle runs)"),
+    "cycle_fold": (dict(color="C2", lw=1.3, ls="--"), "fold of cycles (LPC)"),
     "snic": (dict(color="C1", lw=4.0, alpha=0.6, solid_capstyle="butt"),
              "SNIC stretch of a fold curve"),
 }
@@ -318,6 +317,37 @@ def bifurcation_diagram(result: ContinuationResult, cycles: Sequence[Continuatio
     return fig
 
 
+def _band_inset(ax: Axes, pdg: PhaseDiagram, bands: Sequence[Any]) -> None:
+    """A zoom (upper right) onto the widest row of the widest band of region 5, which
+    at the scale of the box is thinner than a line: the band, the Hopf and fold curves
+    and the global curves there."""
+    b = max(bands, key=lambda b: float(np.max(np.abs(b.x_fold - b.x_other))))
+    i = int(np.argmax(np.abs(b.x_fold - b.x_other)))
+    width = max(float(abs(b.x_fold[i] - b.x_other[i])), 1e-3)
+    xc, yc = 0.5 * (b.x_fold[i] + b.x_other[i]), float(b.y[i])
+    j0, j1 = max(i - 3, 0), min(i + 3, len(b.y) - 1)
+    dyb = float(b.y[j1] - b.y[j0])
+    slope = float(b.x_fold[j1] - b.x_fold[j0]) / dyb if dyb else 0.0
+    dx = 6 * width
+    dy = dx / max(abs(slope), 0.05)
+    ins = ax.inset_axes([0.56, 0.56, 0.4, 0.4])
+    ins.fill(*b.polygon().T, fc="#c9a7e6", ec="#9a6fc0", lw=1.0, zorder=1)
+    for cur in pdg.curves:
+        for br in cur.branches:
+            ins.plot(br.data["eta"], br.data["J"], color="black" if cur.kind == "fold"
+                     else "C3", lw=1.4, zorder=3)
+    for gc in getattr(pdg, "global_curves", ()):
+        if gc.kind in GLOBAL_STYLES and len(gc.eta):
+            ins.plot(gc.eta, gc.J, zorder=4, **GLOBAL_STYLES[gc.kind][0])
+    ins.set_xlim(xc - dx, xc + dx)
+    ins.set_ylim(yc - dy, yc + dy)
+    ins.tick_params(labelsize=6)
+    ins.text(0.03, 0.03, "zoom: stable equilibrium\n+ stable cycle (shaded)",
+             transform=ins.transAxes, fontsize=6.5, va="bottom",
+             bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+    ax.indicate_inset_zoom(ins, edgecolor="0.3")
+
+
 def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | None = None,
                   marks: Sequence[tuple[float, float, str]] = ()) -> Figure:
     """The (eta, J) diagram: shaded attractor regions, fold/Hopf curves, the global
@@ -370,6 +400,9 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
             (m[0], m[1]) for m in marks]:
         fe, fj = (e - xlim[0]) / (xlim[1] - xlim[0]), (j - ylim[0]) / (ylim[1] - ylim[0])
         free &= ~((np.abs(E - fe) < 0.22) & (np.abs(JJ - fj) < 0.08))
+    bands = list(getattr(pdg, "bands", ()))
+    if bands:  # the zoom onto the band (_band_inset) covers the upper right
+        free &= ~((E > 0.52) & (JJ > 0.52))
     for c in np.unique(code):
         lab, n = ndimage.label(code == c)
         for k in range(1, n + 1):
@@ -384,6 +417,10 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
                     style="italic", color="0.15", zorder=6,
                     bbox=dict(boxstyle="round,pad=0.2", fc=REGION_COLORS[int(c)], ec="none",
                               alpha=0.85))
+    # bands of region 5 the curves predict (often thinner than a grid cell): filled,
+    # with an edge of the region's shade so that a thin one still shows
+    for b in bands:
+        ax.fill(*b.polygon().T, fc=REGION_COLORS[5], ec="#9a6fc0", lw=1.0, zorder=1)
     kinds_seen = set()
     for cur in pdg.curves:
         color = "black" if cur.kind == "fold" else "C3"
@@ -396,13 +433,18 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     if "hopf" in kinds_seen:
         handles.append(Line2D([], [], color="C3", lw=1.6, label="Hopf (HB) curve"))
     for kind, (style, name) in GLOBAL_STYLES.items():
-        drawn_kind = False
+        drawn_kind = sampled = False
         for gc in getattr(pdg, "global_curves", ()):
             if gc.kind == kind and len(gc.eta):
-                ax.plot(gc.eta, gc.J, zorder=2 if kind == "snic" else 4, **style)
+                # a sampled curve (one AUTO run per point) shows its samples
+                marks = dict(marker=".", ms=5) if gc.sampled else {}
+                ax.plot(gc.eta, gc.J, zorder=2 if kind == "snic" else 4, **style, **marks)
                 drawn_kind = True
+                sampled |= gc.sampled
         if drawn_kind:
-            handles.append(Line2D([], [], label=name, **style))
+            label = name[:-1] + ", sampled by cycle runs)" if sampled else name
+            handles.append(Line2D([], [], label=label, **style,
+                                  **(dict(marker=".", ms=5) if sampled else {})))
     names = {"CP": "cusp (CP)", "BT": "Bogdanov-Takens (BT)", "GH": "Bautin (GH)",
              "ZH": "zero-Hopf (ZH)", "NS": "neutral saddle (NS)"}
     pts = []
@@ -422,7 +464,9 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
         ax.plot(e, j, ls="none", marker="o", ms=6, mfc="white", mec="black", zorder=7)
         pts.append((e, j, text))
     _label_points(ax, pts, xlim, ylim)
-    present = [c for c in codes if (code == c).any()]
+    if bands:
+        _band_inset(ax, pdg, bands)
+    present = [c for c in codes if (code == c).any() or (c == 5 and bands)]
     if 1 in present and 2 in present:
         present.remove(2)
     names_r = {**regions, 1: "one stable equilibrium\n(low / high activity)"}

@@ -24,6 +24,7 @@ from thetabif.continuation.convert import (
     inside,
     labelled,
 )
+from thetabif.continuation.cycle_fold import cycle_fold as _cycle_fold
 from thetabif.continuation.cycles import end_at_hopf, finish_cycles
 from thetabif.continuation.engine import (
     ContinuationFailed,
@@ -388,3 +389,36 @@ class Continuation:
         check_steps(ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
         return _homoclinic(self._run, self.model, self.params, start, free, bounds,
                            period=period, eps=eps, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst)
+
+    def cycle_fold(self, point: SpecialPoint, free: Sequence[str] = ("eta", "J"),
+                   bounds: Mapping[str, Sequence[float]] | None = None, *, ds: float = 0.01,
+                   dsmax: float = 0.1, nmx: int = 500, ntst: int = 80,
+                   max_points: int = 3000) -> ContinuationResult:
+        """The fold of cycles (LPC) through an LP of a :meth:`cycles` result, in two
+        parameters (AUTO: ``IPS=2``, ``ISW=2``, the period free), both directions inside
+        ``bounds`` (default: 10 either side of the point).
+
+        ``free[0]`` must be the parameter of the cycles run. Each direction ends at the
+        box, where the fold of cycles meets the Hopf curve (a Bautin point: ``hopf_end``
+        message), or where AUTO stops converging (the cycles growing into a homoclinic
+        orbit; AUTO's message). The result, of kind ``cycle_fold``, has one branch per
+        direction (columns: the free parameters, ``period``); see
+        :mod:`thetabif.continuation.cycle_fold`.
+
+        Raises
+        ------
+        ValueError
+            Not an LP of a cycles run of this continuation, bad free parameters or
+            bounds, a point outside them.
+        ContinuationFailed
+            AUTO generated no starting data, or no point inside the box.
+        """
+        check_steps(ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst, max_points=max_points)
+        free = self._check_free(free)
+        if bounds is None:
+            bounds = {n: (point.params[n] - 10.0, point.params[n] + 10.0) for n in free}
+        missing = [n for n in free if n not in bounds]
+        if missing:
+            raise InputError(f"give a range for {', '.join(map(repr, missing))} in bounds")
+        return _cycle_fold(self._run, self.model, self.params, point, free, bounds, ds=ds,
+                           dsmax=dsmax, nmx=nmx, ntst=ntst, max_points=max_points)
