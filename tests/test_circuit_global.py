@@ -140,16 +140,21 @@ def test_homoclinic_curve_against_the_manifold_split(homoclinic):
 
 
 def test_neutral_saddle_on_the_curve(homoclinic):
+    """The NS point, polished along the curve (thetabif.continuation.homoclinic_split),
+    against the split written here: on the homoclinic curve, and the saddle quantity
+    (lambda_u plus the stable eigenvalue nearest 0) zero there."""
     (ns,) = homoclinic.special("NS")
     eta, J = ns.params["eta_E"], ns.params["J_EE"]
     assert BOX["J_EE"][0] <= J <= BOX["J_EE"][1]
+    # polished to 1e-11 in J_EE; the split's zero is good to 1e-12: measured 1e-11 apart
+    assert eta == pytest.approx(homoclinic_eta(J, eta - 1e-6, eta + 1e-6), abs=1e-9)
     lam = np.sort(np.linalg.eigvals(NUM.jacobian(saddle(eta, J), pvec(eta, J))).real)
-    # lambda_u + (the stable eigenvalue nearest 0) = 0 at a neutral saddle; AUTO
-    # locates its zero to ~1e-9 in the parameters, and the sum changes by ~0.5 per
-    # unit of eta_E along the curve
     lam_u = lam[-1]
     lam_s = max(x for x in lam if x < 0)
-    assert abs(lam_u + lam_s) < 1e-6
+    # the quantity changes by ~0.5 per unit of J_EE along the curve: 1e-9 is 2e-9 in J_EE
+    assert abs(lam_u + lam_s) < 1e-9
+    # AUTO's location (HomCont's psi1 = 0) is kept beside it, ~3e-7 away
+    assert 0 < ns.polish_difference < 1e-5
 
 
 @pytest.fixture(scope="module")

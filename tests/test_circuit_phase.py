@@ -129,13 +129,28 @@ def test_phase_diagram_codim2_points(phase):
                 if p["diagram"] == "eta_E" and p["type"] == "HB")
     # AUTO's Hopf points against Newton on the Hopf system: measured 3e-12
     assert hb == pytest.approx(PING_HB, abs=1e-6)
-    assert any("single population" in m for m in doc["messages"])  # no global curves
+    # global curves in the circuit's axes: the homoclinic curve from a BT point (its
+    # values against an independent manifold split: tests/test_circuit_global.py,
+    # eta_E = -1.6181836719 at J_EE = 15), every point inside the box
+    hom = [c for c in doc["global_curves"] if c["kind"] == "homoclinic"]
+    assert hom and all(c["axes"] == ["eta_E", "J_EE"] for c in hom)
+    for c in hom:
+        assert all(BOX[k][0] <= v <= BOX[k][1] for k in BOX for v in c[k])
+    x = np.concatenate([c["eta_E"] for c in hom])
+    y = np.concatenate([c["J_EE"] for c in hom])
+    k = int(np.argmin(np.abs(y - 15.0)))
+    # HomCont's points lie ~0.01 apart in J_EE there; the curve's slope is ~0.4
+    assert abs(y[k] - 15.0) < 0.05 and x[k] == pytest.approx(-1.6181836719, abs=0.03)
     # the netCDF is keyed by the axes
     assert grid["region"].dims == ("J_EE", "eta_E")
     assert {"curve_eta_E", "curve_J_EE", "codim2_eta_E"} <= set(grid.data_vars)
     assert (out / f"{PING.name}_phase.png").stat().st_size > 0
-    for suffix in (".nc", ".json"):  # read back: no global curves on a circuit
-        assert load_global_curves(out / f"{PING.name}{suffix}") == []
+    for suffix in (".nc", ".json"):  # read back in the circuit's axes
+        back = load_global_curves(out / f"{PING.name}{suffix}")
+        assert len(back) == len(doc["global_curves"])
+        assert all(c.axes == ("eta_E", "J_EE") for c in back)
+        for c, d in zip(back, doc["global_curves"], strict=True):
+            np.testing.assert_allclose(c.x, d["eta_E"], rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("eta_E, J_EE", [(-3.0, 0.0), (3.0, 40 / 3), (-3.0, 20.0),

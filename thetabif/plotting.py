@@ -321,7 +321,7 @@ def _band_inset(ax: Axes, pdg: PhaseDiagram, bands: Sequence[Any]) -> None:
     """A zoom (upper right) onto the widest row of the widest band of region 5, which
     at the scale of the box is thinner than a line: the band, the Hopf and fold curves
     and the global curves there."""
-    b = max(bands, key=lambda b: float(np.max(np.abs(b.x_fold - b.x_other))))
+    b = max(bands, key=lambda band: float(np.max(np.abs(band.x_fold - band.x_other))))
     i = int(np.argmax(np.abs(b.x_fold - b.x_other)))
     width = max(float(abs(b.x_fold[i] - b.x_other[i])), 1e-3)
     xc, yc = 0.5 * (b.x_fold[i] + b.x_other[i]), float(b.y[i])
@@ -332,13 +332,14 @@ def _band_inset(ax: Axes, pdg: PhaseDiagram, bands: Sequence[Any]) -> None:
     dy = dx / max(abs(slope), 0.05)
     ins = ax.inset_axes([0.56, 0.56, 0.4, 0.4])
     ins.fill(*b.polygon().T, fc="#c9a7e6", ec="#9a6fc0", lw=1.0, zorder=1)
+    ax_x, ax_y = getattr(pdg, "axes", ("eta", "J"))
     for cur in pdg.curves:
         for br in cur.branches:
-            ins.plot(br.data["eta"], br.data["J"], color="black" if cur.kind == "fold"
+            ins.plot(br.data[ax_x], br.data[ax_y], color="black" if cur.kind == "fold"
                      else "C3", lw=1.4, zorder=3)
     for gc in getattr(pdg, "global_curves", ()):
-        if gc.kind in GLOBAL_STYLES and len(gc.eta):
-            ins.plot(gc.eta, gc.J, zorder=4, **GLOBAL_STYLES[gc.kind][0])
+        if gc.kind in GLOBAL_STYLES and len(gc.x):
+            ins.plot(gc.x, gc.y, zorder=4, **GLOBAL_STYLES[gc.kind][0])
     ins.set_xlim(xc - dx, xc + dx)
     ins.set_ylim(yc - dy, yc + dy)
     ins.tick_params(labelsize=6)
@@ -419,8 +420,8 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
                               alpha=0.85))
     # bands of region 5 the curves predict (often thinner than a grid cell): filled,
     # with an edge of the region's shade so that a thin one still shows
-    for b in bands:
-        ax.fill(*b.polygon().T, fc=REGION_COLORS[5], ec="#9a6fc0", lw=1.0, zorder=1)
+    for band in bands:
+        ax.fill(*band.polygon().T, fc=REGION_COLORS[5], ec="#9a6fc0", lw=1.0, zorder=1)
     kinds_seen = set()
     for cur in pdg.curves:
         color = "black" if cur.kind == "fold" else "C3"
@@ -435,10 +436,10 @@ def phase_diagram(pdg: PhaseDiagram, *, ax: Axes | None = None, title: str | Non
     for kind, (style, name) in GLOBAL_STYLES.items():
         drawn_kind = sampled = False
         for gc in getattr(pdg, "global_curves", ()):
-            if gc.kind == kind and len(gc.eta):
+            if gc.kind == kind and len(gc.x):
                 # a sampled curve (one AUTO run per point) shows its samples
                 marks = dict(marker=".", ms=5) if gc.sampled else {}
-                ax.plot(gc.eta, gc.J, zorder=2 if kind == "snic" else 4, **style, **marks)
+                ax.plot(gc.x, gc.y, zorder=2 if kind == "snic" else 4, **style, **marks)
                 drawn_kind = True
                 sampled |= gc.sampled
         if drawn_kind:

@@ -4,7 +4,8 @@ polished on them.
 Return coordinate. For a saddle ``x_s`` with one unstable eigenvalue ``lambda_u``
 (right and left eigenvectors ``v_u``, ``w_u``, ``<w_u, v_u> = 1``) the branch of the
 unstable manifold leaving along ``v_u`` is integrated from ``x_s + DELTA v_u``
-(DOP853, rtol 1e-12) to its first closest approach to the saddle after its excursion.
+(DOP853, rtol 1e-12) to its first closest approach to the saddle after its excursion
+(the first minimum of the distance within half the largest distance reached).
 In the saddle's linear neighbourhood the orbit's outgoing component ``<w_u, x - x_s>``
 grows like ``C_u exp(lambda_u t)``, so ``C_u = <w_u, x - x_s> exp(-lambda_u t) /
 DELTA`` read there is a smooth function of the parameters, zero exactly where the
@@ -46,6 +47,9 @@ XTOL_CURVE, XTOL_NS = 1e-13, 1e-11
 WIDTHS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 #: Largest number of secant steps.
 SECANT_STEPS = 20
+#: The return to the saddle is the first minimum of the distance within this fraction
+#: of the largest distance reached before it.
+RETURN_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,17 @@ def _excursion(model: ThetaModel, params: Mapping[str, float], saddle: Saddle,
     pv = num.parameter_vector(model.validate_params(params))
     u, v, w = saddle.state, sign * saddle.v_u, sign * saddle.w_u
 
+    far_so_far = [0.0]
+
     def closest(t: float, x: np.ndarray) -> float:
+        # the distance's first minimum once the orbit has come back within
+        # RETURN_FRACTION of its excursion: on the way out and round, an orbit of more
+        # than two states can pass through local minima of the distance (it winds
+        # along complex stable directions) that are not the return
+        d = float(np.linalg.norm(x - u))
+        far_so_far[0] = max(far_so_far[0], d)
+        if d > RETURN_FRACTION * far_so_far[0]:
+            return -1.0
         return float((x - u) @ num.rhs(x, pv))
     closest.direction, closest.terminal = 1.0, True  # type: ignore[attr-defined]
     t_end = 12.0 * np.log(1.0 / DELTA) / saddle.lambda_u
