@@ -217,17 +217,28 @@ class NameMap:
         ``parnames`` from the constants file: the labels AUTO itself prints.
     auto_states : Mapping[int, str]
         ``unames`` from the constants file.
+    extremes : Mapping[int, tuple[str, str]]
+        ``PAR(i)`` index -> ``(state name, "max" | "min")``: parameters in which the
+        equation file's ``PVLS`` stores a state's maximum or minimum over the solution
+        (an equilibrium's state itself). Listed in ``ICP``, their columns in
+        ``fort.7`` become state columns (:attr:`Point.state`, :attr:`Point.state_min`).
     """
 
     parameters: Mapping[int, str] = field(default_factory=dict)
     states: Mapping[int, str] = field(default_factory=dict)
     auto_parameters: Mapping[int, str] = field(default_factory=dict)
     auto_states: Mapping[int, str] = field(default_factory=dict)
+    extremes: Mapping[int, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("parameters", "states", "auto_parameters", "auto_states"):
             val = {int(k): str(v) for k, v in dict(getattr(self, name)).items()}
             object.__setattr__(self, name, MappingProxyType(val))
+        ext = {int(k): (str(n), str(w)) for k, (n, w) in dict(self.extremes).items()}
+        bad = sorted({w for _, w in ext.values()} - {"max", "min"})
+        if bad:
+            raise ValueError(f"extremes must be 'max' or 'min', got {bad}")
+        object.__setattr__(self, "extremes", MappingProxyType(ext))
 
     @classmethod
     def build(
@@ -235,6 +246,7 @@ class NameMap:
         constants: str | None = None,
         par_names: Mapping[int, str] | None = None,
         state_names: Mapping[int, str] | None = None,
+        extremes: Mapping[int, tuple[str, str]] | None = None,
     ) -> NameMap:
         """Combine the caller's names with ``parnames``/``unames`` of a constants file."""
         c = parse_constants(constants) if constants else {}
@@ -243,6 +255,7 @@ class NameMap:
             states=dict(state_names or {}),
             auto_parameters=_index_map(c.get("parnames")),
             auto_states=_index_map(c.get("unames")),
+            extremes=dict(extremes or {}),
         )
 
     def par_name(self, i: int) -> str:
@@ -260,7 +273,9 @@ _MEASURES = {"MAX": "max", "MIN": "min", "INTEGRAL": "integral"}
 
 
 def _classify_column(label: str, names: NameMap) -> tuple[str, str, str]:
-    """Return (kind, name, measure); kind in par/state/norm/extra."""
+    """Return (kind, name, measure); kind in par/state/norm/extra/extreme (a state's
+    maximum or minimum stored in a parameter, :attr:`NameMap.extremes`: measure
+    ``max`` or ``min``)."""
     if label.upper() == "L2-NORM":
         return "norm", label, ""
     measure = "value"
@@ -277,10 +292,12 @@ def _classify_column(label: str, names: NameMap) -> tuple[str, str, str]:
         return "state", names.state_name(rev_u[body]), measure
     if measure == "value":
         m = _PAR_LABEL.fullmatch(body)
-        if m:
-            return "par", names.par_name(int(m.group(1))), ""
-        if body in rev_par:
-            return "par", names.par_name(rev_par[body]), ""
+        index = int(m.group(1)) if m else rev_par.get(body)
+        if index is not None:
+            if index in names.extremes:
+                state, what = names.extremes[index]
+                return "extreme", state, what
+            return "par", names.par_name(index), ""
     return "extra", label, ""
 
 
@@ -478,6 +495,7 @@ def _make_branch(
     par_cols: dict[str, int] = {}
     state_cols: dict[str, int] = {}
     extra_cols: dict[str, int] = {}
+    extreme_cols: dict[str, dict[str, int]] = {"max": {}, "min": {}}
     norm_col: int | None = None
     measure = "value"
     for j, (kind, name, meas) in enumerate(kinds):
@@ -486,10 +504,19 @@ def _make_branch(
         elif kind == "state":
             state_cols.setdefault(name, j)
             measure = meas
+        elif kind == "extreme":
+            extreme_cols[meas].setdefault(name, j)
         elif kind == "norm":
             norm_col = j
         else:
             extra_cols[name] = j
+    if extreme_cols["max"]:
+        # the states' maxima stored by PVLS (equilibria: the states) replace and complete
+        # the states AUTO prints: every state, in the order of the PARs
+        state_cols = {**extreme_cols["max"],
+                      **{k: j for k, j in state_cols.items() if k not in extreme_cols["max"]}}
+        measure = "max" if raw_br < 0 else "value"
+    min_items = tuple(extreme_cols["min"].items()) if raw_br < 0 else ()
     par_items, state_items = tuple(par_cols.items()), tuple(state_cols.items())
     extra_items = tuple(extra_cols.items())
     points = []
@@ -516,6 +543,7 @@ def _make_branch(
                 parameters=params,
                 state=state,
                 state_measure=measure if state else "value",
+                state_min={name: vals[j] for name, j in min_items},
                 l2_norm=norm,
                 extra=extra,
                 columns=columns,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import types
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -209,6 +209,11 @@ class Point(_RecordEq):
     state_measure : str
         ``"value"`` for equilibria (the state itself), ``"max"``, ``"min"`` or
         ``"integral"`` when AUTO reports a norm of a periodic/BVP solution.
+    state_min : Mapping[str, float]
+        Periodic/BVP solutions: each state's minimum over the solution, where the
+        equation file stores it in a parameter listed in ``ICP``
+        (:attr:`thetabif.auto.parse.NameMap.extremes`; :attr:`state` then holds the
+        maxima); empty otherwise.
     l2_norm : float
         AUTO's ``L2-NORM`` column (``nan`` if absent).
     extra : Mapping[str, float]
@@ -239,9 +244,10 @@ class Point(_RecordEq):
     eigenvalues: np.ndarray | None = None
     multipliers: np.ndarray | None = None
     periodic: bool = False
+    state_min: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("parameters", "state", "extra", "columns"):
+        for name in ("parameters", "state", "extra", "columns", "state_min"):
             object.__setattr__(self, name, _frozen_map(getattr(self, name)))
         for name in ("eigenvalues", "multipliers"):
             val = getattr(self, name)

@@ -130,6 +130,7 @@ def run_auto(
     timeout: float = 120.0,
     par_names: Mapping[int, str] | None = None,
     state_names: Mapping[int, str] | None = None,
+    extremes: Mapping[int, tuple[str, str]] | None = None,
     threads: int = 1,
     max_output_bytes: int = 256 * 2**20,
 ) -> RunResult:
@@ -151,6 +152,10 @@ def run_auto(
     par_names, state_names : Mapping[int, str], optional
         Names for ``PAR(i)`` and ``U(i)`` in the records.  Default: ``parnames``
         / ``unames`` of the constants, else ``PAR(i)`` / ``U(i)``.
+    extremes : Mapping[int, tuple[str, str]], optional
+        ``PAR(i)`` -> ``(state, "max" | "min")``: parameters holding a state's maximum
+        or minimum over the solution (:attr:`thetabif.auto.parse.NameMap.extremes`);
+        their ``fort.7`` columns become the points' states.
     threads : int, default 1
         ``OMP_NUM_THREADS`` for AUTO's OpenMP core.  One thread keeps concurrent
         runs from oversubscribing the machine and results bit-reproducible.
@@ -227,7 +232,7 @@ def run_auto(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    names = NameMap.build(constants, par_names, state_names)
+    names = NameMap.build(constants, par_names, state_names, extremes)
     diag = parse_fort9(fort9)
     branches = parse_fort7(fort7, names, diag)
     messages = list(output_messages(stdout))

@@ -214,7 +214,7 @@ def constants_file(model: ThetaModel, scenario: str) -> str:
                          f"{', '.join(all_scen)}")
     scen = all_scen[scenario]
     consts = dict(scen.constants, NDIM=len(model.state_names),
-                  NPAR=npar(model.parameter_names))
+                  NPAR=npar(model.parameter_names, model.state_names))
     unames = {i: n for i, n in enumerate(model.state_names, start=1)}
     parnames: dict[int, str] = {i: n for n, i in
                                 parameter_indices(model.parameter_names).items()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +34,14 @@ from thetabif.codegen.pregenerate import (
     read_source_module,
     write_text_atomic,
 )
-from thetabif.continuation.options import PERIOD_PAR, auto_names
+from thetabif.continuation.options import PERIOD_PAR, auto_names, extremes
 from thetabif.continuation.records import Note, StopReason
 from thetabif.errors import ContinuationError as ContinuationFailed
 from thetabif.models import Model, ThetaModel
 
 #: Files whose content determines the engine's Fortran source (cache key of the index),
 #: relative to the package's root.
-_CODEGEN_SOURCES = (*MODEL_SOURCES, "codegen/fortran.py")
+_CODEGEN_SOURCES = (*MODEL_SOURCES, "codegen/fortran.py", "auto/constants.py")
 _ENGINE_NOTE = ("STPNT is not used by thetabif's engine: every run starts from a restart "
                 "file (fort.3) written by thetabif.")
 _ENGINES: dict[str, Path] = {}
@@ -100,7 +100,7 @@ def engine_source_file(model: ThetaModel) -> tuple[str, Callable[[], str]]:
     The name is the one :mod:`thetabif.codegen.pregenerate` ships the source under
     (as a Python module with the constant ``SOURCE``).
     """
-    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v2', model.name, _ENGINE_NOTE)}.py"
+    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v3', model.name, _ENGINE_NOTE)}.py"
 
     def text() -> str:
         from thetabif.codegen.fortran import equation_file  # sympy: cold path only
@@ -122,7 +122,7 @@ def engine_executable(model: ThetaModel) -> Path:
     files (:mod:`thetabif.codegen.pregenerate`), so only gfortran runs.
     """
     compiler = find_compiler()
-    key = cache_key(_CODEGEN_SOURCES, "engine-v2", model.name, find_auto().fingerprint(),
+    key = cache_key(_CODEGEN_SOURCES, "engine-v3", model.name, find_auto().fingerprint(),
                     str(compiler.path), compiler.version, length=24)
     if key in _ENGINES and _ENGINES[key].is_file():
         return _ENGINES[key]
@@ -162,7 +162,7 @@ def par_vector(model: Model, params: Mapping[str, float]) -> np.ndarray:
     """AUTO's ``PAR(1..NPAR)`` holding ``params`` where the model's parameters go
     (:func:`thetabif.auto.constants.parameter_indices`), zero elsewhere."""
     names = model.parameter_names
-    par = np.zeros(npar(names))
+    par = np.zeros(npar(names, model.state_names))
     for name, idx in parameter_indices(names).items():
         par[idx - 1] = float(params[name])
     return par
@@ -214,32 +214,33 @@ def point_restart(model: ThetaModel, ptype: str, state: np.ndarray,
 PRINTED_COLUMNS = 7
 
 
-def _complete_states(result: RunResult, names: Sequence[str]) -> RunResult:
-    """``result`` with every point's full state, from its stored solution in ``fort.8``.
+def with_every_state(model: Model, constants: Mapping[str, Any]) -> dict[str, Any]:
+    """``constants`` with ``ICP`` extended so that ``fort.7`` holds every state.
 
-    AUTO prints only the first ``7 - len(ICP)`` states in ``fort.7``; runs of larger
-    models store every point (``NPR=1``), and each point takes its state from there.
+    AUTO prints only the first ``7 - len(ICP)`` states. Equilibrium runs (``IPS=1``,
+    also of folds and Hopf points) of models with more states list the PARs in which
+    the engine's ``PVLS`` stores each state; runs of periodic orbits (``IPS=2``) list
+    those of each state's maximum and minimum over the orbit, whatever the model
+    (:func:`thetabif.continuation.options.extremes`). Other runs are left as they are.
     """
-    stored = {s.label: s for s in result.solutions}
-    branches = []
-    for b in result.branches:
-        points = []
-        for pt in b.points:
-            sol = stored.get(pt.label)
-            if sol is not None and not sol.periodic:
-                full = {n: float(sol.u[0, k]) for k, n in enumerate(names)}
-                pt = replace(pt, state=full)
-            points.append(pt)
-        branches.append(replace(b, points=tuple(points)))
-    return replace(result, branches=tuple(branches))
+    ips = constants.get("IPS", 1)
+    icp = list(constants.get("ICP", ()))
+    if ips == 1 and len(model.state_names) > PRINTED_COLUMNS - len(icp):
+        wanted = [i for i, (_, what) in extremes(model).items() if what == "max"]
+    elif ips == 2:
+        wanted = list(extremes(model))
+    else:
+        return dict(constants)
+    return {**constants, "ICP": icp + [i for i in wanted if i not in icp]}
 
 
 def run(executable: Path, model: Model, constants: Mapping[str, Any],
         restart: str | None = None, allow_mx: bool = False, *, timeout: float) -> RunResult:
     """One AUTO run of ``model``'s engine.
 
-    Equilibrium runs of a model with more states than ``fort.7`` prints store every
-    point (``NPR=1``) and take the states from ``fort.8``.
+    Every state of every point comes from ``fort.7``: ``ICP`` lists the PARs where
+    ``PVLS`` stores the states (or, on periodic orbits, their maxima and minima) when
+    AUTO would not print them all (:func:`with_every_state`).
 
     Raises
     ------
@@ -248,14 +249,9 @@ def run(executable: Path, model: Model, constants: Mapping[str, Any],
         AUTO computed a branch before it stopped converging.
     """
     pars, states = auto_names(model)
-    hidden = (len(model.state_names) > PRINTED_COLUMNS - len(constants.get("ICP", ()))
-              and constants.get("IPS", 1) == 1)
-    if hidden:
-        constants = {**constants, "NPR": 1}
-    result = run_auto(executable, _render_constants(constants), restart,
-                      timeout=timeout, par_names=pars, state_names=states)
-    if hidden:
-        result = _complete_states(result, model.state_names)
+    result = run_auto(executable, _render_constants(with_every_state(model, constants)),
+                      restart, timeout=timeout, par_names=pars, state_names=states,
+                      extremes=extremes(model))
     if allow_mx and result.status is RunStatus.NO_CONVERGENCE and result.branches:
         return result
     if not result.ok:  # AUTO's status and messages stay on the exception
