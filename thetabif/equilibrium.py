@@ -369,6 +369,11 @@ def equilibria_to_start(model: Model, params: Mapping[str, float]
             f"no equilibrium of {model.name} found at "
             + ", ".join(f"{k}={v:g}" for k, v in params.items())
             + "; AUTO needs one to start from: choose other parameters")
+    return stable_first(eqs)
+
+
+def stable_first(eqs: Sequence[Equilibrium]) -> list[Equilibrium]:
+    """``eqs`` (by rate) with the stable ones first, each group keeping its order."""
     return sorted(eqs, key=lambda e: not e.stable)
 
 

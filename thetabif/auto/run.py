@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +56,26 @@ def _output_size(d: Path) -> int:
         except FileNotFoundError:
             pass
     return total
+
+
+#: Seconds between the watchdog's checks of a run's time and output size.
+_WATCH_INTERVAL = 0.05
+
+
+def _watchdog(proc: subprocess.Popen, workdir: Path, t0: float, timeout: float,
+              max_bytes: int, done: threading.Event, why: list[str]) -> None:
+    """Kill ``proc`` once it has run ``timeout`` seconds since ``t0`` or written more than
+    ``max_bytes`` in ``workdir``, appending ``"timeout"`` or ``"output"`` to ``why``;
+    return when ``done`` is set."""
+    while not done.wait(_WATCH_INTERVAL):
+        if time.monotonic() - t0 > timeout:
+            why.append("timeout")
+        elif _output_size(workdir) > max_bytes:
+            why.append("output")
+        else:
+            continue
+        proc.kill()
+        return
 
 
 def _never_left(branch: BranchData) -> bool:
@@ -194,7 +215,6 @@ def run_auto(
         env = dict(os.environ)
         env["OMP_NUM_THREADS"] = str(threads)
         t0 = time.monotonic()
-        timed_out = limited = False
         with open(workdir / "stdout.txt", "wb") as out, open(workdir / "stderr.txt", "wb") as err:
             proc = subprocess.Popen(
                 [str(exe)],
@@ -205,22 +225,19 @@ def run_auto(
                 env=env,
                 start_new_session=True,
             )
-            poll = 0.002
-            while True:
-                try:
-                    proc.wait(timeout=poll)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                poll = min(poll * 2, 0.1)
-                if time.monotonic() - t0 > timeout:
-                    timed_out = True
-                elif _output_size(workdir) > max_output_bytes:
-                    limited = True
-                if timed_out or limited:
-                    proc.kill()
-                    proc.wait()
-                    break
+            # the main thread waits for AUTO without polling (no latency); a watchdog
+            # thread kills it at the time or output limit
+            done, why = threading.Event(), []
+            dog = threading.Thread(target=_watchdog, args=(proc, workdir, t0, timeout,
+                                                           max_output_bytes, done, why),
+                                   daemon=True)
+            dog.start()
+            try:
+                proc.wait()
+            finally:
+                done.set()
+                dog.join()
+            timed_out, limited = "timeout" in why, "output" in why
         elapsed = time.monotonic() - t0
         returncode: int | None = None if (timed_out or limited) else proc.returncode
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from thetabif.continuation.records import Note, StopReason
-from thetabif.equilibrium import equilibria_to_start
+from thetabif.equilibrium import equilibria_to_start, find_equilibria_many, stable_first
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
@@ -89,19 +89,19 @@ def seeds(model: ThetaModel, params: Mapping[str, float], free: str, lo: float, 
     edge_tol = 1e-9 * (hi - lo)
     p0 = params[free]
     notes: list[Note] = []
-    out: list[Seed] = []
+    # (parameter sets, directions): the start inside the range, then both ends
+    wanted: list[tuple[dict[str, float], tuple[int, ...]]] = []
     if lo + edge_tol < p0 < hi - edge_tol:
-        out += [(u, dict(params), (1, -1)) for u in equilibria_at(model, params)]
+        wanted.append((dict(params), (1, -1)))
     elif not lo - edge_tol <= p0 <= hi + edge_tol:
         notes.append(StopReason.START.note(
             f"{free} = {p0:.10g} lies outside the range {lo:g}:{hi:g}; the branches start "
             "from the equilibria at the range's ends"))
-    for edge, sign in ((lo, 1), (hi, -1)):
-        at = {**params, free: edge}
-        try:
-            out += [(u, at, (sign,)) for u in equilibria_at(model, at)]
-        except ValueError:  # none at this end
-            continue
+    wanted += [({**params, free: lo}, (1,)), ({**params, free: hi}, (-1,))]
+    # one Newton run over the seeds of every parameter set at once
+    found = find_equilibria_many(model, params, {free: [at[free] for at, _ in wanted]})
+    out: list[Seed] = [(e.state, at, signs) for i, (at, signs) in enumerate(wanted)
+                       for e in stable_first(found.at(i))]
     if not out:
         raise InputError(f"no equilibrium of {model.name} at {free} = {p0:g}, "
                          f"{lo:g} or {hi:g}: nothing to continue in {lo:g}:{hi:g}")
