@@ -403,6 +403,29 @@ def parse_fort9(text: str) -> Diagnostics:
     -------
     Diagnostics
     """
+    spectra = _spectra_fast(text)
+    if spectra is None:  # numbers or lines the fast path does not read
+        spectra = _spectra_by_regex(text)
+    eig, mult = spectra
+    messages: list[str] = []
+    seen: set[str] = set()
+    for line in _message_lines(text):
+        msg = " ".join(line.split())
+        msg = _BR_PT_RE.sub("", msg)  # drop the BR PT prefix
+        msg = msg.replace("NOTE:", "NOTE: ").replace("  ", " ")
+        if msg not in seen:
+            seen.add(msg)
+            messages.append(msg)
+    return Diagnostics(eigenvalues=MappingProxyType(eig), multipliers=MappingProxyType(mult),
+                       messages=tuple(messages))
+
+
+Spectra = dict[tuple[int, int], np.ndarray]
+
+
+def _spectra_by_regex(text: str) -> tuple[Spectra, Spectra]:
+    """Eigenvalues and multipliers of ``fort.9`` by ``(branch, point)``, line by line
+    (any number format :func:`numbers` reads)."""
     eig: dict[tuple[int, int], list[complex]] = {}
     mult: dict[tuple[int, int], list[complex]] = {}
     for br, pt, what, index, rest in _SPECTRUM_RE.findall(text):
@@ -414,20 +437,62 @@ def parse_fort9(text: str) -> Diagnostics:
         if int(index) == 1 or key not in target:
             target[key] = []
         target[key].append(val)
-    messages: list[str] = []
-    seen: set[str] = set()
-    for line in _message_lines(text):
-        msg = " ".join(line.split())
-        msg = _BR_PT_RE.sub("", msg)  # drop the BR PT prefix
-        msg = msg.replace("NOTE:", "NOTE: ").replace("  ", " ")
-        if msg not in seen:
-            seen.add(msg)
-            messages.append(msg)
-    return Diagnostics(
-        eigenvalues=MappingProxyType({k: np.array(v, complex) for k, v in eig.items()}),
-        multipliers=MappingProxyType({k: np.array(v, complex) for k, v in mult.items()}),
-        messages=tuple(messages),
-    )
+    return ({k: np.array(v, complex) for k, v in eig.items()},
+            {k: np.array(v, complex) for k, v in mult.items()})
+
+
+#: The spectrum lines as AUTO 0.9 writes them: ``BR PT Eigenvalue I: RE IM`` and
+#: ``BR PT Multiplier I RE IM Abs. Val. ABS``; the words and the colon dropped, the
+#: numbers in each (``BR PT I RE IM [ABS]``).
+_SPECTRUM_LAYOUT = {"Eigenvalue ": (("Eigenvalue", ":"), 5),
+                    "Multiplier ": (("Multiplier", "Abs. Val."), 6)}
+
+
+def _spectra_fast(text: str) -> tuple[Spectra, Spectra] | None:
+    """What :func:`_spectra_by_regex` reads, by numpy at once: the spectrum lines
+    without their words, converted together. None when they do not have the layout of
+    :data:`_SPECTRUM_LAYOUT` (the regex reads them then): the same count of numbers on
+    every line, integers where they belong, E-exponent numbers throughout."""
+    lines = text.splitlines()
+    out = []
+    for word, (drop, width) in _SPECTRUM_LAYOUT.items():
+        mine = [ln for ln in lines if word in ln]
+        if not mine:
+            out.append({})
+            continue
+        joined = " ".join(mine)
+        for w in drop:
+            joined = joined.replace(w, " ")
+        toks = joined.split()
+        if len(toks) != width * len(mine):
+            return None
+        try:
+            table = np.array(toks, dtype=float).reshape(len(mine), width)
+        except ValueError:  # D exponents, 1.0-100, words
+            return None
+        head = table[:, :3]
+        if not (np.all(head == np.round(head)) and np.all(head[:, 2] >= 1)):
+            return None
+        out.append(_group_spectra(np.abs(head).astype(np.int64),
+                                  table[:, 3] + 1j * table[:, 4]))
+    return out[0], out[1]
+
+
+def _group_spectra(head: np.ndarray, vals: np.ndarray) -> Spectra:
+    """Spectra by ``(branch, point)`` from rows (branch, point, index) and values, as
+    :func:`_spectra_by_regex` groups them: a row of index 1 starts a new printout of its
+    point (the last printout wins), other rows add to their point's."""
+    key_change = np.any(head[1:, :2] != head[:-1, :2], axis=1)
+    starts = np.flatnonzero(np.concatenate([[True], key_change | (head[1:, 2] == 1)]))
+    ends = np.append(starts[1:], len(head))
+    found: dict[tuple[int, int], np.ndarray] = {}
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        key = (int(head[a, 0]), int(head[a, 1]))
+        if head[a, 2] == 1 or key not in found:
+            found[key] = vals[a:b]
+        else:
+            found[key] = np.concatenate([found[key], vals[a:b]])
+    return found
 
 
 def output_messages(stdout: str) -> tuple[str, ...]:
@@ -524,10 +589,11 @@ def _make_branch(
         if len(vals) != len(labels):
             raise ValueError(f"fort.7 point {pt} of branch {br}: {len(vals)} values for "
                              f"{len(labels)} columns")
-        params = {name: vals[j] for name, j in par_items}
-        state = {name: vals[j] for name, j in state_items}
-        extra = {name: vals[j] for name, j in extra_items}
-        columns = dict(zip(labels, vals))  # noqa: B905 (lengths checked above)
+        # fresh dicts, wrapped here: the record takes them without a copy
+        params = MappingProxyType({name: vals[j] for name, j in par_items})
+        state = MappingProxyType({name: vals[j] for name, j in state_items})
+        extra = MappingProxyType({name: vals[j] for name, j in extra_items})
+        columns = MappingProxyType(dict(zip(labels, vals)))  # noqa: B905 (checked above)
         norm = vals[norm_col] if norm_col is not None else float("nan")
         key = (abs(br), abs(pt))
         eigen = diag.eigenvalues.get(key) if diag is not None else None
@@ -543,7 +609,7 @@ def _make_branch(
                 parameters=params,
                 state=state,
                 state_measure=measure if state else "value",
-                state_min={name: vals[j] for name, j in min_items},
+                state_min=MappingProxyType({name: vals[j] for name, j in min_items}),
                 l2_norm=norm,
                 extra=extra,
                 columns=columns,

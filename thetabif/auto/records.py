@@ -129,6 +129,10 @@ def type_code(number: int) -> str:
 
 
 def _frozen_map(d: Mapping[str, float]) -> Mapping[str, float]:
+    """A read-only copy of ``d``; a mapping proxy is taken as frozen already (the
+    parsers wrap the dicts they make, and replaced records pass theirs on)."""
+    if type(d) is types.MappingProxyType:
+        return d
     return types.MappingProxyType(dict(d))
 
 

@@ -23,10 +23,10 @@ from thetabif.auto import (
     cache_dir,
     compile_equations,
     find_auto,
-    find_compiler,
     run_auto,
 )
 from thetabif.auto.constants import npar, parameter_indices
+from thetabif.auto.locate import compiler_stamp
 from thetabif.codegen.pregenerate import (
     MODEL_SOURCES,
     cache_key,
@@ -121,9 +121,8 @@ def engine_executable(model: ThetaModel) -> Path:
     start the Fortran source of a standard model is read from the package's shipped
     files (:mod:`thetabif.codegen.pregenerate`), so only gfortran runs.
     """
-    compiler = find_compiler()
     key = cache_key(_CODEGEN_SOURCES, "engine-v3", model.name, find_auto().fingerprint(),
-                    str(compiler.path), compiler.version, length=24)
+                    compiler_stamp(), length=24)
     if key in _ENGINES and _ENGINES[key].is_file():
         return _ENGINES[key]
     index = cache_dir() / f"engine-{model.name}-{key}.path"
