@@ -13,7 +13,9 @@ lists them in ``ICP`` (:func:`thetabif.continuation.engine.with_every_state`):
 * a PING cycle branch: no NaN in any state's max or min column; at the orbit stored at
   the range's end (UZ) the columns are the extremes of AUTO's own profile there, and
   the extremes of a scipy integration of the circuit (rtol 1e-10) over one period from
-  the orbit's first point.
+  the orbit's first point;
+* the eigenvalues and multipliers of those runs read from fort.9 by numpy equal those
+  read line by line by the regex.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from thetabif.auto.constants import (
     parameter_indices,
     state_indices,
 )
+from thetabif.auto.parse import _spectra_by_regex, _spectra_fast, parse_fort9
 from thetabif.continuation.convert import min_column
 from thetabif.equilibrium import newton
 from thetabif.models.circuit_file import read_circuit
@@ -161,3 +164,20 @@ def test_ping_cycle_columns_complete_and_equal_to_the_orbit_and_a_simulation(pin
     assert np.all(dense.max(axis=1) - cols_max <= bound)
     assert np.all(dense.min(axis=1) <= cols_min + 1e-7)
     assert np.all(cols_min - dense.min(axis=1) <= bound)
+
+
+def test_fort9_spectra_by_numpy_equal_those_by_regex(ping_runs):
+    _, eq_results, _, cyc_results = ping_runs
+    for result in (*eq_results, *cyc_results):
+        fast, slow = _spectra_fast(result.fort9), _spectra_by_regex(result.fort9)
+        assert fast is not None
+        for a, b in zip(fast, slow, strict=True):
+            assert a.keys() == b.keys()
+            assert all(np.array_equal(a[k], b[k]) for k in b)
+    assert any(cyc_results[0].branches[0].points[3].multipliers)  # multipliers were read
+    # numbers without E (AUTO's three-digit exponents): the regex path reads them
+    odd = ("   1     2         Eigenvalue  1:  -2.0E+00  1.0-100\n"
+           "   1     2         Eigenvalue  2:  -3.0E+00  0.0E+00\n")
+    assert _spectra_fast(odd) is None
+    eig = parse_fort9(odd).eigenvalues[(1, 2)]
+    assert eig.tolist() == [complex(-2.0, 1e-100), complex(-3.0, 0.0)]
