@@ -18,9 +18,9 @@ first-order synapses; 8 states, 16 parameters). Variants, each in a fresh proces
   with the exported equilibrium constants; only ``ICP``/``UZSTOP`` are renamed to
   ``eta_E`` and the range set to [-10, 10] (the export still writes ``eta``, a name
   the circuit does not have). Timed in the parent around the two executable runs:
-  AUTO's own work and nothing else. Also with ``NPR = 1``: what thetabif asks of AUTO
-  for models with more states than ``fort.7`` prints (every point stored in
-  ``fort.8``, the states read from there).
+  AUTO's own work and nothing else. Also with ``NPR = 1`` (every point stored in
+  ``fort.8``): what thetabif asked of AUTO for models with more states than ``fort.7``
+  prints before their states came into ``fort.7`` through PVLS (kept for comparison).
 
 Runs alternate between the variants, ``--repeats`` times; medians are reported.
 Targets: cold set-up under 5 s; the warm continuation within 2x of bare AUTO.
