@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from thetabif.continuation.cycles import end_at_hopf, finish_cycles
 from thetabif.continuation.engine import (
     ContinuationFailed,
     Direction,
+    concurrently,
     direction_coords,
     engine_executable,
     equilibrium_restart,
@@ -197,15 +199,22 @@ class Continuation:
         names = self.model.state_names
         followed: list[np.ndarray] = []
         runs = []
+        self._executable()  # compiled (or found) once, before the directions start
         for u, at, signs in starts:
             if any(on_branch(coords, at[free], u) for coords in followed):
                 continue
-            for sign in signs:
+            restart = equilibrium_restart(self.model, at, free, u)
+
+            def direction(sign: int, restart: str = restart) -> Direction:
                 c = constants(self.model, IRS=1, ICP=[free, "r", "v"],
                               DS=sign * opts.first_step, DSMAX=opts.dsmax, NMX=opts.nmx,
                               UZSTOP=bounds)
-                run = follow(self._run, c, equilibrium_restart(self.model, at, free, u),
-                             (free,), names, max_points=opts.max_points)
+                return follow(self._run, c, restart, (free,), names,
+                              max_points=opts.max_points)
+
+            # the two directions from a seed are independent: their AUTO runs go at once
+            done = concurrently([partial(direction, sign) for sign in signs])
+            for run, sign in zip(done, signs, strict=True):
                 runs.append((run, sign))
                 followed.append(direction_coords(run.results, (free,), names))
         return finish(self.model, self.params, "equilibria", (free,), runs, box=bounds,

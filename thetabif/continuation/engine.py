@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -256,6 +257,25 @@ def run(executable: Path, model: Model, constants: Mapping[str, Any],
     if not result.ok:  # AUTO's status and messages stay on the exception
         raise ContinuationFailed(result.status, result.message, result)
     return result
+
+
+T = TypeVar("T")
+
+
+def concurrently(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of ``calls``, in order, run at once when there are several.
+
+    For the directions of one branch: each waits on its own AUTO process (a thread
+    that holds no lock while AUTO computes), so two directions take the time of one on
+    two cores. Every call runs to its end; then the first exception, in the order of
+    ``calls``, is raised, as if they had run one after the other.
+    """
+    if len(calls) < 2:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        wait(futures)
+    return [f.result() for f in futures]
 
 
 @dataclass
