@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -385,7 +385,8 @@ def _message_lines(text: str) -> list[str]:
     return found
 
 
-def parse_fort9(text: str) -> Diagnostics:
+def parse_fort9(text: str, points: Collection[tuple[int, int]] | None = None
+                ) -> Diagnostics:
     """Parse AUTO's diagnostics file ``fort.9``.
 
     Eigenvalue lines look like ``   1    12         Eigenvalue  1:  -2.0E+00  0.0E+00``
@@ -398,14 +399,17 @@ def parse_fort9(text: str) -> Diagnostics:
     ----------
     text : str
         Contents of ``fort.9``.
+    points : collection of (int, int), optional
+        ``(branch, point)`` (absolute values) of the points whose spectra are wanted;
+        default: every point's.
 
     Returns
     -------
     Diagnostics
     """
-    spectra = _spectra_fast(text)
+    spectra = _spectra_fast(text, points)
     if spectra is None:  # numbers or lines the fast path does not read
-        spectra = _spectra_by_regex(text)
+        spectra = _spectra_by_regex(text, points)
     eig, mult = spectra
     messages: list[str] = []
     seen: set[str] = set()
@@ -423,14 +427,18 @@ def parse_fort9(text: str) -> Diagnostics:
 Spectra = dict[tuple[int, int], np.ndarray]
 
 
-def _spectra_by_regex(text: str) -> tuple[Spectra, Spectra]:
-    """Eigenvalues and multipliers of ``fort.9`` by ``(branch, point)``, line by line
-    (any number format :func:`numbers` reads)."""
+def _spectra_by_regex(text: str, points: Collection[tuple[int, int]] | None = None
+                      ) -> tuple[Spectra, Spectra]:
+    """Eigenvalues and multipliers of ``fort.9`` by ``(branch, point)`` (those of
+    ``points`` only, when given), line by line (any number format :func:`numbers`
+    reads)."""
     eig: dict[tuple[int, int], list[complex]] = {}
     mult: dict[tuple[int, int], list[complex]] = {}
     for br, pt, what, index, rest in _SPECTRUM_RE.findall(text):
         target = eig if what == "Eigenvalue" else mult
         key = (abs(int(br)), abs(int(pt)))
+        if points is not None and key not in points:
+            continue
         val = _complex_pair(rest)
         if val is None:
             continue
@@ -448,7 +456,8 @@ _SPECTRUM_LAYOUT = {"Eigenvalue ": (("Eigenvalue", ":"), 5),
                     "Multiplier ": (("Multiplier", "Abs. Val."), 6)}
 
 
-def _spectra_fast(text: str) -> tuple[Spectra, Spectra] | None:
+def _spectra_fast(text: str, points: Collection[tuple[int, int]] | None = None
+                  ) -> tuple[Spectra, Spectra] | None:
     """What :func:`_spectra_by_regex` reads, by numpy at once: the spectrum lines
     without their words, converted together. None when they do not have the layout of
     :data:`_SPECTRUM_LAYOUT` (the regex reads them then): the same count of numbers on
@@ -457,6 +466,12 @@ def _spectra_fast(text: str) -> tuple[Spectra, Spectra] | None:
     out = []
     for word, (drop, width) in _SPECTRUM_LAYOUT.items():
         mine = [ln for ln in lines if word in ln]
+        if points is not None:
+            try:
+                mine = [ln for ln in mine if tuple(abs(int(t)) for t in ln.split(None, 2)[:2])
+                        in points]
+            except ValueError:
+                return None
         if not mine:
             out.append({})
             continue

@@ -26,13 +26,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from thetabif.errors import InputError
 
-from .parse import NameMap, output_messages, parse_fort7, parse_fort8, parse_fort9
+from .parse import Diagnostics, NameMap, output_messages, parse_fort7, parse_fort8, parse_fort9
 from .records import BranchData, Point, RunResult, RunStatus, Solution
 
 __all__ = ["run_auto", "classify"]
@@ -87,6 +88,16 @@ def _never_left(branch: BranchData) -> bool:
     # scale (plus 1e-12 absolute for columns that are zero).
     scale = np.maximum(np.nanmax(np.abs(data), axis=0), 1.0)
     return bool(np.all(np.abs(data - first) <= 1e-9 * scale + 1e-12))
+
+
+def _with_spectra(branch: BranchData, diag: Diagnostics) -> BranchData:
+    """``branch`` with the eigenvalues and multipliers of ``diag`` on its labelled
+    points."""
+    points = tuple(
+        replace(p, eigenvalues=diag.eigenvalues.get((p.branch, p.index)),
+                multipliers=diag.multipliers.get((p.branch, p.index))) if p.label else p
+        for p in branch.points)
+    return replace(branch, points=points)
 
 
 def _values(p: Point) -> str:
@@ -152,6 +163,7 @@ def run_auto(
     par_names: Mapping[int, str] | None = None,
     state_names: Mapping[int, str] | None = None,
     extremes: Mapping[int, tuple[str, str]] | None = None,
+    spectra: str = "all",
     threads: int = 1,
     max_output_bytes: int = 256 * 2**20,
 ) -> RunResult:
@@ -177,6 +189,10 @@ def run_auto(
         ``PAR(i)`` -> ``(state, "max" | "min")``: parameters holding a state's maximum
         or minimum over the solution (:attr:`thetabif.auto.parse.NameMap.extremes`);
         their ``fort.7`` columns become the points' states.
+    spectra : {"all", "labelled"}, default "all"
+        The points whose eigenvalues or Floquet multipliers are read from ``fort.9``:
+        every point, or the labelled ones only (the others' are None; reading a
+        spectrum per point is most of the time spent on ``fort.9``).
     threads : int, default 1
         ``OMP_NUM_THREADS`` for AUTO's OpenMP core.  One thread keeps concurrent
         runs from oversubscribing the machine and results bit-reproducible.
@@ -206,6 +222,8 @@ def run_auto(
         raise InputError(f"timeout must be positive, got {timeout}")
     if threads < 1:
         raise InputError(f"threads must be >= 1, got {threads}")
+    if spectra not in ("all", "labelled"):
+        raise InputError(f"spectra must be 'all' or 'labelled', got {spectra!r}")
 
     workdir = Path(tempfile.mkdtemp(prefix="thetabif-auto-run-"))
     try:
@@ -250,8 +268,14 @@ def run_auto(
         shutil.rmtree(workdir, ignore_errors=True)
 
     names = NameMap.build(constants, par_names, state_names, extremes)
-    diag = parse_fort9(fort9)
-    branches = parse_fort7(fort7, names, diag)
+    if spectra == "labelled":
+        branches = parse_fort7(fort7, names)
+        diag = parse_fort9(fort9, {(p.branch, p.index) for b in branches
+                                   for p in b.points if p.label})
+        branches = [_with_spectra(b, diag) for b in branches]
+    else:
+        diag = parse_fort9(fort9)
+        branches = parse_fort7(fort7, names, diag)
     messages = list(output_messages(stdout))
     for m in diag.messages:
         if m not in messages:

@@ -249,9 +249,12 @@ def run(executable: Path, model: Model, constants: Mapping[str, Any],
         AUTO computed a branch before it stopped converging.
     """
     pars, states = auto_names(model)
+    # equilibria: only labelled points' eigenvalues are used (special points); cycles
+    # need every point's multipliers (missed PD/TR crossings)
+    spectra = "labelled" if constants.get("IPS", 1) == 1 else "all"
     result = run_auto(executable, _render_constants(with_every_state(model, constants)),
                       restart, timeout=timeout, par_names=pars, state_names=states,
-                      extremes=extremes(model))
+                      extremes=extremes(model), spectra=spectra)
     if allow_mx and result.status is RunStatus.NO_CONVERGENCE and result.branches:
         return result
     if not result.ok:  # AUTO's status and messages stay on the exception
