@@ -181,3 +181,26 @@ def test_fort9_spectra_by_numpy_equal_those_by_regex(ping_runs):
     assert _spectra_fast(odd) is None
     eig = parse_fort9(odd).eigenvalues[(1, 2)]
     assert eig.tolist() == [complex(-2.0, 1e-100), complex(-3.0, 0.0)]
+
+
+def test_equilibrium_runs_carry_the_spectra_of_labelled_points(ping_runs):
+    """The engine reads the eigenvalues of labelled points only (the ones used: special
+    points); they are those of the whole fort.9, by the numpy and the regex path."""
+    _, eq_results, _, cyc_results = ping_runs
+    for result in eq_results:
+        full = parse_fort9(result.fort9).eigenvalues
+        points = [pt for b in result.branches for pt in b.points]
+        labelled = [pt for pt in points if pt.label]
+        assert any(pt.type == "HB" for pt in labelled)
+        for pt in points:
+            if pt.label:
+                np.testing.assert_array_equal(pt.eigenvalues, full[(pt.branch, pt.index)])
+            else:
+                assert pt.eigenvalues is None
+        keys = {(pt.branch, pt.index) for pt in labelled}
+        assert _spectra_fast(result.fort9, keys)[0].keys() == keys
+        assert _spectra_by_regex(result.fort9, keys)[0].keys() == keys
+    # cycles: every point's multipliers (the search for missed PD/TR crossings), but at
+    # the Hopf point the branch starts from (AUTO prints none there)
+    assert all(pt.multipliers is not None for r in cyc_results for b in r.branches
+               for pt in b.points[1:])
