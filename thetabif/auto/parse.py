@@ -467,10 +467,8 @@ def _spectra_fast(text: str, points: Collection[tuple[int, int]] | None = None
     for word, (drop, width) in _SPECTRUM_LAYOUT.items():
         mine = [ln for ln in lines if word in ln]
         if points is not None:
-            try:
-                mine = [ln for ln in mine if tuple(abs(int(t)) for t in ln.split(None, 2)[:2])
-                        in points]
-            except ValueError:
+            mine = _lines_of(mine, word, points)
+            if mine is None:
                 return None
         if not mine:
             out.append({})
@@ -491,6 +489,29 @@ def _spectra_fast(text: str, points: Collection[tuple[int, int]] | None = None
         out.append(_group_spectra(np.abs(head).astype(np.int64),
                                   table[:, 3] + 1j * table[:, 4]))
     return out[0], out[1]
+
+
+def _lines_of(lines: list[str], word: str, points: Collection[tuple[int, int]]
+              ) -> list[str] | None:
+    """The spectrum ``lines`` of ``points``: those whose text before ``word`` reads
+    ``BR PT`` of one of them (a point's lines share that text, read once); None when a
+    line has no such two integers there."""
+    wanted: dict[str, bool] = {}
+    out = []
+    for ln in lines:
+        head = ln[:ln.index(word)]
+        keep = wanted.get(head)
+        if keep is None:
+            toks = head.split()
+            if len(toks) != 2:
+                return None
+            try:
+                keep = wanted[head] = (abs(int(toks[0])), abs(int(toks[1]))) in points
+            except ValueError:
+                return None
+        if keep:
+            out.append(ln)
+    return out
 
 
 def _group_spectra(head: np.ndarray, vals: np.ndarray) -> Spectra:

@@ -50,7 +50,7 @@ from thetabif.continuation.options import (
     widened,
 )
 from thetabif.continuation.records import ContinuationResult, SpecialPoint
-from thetabif.continuation.seeding import on_branch, seeds
+from thetabif.continuation.seeding import no_seed, on_branch, seed_sets, seeds_at
 from thetabif.errors import InputError
 from thetabif.models import Circuit, Model, ThetaModel
 
@@ -195,28 +195,43 @@ class Continuation:
         (free,) = self._check_free([free])
         bounds = check_bounds(self.model, [free], {free: (start, stop)})
         lo, hi = bounds[free]
-        starts, notes = seeds(self.model, self.params, free, lo, hi)
-        names = self.model.state_names
+        sets, notes = seed_sets(self.params, free, lo, hi)
+        model, names = self.model, self.model.state_names
         followed: list[np.ndarray] = []
-        runs = []
+        runs: list[tuple[Direction, int]] = []
         self._executable()  # compiled (or found) once, before the directions start
-        for u, at, signs in starts:
-            if any(on_branch(coords, at[free], u) for coords in followed):
-                continue
-            restart = equilibrium_restart(self.model, at, free, u)
 
-            def direction(sign: int, restart: str = restart) -> Direction:
-                c = constants(self.model, IRS=1, ICP=[free, "r", "v"],
-                              DS=sign * opts.first_step, DSMAX=opts.dsmax, NMX=opts.nmx,
-                              UZSTOP=bounds)
-                return follow(self._run, c, restart, (free,), names,
-                              max_points=opts.max_points)
+        def direction(u: np.ndarray, at: dict[str, float], sign: int) -> Direction:
+            c = constants(model, IRS=1, ICP=[free, "r", "v"], DS=sign * opts.first_step,
+                          DSMAX=opts.dsmax, NMX=opts.nmx, UZSTOP=bounds)
+            return follow(self._run, c, equilibrium_restart(model, at, free, u), (free,),
+                          names, max_points=opts.max_points)
 
-            # the two directions from a seed are independent: their AUTO runs go at once
-            done = concurrently([partial(direction, sign) for sign in signs])
+        def record(done: Sequence[Direction], signs: Sequence[int]) -> None:
             for run, sign in zip(done, signs, strict=True):
                 runs.append((run, sign))
                 followed.append(direction_coords(run.results, (free,), names))
+
+        # The directions from a seed are independent: their AUTO runs go at once (each
+        # a thread waiting on its process). The first start's run while the range's
+        # ends are seeded; every later seed is checked against the branches followed.
+        inside = sets[0][1] == (1, -1)
+        first = seeds_at(model, self.params, free, sets[:1]) if inside else []
+        if first:
+            u, at, signs = first[0]
+            *done, later = concurrently([*(partial(direction, u, at, s) for s in signs),
+                                         partial(seeds_at, model, self.params, free,
+                                                 sets[1:])])
+            record(done, signs)
+            pending = first[1:] + later
+        else:
+            pending = seeds_at(model, self.params, free, sets[1:] if inside else sets)
+            if not pending:
+                raise no_seed(model, self.params, free, lo, hi)
+        for u, at, signs in pending:
+            if any(on_branch(coords, at[free], u) for coords in followed):
+                continue
+            record(concurrently([partial(direction, u, at, s) for s in signs]), signs)
         return finish(self.model, self.params, "equilibria", (free,), runs, box=bounds,
                       notes=notes)
 
