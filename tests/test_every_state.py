@@ -204,3 +204,21 @@ def test_equilibrium_runs_carry_the_spectra_of_labelled_points(ping_runs):
     # the Hopf point the branch starts from (AUTO prints none there)
     assert all(pt.multipliers is not None for r in cyc_results for b in r.branches
                for pt in b.points[1:])
+
+
+def test_newton_step_solves_every_regular_jacobian_and_skips_singular_ones():
+    """The seeding's batched Newton step (one solve for all columns; only when one
+    Jacobian is exactly singular are they told apart): regular columns solved, a
+    singular or non-finite one left NaN."""
+    from thetabif.equilibrium import _newton_step
+
+    rng = np.random.default_rng(1)
+    jac = rng.normal(size=(5, 3, 3))
+    F = rng.normal(size=(3, 5))
+    expected = np.array([np.linalg.solve(jac[k], F[:, k]) for k in range(5)]).T
+    np.testing.assert_allclose(_newton_step(jac, F), expected, rtol=1e-12)
+    jac[1, 2] = jac[1, 0]  # exactly singular
+    jac[3, 0, 0] = np.nan
+    step = _newton_step(jac, F)
+    assert np.all(np.isnan(step[:, [1, 3]]))
+    np.testing.assert_allclose(step[:, [0, 2, 4]], expected[:, [0, 2, 4]], rtol=1e-12)

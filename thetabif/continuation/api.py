@@ -212,25 +212,15 @@ class Continuation:
                 runs.append((run, sign))
                 followed.append(direction_coords(run.results, (free,), names))
 
-        # The directions from a seed are independent: their AUTO runs go at once (each
-        # a thread waiting on its process). The first start's run while the range's
-        # ends are seeded; every later seed is checked against the branches followed.
-        inside = sets[0][1] == (1, -1)
-        first = seeds_at(model, self.params, free, sets[:1]) if inside else []
-        if first:
-            u, at, signs = first[0]
-            *done, later = concurrently([*(partial(direction, u, at, s) for s in signs),
-                                         partial(seeds_at, model, self.params, free,
-                                                 sets[1:])])
-            record(done, signs)
-            pending = first[1:] + later
-        else:
-            pending = seeds_at(model, self.params, free, sets[1:] if inside else sets)
-            if not pending:
-                raise no_seed(model, self.params, free, lo, hi)
+        # one Newton run seeds the start and both ends (batched: cheaper than apart)
+        pending = seeds_at(model, self.params, free, sets)
+        if not pending:
+            raise no_seed(model, self.params, free, lo, hi)
         for u, at, signs in pending:
             if any(on_branch(coords, at[free], u) for coords in followed):
                 continue
+            # the directions from a seed are independent: their AUTO runs go at once
+            # (each a thread waiting on its process)
             record(concurrently([partial(direction, u, at, s) for s in signs]), signs)
         return finish(self.model, self.params, "equilibria", (free,), runs, box=bounds,
                       notes=notes)
