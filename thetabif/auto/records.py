@@ -252,7 +252,9 @@ class Point(_RecordEq):
 
     def __post_init__(self) -> None:
         for name in ("parameters", "state", "extra", "columns", "state_min"):
-            object.__setattr__(self, name, _frozen_map(getattr(self, name)))
+            value = getattr(self, name)
+            if type(value) is not types.MappingProxyType:  # the parser's are frozen
+                object.__setattr__(self, name, _frozen_map(value))
         for name in ("eigenvalues", "multipliers"):
             val = getattr(self, name)
             if val is not None:
