@@ -3,8 +3,10 @@
 Owns the engine's executable and its cache (:func:`engine_executable`,
 :func:`engine_source_file`), the restart files (``fort.3``) runs start from
 (:func:`restart_text`, :func:`equilibrium_restart`, :func:`point_restart`), one AUTO
-run (:func:`run`) and one direction of a continuation, restarted until it leaves its
-box, closes or reaches its point limit (:func:`follow`, :class:`Direction`).
+run (:func:`run`; every state printed in ``fort.7``: :func:`with_every_state`), one
+direction of a continuation, restarted until it leaves its box, closes or reaches its
+point limit (:func:`follow`, :class:`Direction`), and independent directions run at
+once (:func:`concurrently`).
 """
 
 from __future__ import annotations
