@@ -317,8 +317,10 @@ class Continuation:
 
         AUTO runs ``nmx`` steps at a time, restarted from the end of a run that stopped
         inside the range, up to ``max_points`` points (then a ``step_limit`` message
-        and a RuntimeWarning). Every tenth orbit is stored with its profile, giving
-        min/max of r and |z|.
+        and a RuntimeWarning). The branch has each state's maximum (column ``NAME``) and
+        minimum (``NAME_min``) over every orbit, from AUTO's own table (the engine's
+        ``PVLS``); every tenth orbit is stored with its profile, giving min/max of r
+        and |z|.
         When the period grows beyond ``max(5 T_Hopf, max_period / 5)``, the branch
         approaches a homoclinic orbit: a ``homoclinic_approach`` message is added, and
         AUTO's eventual non-convergence there (MX) is not an error.
