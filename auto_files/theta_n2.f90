@@ -24,6 +24,10 @@
 !   PAR(42) = v
 !   PAR(43) = abs_z
 !   PAR(44) = s
+!   PAR(51) = max of x over the solution (equilibria: x)
+!   PAR(52) = max of y over the solution (equilibria: y)
+!   PAR(53) = min of x over the solution (equilibria: x)
+!   PAR(54) = min of y over the solution (equilibria: y)
 !
 ! STPNT: stable equilibrium with r = 0.016063577127 (the lowest-rate stable one), by Newton's
 !     method in 40 digits.
@@ -137,10 +141,13 @@ SUBROUTINE PVLS(NDIM,U,PAR)
   ! Solution measures, stored in PAR(41)..PAR(44): r -> PAR(41), v -> PAR(42), abs_z -> PAR(43), s
   !     -> PAR(44).
   ! For periodic orbits (IPS=2) they are evaluated at U = the orbit's first point.
+  ! Then each state's maximum and minimum over the solution (AUTO's GETP; for an
+  ! equilibrium both are the state) in PAR(51)..PAR(54).
   IMPLICIT NONE
   INTEGER, INTENT(IN) :: NDIM
   DOUBLE PRECISION, INTENT(IN) :: U(NDIM)
   DOUBLE PRECISION, INTENT(INOUT) :: PAR(*)
+  DOUBLE PRECISION, EXTERNAL :: GETP
   DOUBLE PRECISION :: x, y, eta, J, Delta, tau, I_ext
   DOUBLE PRECISION :: o_t0, o_t1, o_t2, o_t3, o_t4
 
@@ -160,6 +167,11 @@ SUBROUTINE PVLS(NDIM,U,PAR)
     PAR(42) = 2.0d0*o_t1*y
     PAR(43) = sqrt(o_t3)
     PAR(44) = J*o_t4*(-(1.0d0/3.0d0)*o_t0 + ((1.0d0/3.0d0))*o_t2 - (4.0d0/3.0d0)*x + 1.0d0)
+
+    PAR(51) = GETP('MAX', 1, U)
+    PAR(52) = GETP('MAX', 2, U)
+    PAR(53) = GETP('MIN', 1, U)
+    PAR(54) = GETP('MIN', 2, U)
 END SUBROUTINE PVLS
 
 SUBROUTINE BCND(NDIM,PAR,ICP,NBC,U0,U1,FB,IJAC,DBC)

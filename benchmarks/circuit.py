@@ -15,12 +15,12 @@ first-order synapses; 8 states, 16 parameters). Variants, each in a fresh proces
   cache (time inside the process, and the whole process with its imports);
 * ``bare AUTO``: the executable compiled (untimed) from the exported equation file
   (``thetabif.export.export_model``) run twice from its ``STPNT`` (both directions)
-  with the exported equilibrium constants; only ``ICP``/``UZSTOP`` are renamed to
-  ``eta_E`` and the range set to [-10, 10] (the export still writes ``eta``, a name
-  the circuit does not have). Timed in the parent around the two executable runs:
-  AUTO's own work and nothing else. Also with ``NPR = 1``: what thetabif asks of AUTO
-  for models with more states than ``fort.7`` prints (every point stored in
-  ``fort.8``, the states read from there).
+  with the exported equilibrium constants; only the range is set to [-10, 10]
+  (``UZSTOP``; the export continues in ``eta_E`` over [-20, 20]). Timed in the parent
+  around the two executable runs: AUTO's own work and nothing else. Also with
+  ``NPR = 1`` (every point stored in ``fort.8``): what thetabif asked of AUTO for models
+  with more states than ``fort.7`` prints before their states came into ``fort.7``
+  through PVLS (kept for comparison).
 
 Runs alternate between the variants, ``--repeats`` times; medians are reported.
 Targets: cold set-up under 5 s; the warm continuation within 2x of bare AUTO.
@@ -115,8 +115,10 @@ def child(code: str, env: dict, *args: str) -> tuple[float, dict]:
 def bare_constants(text: str, npr: int | None = None) -> str:
     """The exported equilibrium constants for eta_E in RANGE (see the module doc)."""
     text = text.replace("ICP=['eta', ", "ICP=['eta_E', ")
-    text = re.sub(r"UZSTOP=\{'eta': \[[^\]]*\]\}",
-                  f"UZSTOP={{'eta_E': [{RANGE[0]}, {RANGE[1]}]}}", text)
+    text, found = re.subn(r"UZSTOP=\{'eta(?:_E)?': \[[^\]]*\]\}",
+                          f"UZSTOP={{'eta_E': [{RANGE[0]}, {RANGE[1]}]}}", text)
+    if found != 1 or "ICP=['eta_E', " not in text:
+        raise RuntimeError(f"the exported constants are not as expected:\n{text}")
     if npr is not None:
         text = re.sub(r"NPR=\d+", f"NPR={npr}", text)
     return text

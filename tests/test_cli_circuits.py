@@ -326,8 +326,9 @@ def _auto_cli_problem() -> str | None:
 
 
 def test_export_ping_runs_under_auto_cli(capsys, tmp_path):
-    """``thetabif export --circuit ping``: the parameters in PAR(1..9) then PAR(51..)
-    (NPAR = 57), and the script, run by AUTO-07p's own command line, finds the Hopf
+    """``thetabif export --circuit ping``: the parameters in PAR(1..9) then PAR(51..57),
+    the 8 states' maxima and minima PVLS stores after them in PAR(58..73) (NPAR = 73),
+    and the script, run by AUTO-07p's own command line, finds the Hopf
     points at Newton's values (1e-6: AUTO locates them to EPSS-ish accuracy and prints
     11 digits; they agree with the polished values to ~1e-10)."""
     problem = _auto_cli_problem()
@@ -340,7 +341,8 @@ def test_export_ping_runs_under_auto_cli(capsys, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(export_filenames(ping))
     n = ping.name
     consts = (out / f"c.{n}.eq_eta").read_text()
-    assert "NPAR=57" in consts and "ICP=['eta_E', 'r', 'v']" in consts
+    assert "NPAR=73" in consts and "ICP=['eta_E', 'r', 'v']" in consts
+    assert "# PAR(58)..PAR(73): each state's maximum" in consts
     assert "9: 'J_EE', 51: 'tau_s_EE'" in consts and "57: 'tau_s_II'" in consts
     assert "ICP=['eta_E', 'J_EE', 'r', 'v']" in (out / f"c.{n}.hopf").read_text()
     refused(["export", "--circuit", "ping", "--out", str(out)], capsys, "--force")
@@ -359,20 +361,19 @@ def test_export_ping_runs_under_auto_cli(capsys, tmp_path):
         assert (out / f"b.{n}_{stem}").is_file()
 
 
-def test_cycles_of_ping_start_at_the_hopf_period_or_fail_clearly(capsys):
-    """``cycles --circuit ping --from HB1``: the library cannot follow the cycles of
-    circuits yet (AUTO's table lists only the first states); until it can, the command
-    fails as a computation (exit 1) naming the missing state, not as bad input. Once it
-    can, the first orbit's period is 2 pi / omega of the Hopf point (omega =
-    0.5907950002 from the linearisation; 1e-4 relative: the branch's first step)."""
+def test_cycles_of_ping_start_at_the_hopf_period(capsys):
+    """``cycles --circuit ping --from HB1``: every state's maximum and minimum along the
+    branch (AUTO prints them all, from PVLS), and the first orbit's period is 2 pi /
+    omega of the Hopf point (omega = 0.5907950002 from the linearisation; 1e-4
+    relative: the branch's first step)."""
     status, out, err = run(["cycles", "--circuit", "ping", "--from", "HB1",
                             "--range=-10:10", "--json"], capsys)
-    if status == 1:
-        assert "lacks the state 's_" in err and "ping_" in err, err
-        return
     assert status == 0, err
     doc = json.loads(out)
-    period = doc["branches"][0]["period"][0]
+    branch = doc["branches"][0]
+    for name in read_circuit("ping").state_names:
+        assert None not in branch[name] and None not in branch[f"{name}_min"], name
+    period = branch["period"][0]
     np.testing.assert_allclose(period, 2 * math.pi / 0.5907950002, rtol=1e-4)
 
 

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from thetabif import cli
+from thetabif.auto.constants import npar as thetabif_npar
+from thetabif.auto.constants import state_indices
 from thetabif.codegen.fortran import MAX_LINE, output_indices
 from thetabif.export import export_filenames, export_model, export_standard, standard_models
 from thetabif.models import ThetaModel
@@ -110,9 +112,10 @@ def test_compiles_without_warnings_of_substance(exported, model, tmp_path):
 _HARNESS = """\
 PROGRAM harness
   IMPLICIT NONE
-  INTEGER, PARAMETER :: NDIM = {ndim}, NPAR = {npar}, NOUT = {nout}
+  INTEGER, PARAMETER :: NDIM = {ndim}, NPAR = {npar}, NOUT = {nout}, NTOT = {ntot}
+  INTEGER, PARAMETER :: FIRST = {first}, LAST = {last}
   INTEGER :: ICP(1), npts, k
-  DOUBLE PRECISION :: U(NDIM), PAR(50), F(NDIM), DFDU(NDIM,NDIM), DFDP(NDIM,50)
+  DOUBLE PRECISION :: U(NDIM), PAR(NTOT), F(NDIM), DFDU(NDIM,NDIM), DFDP(NDIM,NTOT)
   ICP(1) = 1
   PAR = 0.0d0
   U = 0.0d0
@@ -130,9 +133,19 @@ PROGRAM harness
     IF (ANY(DFDP /= -999.0d0)) STOP 'DFDP written with IJAC=1'
     CALL FUNC(NDIM, U, ICP, PAR, 2, F, DFDU, DFDP)
     CALL PVLS(NDIM, U, PAR)
-    WRITE(*,'(*(ES26.17))') F, DFDU, DFDP(:,1:NPAR), PAR(41:40+NOUT)
+    WRITE(*,'(*(ES26.17))') F, DFDU, DFDP(:,1:NPAR), PAR(41:40+NOUT), PAR(FIRST:LAST)
   END DO
 END PROGRAM harness
+
+DOUBLE PRECISION FUNCTION GETP(CODE, IC, UPS)
+  ! AUTO's GETP at an equilibrium (IPS = 1): MAX and MIN of state IC are UPS(IC)
+  IMPLICIT NONE
+  CHARACTER(LEN=3), INTENT(IN) :: CODE
+  INTEGER, INTENT(IN) :: IC
+  DOUBLE PRECISION, INTENT(IN) :: UPS(*)
+  IF (CODE /= 'MAX' .AND. CODE /= 'MIN') STOP 'GETP asked for another measure'
+  GETP = UPS(IC)
+END FUNCTION GETP
 """
 
 
@@ -163,7 +176,10 @@ def test_fortran_matches_numpy(exported, model, tmp_path):
     """FUNC, DFDU, DFDP and PVLS through a compiled harness equal model.numeric."""
     ndim, npar = len(model.state_names), len(model.parameter_names)
     outs = output_indices(model)
-    (tmp_path / "harness.f90").write_text(_HARNESS.format(ndim=ndim, npar=npar, nout=len(outs)))
+    ext = state_indices(model.parameter_names, model.state_names)
+    (tmp_path / "harness.f90").write_text(_HARNESS.format(
+        ndim=ndim, npar=npar, nout=len(outs), first=min(ext.values()), last=max(ext.values()),
+        ntot=thetabif_npar(model.parameter_names, model.state_names)))
     shutil.copy(exported / f"{model.name}.f90", tmp_path / "model.f90")
     subprocess.run([GFORTRAN, "-O0", "-ffree-line-length-132", "model.f90", "harness.f90",
                     "-o", "harness"], cwd=tmp_path, check=True, capture_output=True)
@@ -195,7 +211,12 @@ def test_fortran_matches_numpy(exported, model, tmp_path):
         k += ndim * ndim
         dfdp = row[k:k + ndim * npar].reshape((ndim, npar), order="F")
         k += ndim * npar
-        measures = row[k:]
+        measures = row[k:k + len(outs)]
+        k += len(outs)
+        # the states' max and min PARs (in index order): at an equilibrium, the state
+        extremes = dict(zip(sorted(ext.values()), row[k:], strict=True))
+        for (name, _what), idx in ext.items():
+            assert extremes[idx] == u[model.state_names.index(name)], (name, idx)
         _close(f, num.rhs(u, p), "F")
         _close(dfdu, num.jacobian(u, p), "DFDU")
         _close(dfdp, num.parameter_jacobian(u, p), "DFDP")

@@ -192,7 +192,12 @@ def _newton_step(jac: np.ndarray, F: np.ndarray) -> np.ndarray:
         det = a * d - b * c
         return np.array([d * F[0] - b * F[1], a * F[1] - c * F[0]]) / det
     out = np.full(F.shape, np.nan)
-    ok = np.all(np.isfinite(jac), axis=(1, 2)) & (np.abs(np.linalg.det(jac)) > 0)
+    ok = np.all(np.isfinite(jac), axis=(1, 2))
+    try:  # the usual case: every finite Jacobian regular, one batched solve
+        out[:, ok] = np.linalg.solve(jac[ok], F.T[ok][..., None])[..., 0].T
+        return out
+    except np.linalg.LinAlgError:  # an exactly singular one: leave those columns NaN
+        ok &= np.abs(np.linalg.det(np.where(ok[:, None, None], jac, 0.0))) > 0
     if np.any(ok):
         out[:, ok] = np.linalg.solve(jac[ok], F.T[ok][..., None])[..., 0].T
     return out
@@ -369,6 +374,11 @@ def equilibria_to_start(model: Model, params: Mapping[str, float]
             f"no equilibrium of {model.name} found at "
             + ", ".join(f"{k}={v:g}" for k, v in params.items())
             + "; AUTO needs one to start from: choose other parameters")
+    return stable_first(eqs)
+
+
+def stable_first(eqs: Sequence[Equilibrium]) -> list[Equilibrium]:
+    """``eqs`` (by rate) with the stable ones first, each group keeping its order."""
     return sorted(eqs, key=lambda e: not e.stable)
 
 

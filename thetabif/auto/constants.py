@@ -30,7 +30,8 @@ DEFAULTS: MappingProxyType[str, Any] = MappingProxyType({
 
 #: Where a model's parameters go: PAR(1..9), then PAR(51..). AUTO keeps PAR(10..14)
 #: (PAR(11): the period), HomCont PAR(12..) (the saddle) and PAR(21..36) (its test
-#: functions), the engine its solution measures in PAR(41..50).
+#: functions), the engine its solution measures in PAR(41..50) and the states' maxima
+#: and minima after the last parameter (:func:`state_indices`).
 FIRST_PARAMETER_SLOTS = 9
 EXTRA_PARAMETER_PAR = 51
 
@@ -42,9 +43,34 @@ def parameter_indices(names: Sequence[str]) -> dict[str, int]:
             for k, name in enumerate(names)}
 
 
-def npar(names: Sequence[str]) -> int:
-    """``NPAR`` for a model with these parameters: at least :data:`DEFAULTS`' 50."""
-    return max([DEFAULTS["NPAR"], *parameter_indices(names).values()])
+def state_indices(names: Sequence[str], states: Sequence[str]) -> dict[tuple[str, str], int]:
+    """The PAR index of each state's maximum and minimum over the solution, which the
+    engine's ``PVLS`` stores (AUTO's ``GETP('MAX'/'MIN', i, U)``; for an equilibrium
+    both are the state itself).
+
+    ``(state, "max")`` of state ``i`` (from 0) goes to ``first + i``, ``(state, "min")``
+    to ``first + len(states) + i``, where ``first`` follows the last parameter's PAR
+    (:func:`parameter_indices` of ``names``), at least 51: clear of AUTO's, HomCont's
+    and the measures' PARs. AUTO's ``fort.7`` prints only ``7 - len(ICP)`` states; the
+    engine lists these PARs in ``ICP`` to have every state printed.
+
+    Examples
+    --------
+    >>> state_indices(["eta", "J"], ["x", "y"])
+    {('x', 'max'): 51, ('y', 'max'): 52, ('x', 'min'): 53, ('y', 'min'): 54}
+    """
+    first = max([EXTRA_PARAMETER_PAR - 1, *parameter_indices(names).values()]) + 1
+    n = len(states)
+    out = {(s, "max"): first + i for i, s in enumerate(states)}
+    out.update({(s, "min"): first + n + i for i, s in enumerate(states)})
+    return out
+
+
+def npar(names: Sequence[str], states: Sequence[str]) -> int:
+    """``NPAR`` for a model with these parameters and states: at least :data:`DEFAULTS`'
+    50, and room for the states' maxima and minima (:func:`state_indices`)."""
+    return max([DEFAULTS["NPAR"], *parameter_indices(names).values(),
+                *state_indices(names, states).values()])
 
 
 #: First PAR index of the solution measures the engine's ``PVLS`` stores.

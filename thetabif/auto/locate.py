@@ -165,6 +165,26 @@ def find_auto() -> AutoInstallation:
     return inst
 
 
+def compiler_stamp() -> str:
+    """What identifies the Fortran compiler :func:`find_compiler` uses, without running
+    it: its resolved path, size and modification time (a new compiler changes them).
+    For cache keys of warm starts, where ``--version`` (a process) costs more than the
+    rest of the look-up; the compiler itself is checked by :func:`find_compiler` when
+    something is built.
+
+    Raises
+    ------
+    CompilerNotFoundError
+        The compiler is not found (as :func:`find_compiler` says it).
+    """
+    found = shutil.which(os.environ.get("FC") or "gfortran")
+    if found is None:
+        find_compiler()  # raises, saying where it looked
+    path = Path(str(found)).resolve()
+    st = path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
 def find_compiler() -> Compiler:
     """Locate the Fortran compiler used to build equation files.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -217,17 +217,28 @@ class NameMap:
         ``parnames`` from the constants file: the labels AUTO itself prints.
     auto_states : Mapping[int, str]
         ``unames`` from the constants file.
+    extremes : Mapping[int, tuple[str, str]]
+        ``PAR(i)`` index -> ``(state name, "max" | "min")``: parameters in which the
+        equation file's ``PVLS`` stores a state's maximum or minimum over the solution
+        (an equilibrium's state itself). Listed in ``ICP``, their columns in
+        ``fort.7`` become state columns (:attr:`Point.state`, :attr:`Point.state_min`).
     """
 
     parameters: Mapping[int, str] = field(default_factory=dict)
     states: Mapping[int, str] = field(default_factory=dict)
     auto_parameters: Mapping[int, str] = field(default_factory=dict)
     auto_states: Mapping[int, str] = field(default_factory=dict)
+    extremes: Mapping[int, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("parameters", "states", "auto_parameters", "auto_states"):
             val = {int(k): str(v) for k, v in dict(getattr(self, name)).items()}
             object.__setattr__(self, name, MappingProxyType(val))
+        ext = {int(k): (str(n), str(w)) for k, (n, w) in dict(self.extremes).items()}
+        bad = sorted({w for _, w in ext.values()} - {"max", "min"})
+        if bad:
+            raise ValueError(f"extremes must be 'max' or 'min', got {bad}")
+        object.__setattr__(self, "extremes", MappingProxyType(ext))
 
     @classmethod
     def build(
@@ -235,6 +246,7 @@ class NameMap:
         constants: str | None = None,
         par_names: Mapping[int, str] | None = None,
         state_names: Mapping[int, str] | None = None,
+        extremes: Mapping[int, tuple[str, str]] | None = None,
     ) -> NameMap:
         """Combine the caller's names with ``parnames``/``unames`` of a constants file."""
         c = parse_constants(constants) if constants else {}
@@ -243,6 +255,7 @@ class NameMap:
             states=dict(state_names or {}),
             auto_parameters=_index_map(c.get("parnames")),
             auto_states=_index_map(c.get("unames")),
+            extremes=dict(extremes or {}),
         )
 
     def par_name(self, i: int) -> str:
@@ -260,7 +273,9 @@ _MEASURES = {"MAX": "max", "MIN": "min", "INTEGRAL": "integral"}
 
 
 def _classify_column(label: str, names: NameMap) -> tuple[str, str, str]:
-    """Return (kind, name, measure); kind in par/state/norm/extra."""
+    """Return (kind, name, measure); kind in par/state/norm/extra/extreme (a state's
+    maximum or minimum stored in a parameter, :attr:`NameMap.extremes`: measure
+    ``max`` or ``min``)."""
     if label.upper() == "L2-NORM":
         return "norm", label, ""
     measure = "value"
@@ -277,10 +292,12 @@ def _classify_column(label: str, names: NameMap) -> tuple[str, str, str]:
         return "state", names.state_name(rev_u[body]), measure
     if measure == "value":
         m = _PAR_LABEL.fullmatch(body)
-        if m:
-            return "par", names.par_name(int(m.group(1))), ""
-        if body in rev_par:
-            return "par", names.par_name(rev_par[body]), ""
+        index = int(m.group(1)) if m else rev_par.get(body)
+        if index is not None:
+            if index in names.extremes:
+                state, what = names.extremes[index]
+                return "extreme", state, what
+            return "par", names.par_name(index), ""
     return "extra", label, ""
 
 
@@ -368,7 +385,8 @@ def _message_lines(text: str) -> list[str]:
     return found
 
 
-def parse_fort9(text: str) -> Diagnostics:
+def parse_fort9(text: str, points: Collection[tuple[int, int]] | None = None
+                ) -> Diagnostics:
     """Parse AUTO's diagnostics file ``fort.9``.
 
     Eigenvalue lines look like ``   1    12         Eigenvalue  1:  -2.0E+00  0.0E+00``
@@ -381,22 +399,18 @@ def parse_fort9(text: str) -> Diagnostics:
     ----------
     text : str
         Contents of ``fort.9``.
+    points : collection of (int, int), optional
+        ``(branch, point)`` (absolute values) of the points whose spectra are wanted;
+        default: every point's.
 
     Returns
     -------
     Diagnostics
     """
-    eig: dict[tuple[int, int], list[complex]] = {}
-    mult: dict[tuple[int, int], list[complex]] = {}
-    for br, pt, what, index, rest in _SPECTRUM_RE.findall(text):
-        target = eig if what == "Eigenvalue" else mult
-        key = (abs(int(br)), abs(int(pt)))
-        val = _complex_pair(rest)
-        if val is None:
-            continue
-        if int(index) == 1 or key not in target:
-            target[key] = []
-        target[key].append(val)
+    spectra = _spectra_fast(text, points)
+    if spectra is None:  # numbers or lines the fast path does not read
+        spectra = _spectra_by_regex(text, points)
+    eig, mult = spectra
     messages: list[str] = []
     seen: set[str] = set()
     for line in _message_lines(text):
@@ -406,11 +420,115 @@ def parse_fort9(text: str) -> Diagnostics:
         if msg not in seen:
             seen.add(msg)
             messages.append(msg)
-    return Diagnostics(
-        eigenvalues=MappingProxyType({k: np.array(v, complex) for k, v in eig.items()}),
-        multipliers=MappingProxyType({k: np.array(v, complex) for k, v in mult.items()}),
-        messages=tuple(messages),
-    )
+    return Diagnostics(eigenvalues=MappingProxyType(eig), multipliers=MappingProxyType(mult),
+                       messages=tuple(messages))
+
+
+Spectra = dict[tuple[int, int], np.ndarray]
+
+
+def _spectra_by_regex(text: str, points: Collection[tuple[int, int]] | None = None
+                      ) -> tuple[Spectra, Spectra]:
+    """Eigenvalues and multipliers of ``fort.9`` by ``(branch, point)`` (those of
+    ``points`` only, when given), line by line (any number format :func:`numbers`
+    reads)."""
+    eig: dict[tuple[int, int], list[complex]] = {}
+    mult: dict[tuple[int, int], list[complex]] = {}
+    for br, pt, what, index, rest in _SPECTRUM_RE.findall(text):
+        target = eig if what == "Eigenvalue" else mult
+        key = (abs(int(br)), abs(int(pt)))
+        if points is not None and key not in points:
+            continue
+        val = _complex_pair(rest)
+        if val is None:
+            continue
+        if int(index) == 1 or key not in target:
+            target[key] = []
+        target[key].append(val)
+    return ({k: np.array(v, complex) for k, v in eig.items()},
+            {k: np.array(v, complex) for k, v in mult.items()})
+
+
+#: The spectrum lines as AUTO 0.9 writes them: ``BR PT Eigenvalue I: RE IM`` and
+#: ``BR PT Multiplier I RE IM Abs. Val. ABS``; the words and the colon dropped, the
+#: numbers in each (``BR PT I RE IM [ABS]``).
+_SPECTRUM_LAYOUT = {"Eigenvalue ": (("Eigenvalue", ":"), 5),
+                    "Multiplier ": (("Multiplier", "Abs. Val."), 6)}
+
+
+def _spectra_fast(text: str, points: Collection[tuple[int, int]] | None = None
+                  ) -> tuple[Spectra, Spectra] | None:
+    """What :func:`_spectra_by_regex` reads, by numpy at once: the spectrum lines
+    without their words, converted together. None when they do not have the layout of
+    :data:`_SPECTRUM_LAYOUT` (the regex reads them then): the same count of numbers on
+    every line, integers where they belong, E-exponent numbers throughout."""
+    lines = text.splitlines()
+    out = []
+    for word, (drop, width) in _SPECTRUM_LAYOUT.items():
+        mine = [ln for ln in lines if word in ln]
+        if points is not None:
+            mine = _lines_of(mine, word, points)
+            if mine is None:
+                return None
+        if not mine:
+            out.append({})
+            continue
+        joined = " ".join(mine)
+        for w in drop:
+            joined = joined.replace(w, " ")
+        toks = joined.split()
+        if len(toks) != width * len(mine):
+            return None
+        try:
+            table = np.array(toks, dtype=float).reshape(len(mine), width)
+        except ValueError:  # D exponents, 1.0-100, words
+            return None
+        head = table[:, :3]
+        if not (np.all(head == np.round(head)) and np.all(head[:, 2] >= 1)):
+            return None
+        out.append(_group_spectra(np.abs(head).astype(np.int64),
+                                  table[:, 3] + 1j * table[:, 4]))
+    return out[0], out[1]
+
+
+def _lines_of(lines: list[str], word: str, points: Collection[tuple[int, int]]
+              ) -> list[str] | None:
+    """The spectrum ``lines`` of ``points``: those whose text before ``word`` reads
+    ``BR PT`` of one of them (a point's lines share that text, read once); None when a
+    line has no such two integers there."""
+    wanted: dict[str, bool] = {}
+    out = []
+    for ln in lines:
+        head = ln[:ln.index(word)]
+        keep = wanted.get(head)
+        if keep is None:
+            toks = head.split()
+            if len(toks) != 2:
+                return None
+            try:
+                keep = wanted[head] = (abs(int(toks[0])), abs(int(toks[1]))) in points
+            except ValueError:
+                return None
+        if keep:
+            out.append(ln)
+    return out
+
+
+def _group_spectra(head: np.ndarray, vals: np.ndarray) -> Spectra:
+    """Spectra by ``(branch, point)`` from rows (branch, point, index) and values, as
+    :func:`_spectra_by_regex` groups them: a row of index 1 starts a new printout of its
+    point (the last printout wins), other rows add to their point's."""
+    key_change = np.any(head[1:, :2] != head[:-1, :2], axis=1)
+    starts = np.flatnonzero(np.concatenate([[True], key_change | (head[1:, 2] == 1)]))
+    ends = np.append(starts[1:], len(head))
+    found: dict[tuple[int, int], np.ndarray] = {}
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        key = (int(head[a, 0]), int(head[a, 1]))
+        if head[a, 2] == 1 or key not in found:
+            found[key] = vals[a:b]
+        else:
+            found[key] = np.concatenate([found[key], vals[a:b]])
+    return found
 
 
 def output_messages(stdout: str) -> tuple[str, ...]:
@@ -478,6 +596,7 @@ def _make_branch(
     par_cols: dict[str, int] = {}
     state_cols: dict[str, int] = {}
     extra_cols: dict[str, int] = {}
+    extreme_cols: dict[str, dict[str, int]] = {"max": {}, "min": {}}
     norm_col: int | None = None
     measure = "value"
     for j, (kind, name, meas) in enumerate(kinds):
@@ -486,10 +605,19 @@ def _make_branch(
         elif kind == "state":
             state_cols.setdefault(name, j)
             measure = meas
+        elif kind == "extreme":
+            extreme_cols[meas].setdefault(name, j)
         elif kind == "norm":
             norm_col = j
         else:
             extra_cols[name] = j
+    if extreme_cols["max"]:
+        # the states' maxima stored by PVLS (equilibria: the states) replace and complete
+        # the states AUTO prints: every state, in the order of the PARs
+        state_cols = {**extreme_cols["max"],
+                      **{k: j for k, j in state_cols.items() if k not in extreme_cols["max"]}}
+        measure = "max" if raw_br < 0 else "value"
+    min_items = tuple(extreme_cols["min"].items()) if raw_br < 0 else ()
     par_items, state_items = tuple(par_cols.items()), tuple(state_cols.items())
     extra_items = tuple(extra_cols.items())
     points = []
@@ -497,10 +625,11 @@ def _make_branch(
         if len(vals) != len(labels):
             raise ValueError(f"fort.7 point {pt} of branch {br}: {len(vals)} values for "
                              f"{len(labels)} columns")
-        params = {name: vals[j] for name, j in par_items}
-        state = {name: vals[j] for name, j in state_items}
-        extra = {name: vals[j] for name, j in extra_items}
-        columns = dict(zip(labels, vals))  # noqa: B905 (lengths checked above)
+        # fresh dicts, wrapped here: the record takes them without a copy
+        params = MappingProxyType({name: vals[j] for name, j in par_items})
+        state = MappingProxyType({name: vals[j] for name, j in state_items})
+        extra = MappingProxyType({name: vals[j] for name, j in extra_items})
+        columns = MappingProxyType(dict(zip(labels, vals)))  # noqa: B905 (checked above)
         norm = vals[norm_col] if norm_col is not None else float("nan")
         key = (abs(br), abs(pt))
         eigen = diag.eigenvalues.get(key) if diag is not None else None
@@ -516,6 +645,7 @@ def _make_branch(
                 parameters=params,
                 state=state,
                 state_measure=measure if state else "value",
+                state_min=MappingProxyType({name: vals[j] for name, j in min_items}),
                 l2_norm=norm,
                 extra=extra,
                 columns=columns,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import types
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -129,6 +129,10 @@ def type_code(number: int) -> str:
 
 
 def _frozen_map(d: Mapping[str, float]) -> Mapping[str, float]:
+    """A read-only copy of ``d``; a mapping proxy is taken as frozen already (the
+    parsers wrap the dicts they make, and replaced records pass theirs on)."""
+    if type(d) is types.MappingProxyType:
+        return d
     return types.MappingProxyType(dict(d))
 
 
@@ -209,6 +213,11 @@ class Point(_RecordEq):
     state_measure : str
         ``"value"`` for equilibria (the state itself), ``"max"``, ``"min"`` or
         ``"integral"`` when AUTO reports a norm of a periodic/BVP solution.
+    state_min : Mapping[str, float]
+        Periodic/BVP solutions: each state's minimum over the solution, where the
+        equation file stores it in a parameter listed in ``ICP``
+        (:attr:`thetabif.auto.parse.NameMap.extremes`; :attr:`state` then holds the
+        maxima); empty otherwise.
     l2_norm : float
         AUTO's ``L2-NORM`` column (``nan`` if absent).
     extra : Mapping[str, float]
@@ -239,10 +248,13 @@ class Point(_RecordEq):
     eigenvalues: np.ndarray | None = None
     multipliers: np.ndarray | None = None
     periodic: bool = False
+    state_min: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("parameters", "state", "extra", "columns"):
-            object.__setattr__(self, name, _frozen_map(getattr(self, name)))
+        for name in ("parameters", "state", "extra", "columns", "state_min"):
+            value = getattr(self, name)
+            if type(value) is not types.MappingProxyType:  # the parser's are frozen
+                object.__setattr__(self, name, _frozen_map(value))
         for name in ("eigenvalues", "multipliers"):
             val = getattr(self, name)
             if val is not None:

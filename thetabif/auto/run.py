@@ -23,15 +23,17 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from thetabif.errors import InputError
 
-from .parse import NameMap, output_messages, parse_fort7, parse_fort8, parse_fort9
+from .parse import Diagnostics, NameMap, output_messages, parse_fort7, parse_fort8, parse_fort9
 from .records import BranchData, Point, RunResult, RunStatus, Solution
 
 __all__ = ["run_auto", "classify"]
@@ -57,6 +59,26 @@ def _output_size(d: Path) -> int:
     return total
 
 
+#: Seconds between the watchdog's checks of a run's time and output size.
+_WATCH_INTERVAL = 0.05
+
+
+def _watchdog(proc: subprocess.Popen, workdir: Path, t0: float, timeout: float,
+              max_bytes: int, done: threading.Event, why: list[str]) -> None:
+    """Kill ``proc`` once it has run ``timeout`` seconds since ``t0`` or written more than
+    ``max_bytes`` in ``workdir``, appending ``"timeout"`` or ``"output"`` to ``why``;
+    return when ``done`` is set."""
+    while not done.wait(_WATCH_INTERVAL):
+        if time.monotonic() - t0 > timeout:
+            why.append("timeout")
+        elif _output_size(workdir) > max_bytes:
+            why.append("output")
+        else:
+            continue
+        proc.kill()
+        return
+
+
 def _never_left(branch: BranchData) -> bool:
     if len(branch.points) <= 1:
         return True
@@ -66,6 +88,16 @@ def _never_left(branch: BranchData) -> bool:
     # scale (plus 1e-12 absolute for columns that are zero).
     scale = np.maximum(np.nanmax(np.abs(data), axis=0), 1.0)
     return bool(np.all(np.abs(data - first) <= 1e-9 * scale + 1e-12))
+
+
+def _with_spectra(branch: BranchData, diag: Diagnostics) -> BranchData:
+    """``branch`` with the eigenvalues and multipliers of ``diag`` on its labelled
+    points."""
+    points = tuple(
+        replace(p, eigenvalues=diag.eigenvalues.get((p.branch, p.index)),
+                multipliers=diag.multipliers.get((p.branch, p.index))) if p.label else p
+        for p in branch.points)
+    return replace(branch, points=points)
 
 
 def _values(p: Point) -> str:
@@ -130,6 +162,8 @@ def run_auto(
     timeout: float = 120.0,
     par_names: Mapping[int, str] | None = None,
     state_names: Mapping[int, str] | None = None,
+    extremes: Mapping[int, tuple[str, str]] | None = None,
+    spectra: str = "all",
     threads: int = 1,
     max_output_bytes: int = 256 * 2**20,
 ) -> RunResult:
@@ -151,6 +185,14 @@ def run_auto(
     par_names, state_names : Mapping[int, str], optional
         Names for ``PAR(i)`` and ``U(i)`` in the records.  Default: ``parnames``
         / ``unames`` of the constants, else ``PAR(i)`` / ``U(i)``.
+    extremes : Mapping[int, tuple[str, str]], optional
+        ``PAR(i)`` -> ``(state, "max" | "min")``: parameters holding a state's maximum
+        or minimum over the solution (:attr:`thetabif.auto.parse.NameMap.extremes`);
+        their ``fort.7`` columns become the points' states.
+    spectra : {"all", "labelled"}, default "all"
+        The points whose eigenvalues or Floquet multipliers are read from ``fort.9``:
+        every point, or the labelled ones only (the others' are None; reading a
+        spectrum per point is most of the time spent on ``fort.9``).
     threads : int, default 1
         ``OMP_NUM_THREADS`` for AUTO's OpenMP core.  One thread keeps concurrent
         runs from oversubscribing the machine and results bit-reproducible.
@@ -180,6 +222,8 @@ def run_auto(
         raise InputError(f"timeout must be positive, got {timeout}")
     if threads < 1:
         raise InputError(f"threads must be >= 1, got {threads}")
+    if spectra not in ("all", "labelled"):
+        raise InputError(f"spectra must be 'all' or 'labelled', got {spectra!r}")
 
     workdir = Path(tempfile.mkdtemp(prefix="thetabif-auto-run-"))
     try:
@@ -189,7 +233,6 @@ def run_auto(
         env = dict(os.environ)
         env["OMP_NUM_THREADS"] = str(threads)
         t0 = time.monotonic()
-        timed_out = limited = False
         with open(workdir / "stdout.txt", "wb") as out, open(workdir / "stderr.txt", "wb") as err:
             proc = subprocess.Popen(
                 [str(exe)],
@@ -200,22 +243,19 @@ def run_auto(
                 env=env,
                 start_new_session=True,
             )
-            poll = 0.002
-            while True:
-                try:
-                    proc.wait(timeout=poll)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                poll = min(poll * 2, 0.1)
-                if time.monotonic() - t0 > timeout:
-                    timed_out = True
-                elif _output_size(workdir) > max_output_bytes:
-                    limited = True
-                if timed_out or limited:
-                    proc.kill()
-                    proc.wait()
-                    break
+            # the main thread waits for AUTO without polling (no latency); a watchdog
+            # thread kills it at the time or output limit
+            done, why = threading.Event(), []
+            dog = threading.Thread(target=_watchdog, args=(proc, workdir, t0, timeout,
+                                                           max_output_bytes, done, why),
+                                   daemon=True)
+            dog.start()
+            try:
+                proc.wait()
+            finally:
+                done.set()
+                dog.join()
+            timed_out, limited = "timeout" in why, "output" in why
         elapsed = time.monotonic() - t0
         returncode: int | None = None if (timed_out or limited) else proc.returncode
 
@@ -227,9 +267,15 @@ def run_auto(
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    names = NameMap.build(constants, par_names, state_names)
-    diag = parse_fort9(fort9)
-    branches = parse_fort7(fort7, names, diag)
+    names = NameMap.build(constants, par_names, state_names, extremes)
+    if spectra == "labelled":
+        branches = parse_fort7(fort7, names)
+        diag = parse_fort9(fort9, {(p.branch, p.index) for b in branches
+                                   for p in b.points if p.label})
+        branches = [_with_spectra(b, diag) for b in branches]
+    else:
+        diag = parse_fort9(fort9)
+        branches = parse_fort7(fort7, names, diag)
     messages = list(output_messages(stdout))
     for m in diag.messages:
         if m not in messages:

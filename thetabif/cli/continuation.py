@@ -33,7 +33,6 @@ from thetabif.cli.common import (
     require_auto,
     write_file,
 )
-from thetabif.errors import ContinuationError
 
 #: What ``--out`` writes, by extension: the netCDF record, the ``--json`` document,
 #: or the branch points as one table (column ``branch``).
@@ -382,17 +381,6 @@ def cmd_cycles(args: argparse.Namespace) -> int:
     point = run_library(eq.point, args.start)
     try:
         result = cont.cycles(point, free, *bounds, **_limits(args))
-    except KeyError as exc:
-        # The library's cycles read every state from AUTO's table of the run, which
-        # lists only the first few for a circuit: a failed computation (exit 1), not a
-        # bad command line; said so instead of the bare KeyError of the state.
-        missing = str(exc).strip("'\"")
-        if missing not in cont.model.state_names:
-            raise library_error(exc, OPTIONS) from None
-        raise ContinuationError(
-            f"cycles of {cont.model.name}: AUTO's table of the periodic orbits lacks the "
-            f"state {missing!r}; the library's cycles do not handle models with this many "
-            f"states ({len(cont.model.state_names)}) yet") from None
-    except ValueError as exc:
+    except (KeyError, ValueError) as exc:
         raise library_error(exc, OPTIONS) from None
     return emit(args, result)

@@ -50,6 +50,7 @@ from thetabif.auto.constants import (
     HOMCONT_PSI_PARS,
     npar,
     parameter_indices,
+    state_indices,
 )
 from thetabif.codegen.fortran import output_indices
 from thetabif.errors import InputError
@@ -214,8 +215,10 @@ def constants_file(model: ThetaModel, scenario: str) -> str:
                          f"{', '.join(all_scen)}")
     scen = all_scen[scenario]
     consts = dict(scen.constants, NDIM=len(model.state_names),
-                  NPAR=npar(model.parameter_names))
+                  NPAR=npar(model.parameter_names, model.state_names))
     unames = {i: n for i, n in enumerate(model.state_names, start=1)}
+    extremes = state_indices(model.parameter_names, model.state_names).values()
+    lo, hi = min(extremes), max(extremes)
     parnames: dict[int, str] = {i: n for n, i in
                                 parameter_indices(model.parameter_names).items()}
     if scenario == HOMCONT_SCENARIO:
@@ -226,6 +229,8 @@ def constants_file(model: ThetaModel, scenario: str) -> str:
         f"# {scen.description}; model: {' '.join(model.description.split())}.",
         f"# Use: run(e='{model.name}', c='{model.name}.{scenario}') (see {model.name}.auto).",
         "# PAR(41)... are solution measures set by PVLS (listed last in ICP: printed only).",
+        f"# PAR({lo})..PAR({hi}): each state's maximum, then each state's minimum over the "
+        "solution (equilibria: the state), set by PVLS; list them in ICP to print every state.",
         f"unames = {_value(unames)}",
         f"parnames = {_value(parnames)}",
     ]

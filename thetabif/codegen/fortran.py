@@ -13,8 +13,12 @@ Conventions of the generated code
   powers stay integer (``x**2``). No single precision anywhere.
 * Model parameters occupy ``PAR(1..npar)`` in :attr:`ThetaModel.parameter_names` order;
   ``PAR(10)``-``PAR(14)`` are never touched (``PAR(11)`` is AUTO's period).
-* The solution measures of :data:`OUTPUT_INDEX` are written by ``PVLS`` into
-  ``PAR(41)`` and following (clear of HomCont's PAR(12..) and PAR(21..30)).
+* The solution measures of :func:`output_indices` are written by ``PVLS`` into
+  ``PAR(41)`` and following (clear of HomCont's PAR(12..) and PAR(21..36)); each
+  state's maximum and minimum over the solution (AUTO's ``GETP``; an equilibrium's
+  state itself) after the last parameter
+  (:func:`thetabif.auto.constants.state_indices`), so that listing them in ``ICP``
+  prints every state in ``fort.7`` (AUTO itself prints ``7 - len(ICP)`` of them).
 * No line longer than :data:`MAX_LINE` characters (free-form limit is 132), so the
   file compiles with AUTO's own ``make`` rules and no special flags.
 * Output is a pure function of the model and the parameter values (deterministic).
@@ -29,7 +33,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.fortran import FCodePrinter
 
-from thetabif.auto.constants import FIRST_OUTPUT_PAR, parameter_indices
+from thetabif.auto.constants import FIRST_OUTPUT_PAR, parameter_indices, state_indices
 from thetabif.auto.constants import output_indices as measure_indices
 
 if TYPE_CHECKING:
@@ -232,6 +236,8 @@ def _header(model: ThetaModel, params: Mapping[str, float], start_note: str) -> 
     lines.append("! Solution measures written by PVLS (list them last in ICP to print them):")
     for name, idx in outs.items():
         lines.append(f"!   PAR({idx}) = {name}")
+    for (name, what), idx in state_indices(model.parameter_names, model.state_names).items():
+        lines.append(f"!   PAR({idx}) = {what} of {name} over the solution (equilibria: {name})")
     lines += ["!", f"! {start_note}", "!", "! FUNC fills DFDU (IJAC >= 1) and DFDP (IJAC = 2) "
               "analytically: use JAC=1.", ""]
     return lines
@@ -344,20 +350,29 @@ def equation_file(
     outs = output_indices(model)
     o_lines, o_tmp = _assignments([f"PAR({idx})" for idx in outs.values()],
                                   [sym.outputs[k] for k in outs], "o_t", I2)
+    extremes = state_indices(model.parameter_names, model.state_names)
+    s_lines = [f"{I2}PAR({idx}) = GETP('{what.upper()}', {model.state_names.index(name) + 1}, U)"
+               for (name, what), idx in extremes.items()]
     lines += [
         "SUBROUTINE PVLS(NDIM,U,PAR)",
         f"{I1}! Solution measures, stored in PAR({min(outs.values())})..PAR({max(outs.values())}):"
         f" {', '.join(f'{k} -> PAR({i})' for k, i in outs.items())}.",
         f"{I1}! For periodic orbits (IPS=2) they are evaluated at U = the orbit's first point.",
+        f"{I1}! Then each state's maximum and minimum over the solution (AUTO's GETP; for an",
+        f"{I1}! equilibrium both are the state) in PAR({min(extremes.values())})"
+        f"..PAR({max(extremes.values())}).",
         f"{I1}IMPLICIT NONE",
         f"{I1}INTEGER, INTENT(IN) :: NDIM",
         f"{I1}DOUBLE PRECISION, INTENT(IN) :: U(NDIM)",
         f"{I1}DOUBLE PRECISION, INTENT(INOUT) :: PAR(*)",
+        f"{I1}DOUBLE PRECISION, EXTERNAL :: GETP",
         *_declare(states + pars, I1),
         *_declare(o_tmp, I1),
         "",
         *_unpack(model, I2),
         *o_lines,
+        "",
+        *s_lines,
         "END SUBROUTINE PVLS",
         "",
         "SUBROUTINE BCND(NDIM,PAR,ICP,NBC,U0,U1,FB,IJAC,DBC)",

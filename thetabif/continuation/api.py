@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from thetabif.continuation.cycles import end_at_hopf, finish_cycles
 from thetabif.continuation.engine import (
     ContinuationFailed,
     Direction,
+    concurrently,
     direction_coords,
     engine_executable,
     equilibrium_restart,
@@ -49,7 +51,7 @@ from thetabif.continuation.options import (
     widened,
 )
 from thetabif.continuation.records import ContinuationResult, SpecialPoint
-from thetabif.continuation.seeding import on_branch, seeds
+from thetabif.continuation.seeding import no_seed, on_branch, seed_sets, seeds_at
 from thetabif.errors import InputError
 from thetabif.models import Circuit, Model, ThetaModel
 
@@ -194,21 +196,33 @@ class Continuation:
         (free,) = self._check_free([free])
         bounds = check_bounds(self.model, [free], {free: (start, stop)})
         lo, hi = bounds[free]
-        starts, notes = seeds(self.model, self.params, free, lo, hi)
-        names = self.model.state_names
+        sets, notes = seed_sets(self.params, free, lo, hi)
+        model, names = self.model, self.model.state_names
         followed: list[np.ndarray] = []
-        runs = []
-        for u, at, signs in starts:
-            if any(on_branch(coords, at[free], u) for coords in followed):
-                continue
-            for sign in signs:
-                c = constants(self.model, IRS=1, ICP=[free, "r", "v"],
-                              DS=sign * opts.first_step, DSMAX=opts.dsmax, NMX=opts.nmx,
-                              UZSTOP=bounds)
-                run = follow(self._run, c, equilibrium_restart(self.model, at, free, u),
-                             (free,), names, max_points=opts.max_points)
+        runs: list[tuple[Direction, int]] = []
+        self._executable()  # compiled (or found) once, before the directions start
+
+        def direction(u: np.ndarray, at: dict[str, float], sign: int) -> Direction:
+            c = constants(model, IRS=1, ICP=[free, "r", "v"], DS=sign * opts.first_step,
+                          DSMAX=opts.dsmax, NMX=opts.nmx, UZSTOP=bounds)
+            return follow(self._run, c, equilibrium_restart(model, at, free, u), (free,),
+                          names, max_points=opts.max_points)
+
+        def record(done: Sequence[Direction], signs: Sequence[int]) -> None:
+            for run, sign in zip(done, signs, strict=True):
                 runs.append((run, sign))
                 followed.append(direction_coords(run.results, (free,), names))
+
+        # one Newton run seeds the start and both ends (batched: cheaper than apart)
+        pending = seeds_at(model, self.params, free, sets)
+        if not pending:
+            raise no_seed(model, self.params, free, lo, hi)
+        for u, at, signs in pending:
+            if any(on_branch(coords, at[free], u) for coords in followed):
+                continue
+            # the directions from a seed are independent: their AUTO runs go at once
+            # (each a thread waiting on its process)
+            record(concurrently([partial(direction, u, at, s) for s in signs]), signs)
         return finish(self.model, self.params, "equilibria", (free,), runs, box=bounds,
                       notes=notes)
 
@@ -304,8 +318,10 @@ class Continuation:
 
         AUTO runs ``nmx`` steps at a time, restarted from the end of a run that stopped
         inside the range, up to ``max_points`` points (then a ``step_limit`` message
-        and a RuntimeWarning). Every tenth orbit is stored with its profile, giving
-        min/max of r and |z|.
+        and a RuntimeWarning). The branch has each state's maximum (column ``NAME``) and
+        minimum (``NAME_min``) over every orbit, from AUTO's own table (the engine's
+        ``PVLS``); every tenth orbit is stored with its profile, giving min/max of r
+        and |z|.
         When the period grows beyond ``max(5 T_Hopf, max_period / 5)``, the branch
         approaches a homoclinic orbit: a ``homoclinic_approach`` message is added, and
         AUTO's eventual non-convergence there (MX) is not an error.

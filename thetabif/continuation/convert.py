@@ -165,6 +165,12 @@ def equilibrium_stability(model: ThetaModel, state: np.ndarray, params: Mapping[
     return _linear_stability(np.linalg.eigvals(jac), _CRITICAL_EIGENVALUES.get(ptype, 0))
 
 
+def min_column(state: str) -> str:
+    """Name of the branch column of a state's minimum over the orbit on cycle branches
+    (the state's own column holds its maximum)."""
+    return f"{state}_min"
+
+
 def branch_records(model: ThetaModel, params: Mapping[str, float], piece: Any, kind: str,
                    free: tuple[str, ...], direction: int
                    ) -> tuple[list[Branch], list[tuple[Any, Any]]]:
@@ -189,6 +195,7 @@ def branch_records(model: ThetaModel, params: Mapping[str, float], piece: Any, k
                 data.update(r=[], abs_z=[], stable=[], type=[])
                 if kind == "cycles":
                     data["period"] = []
+                    data.update({min_column(n): [] for n in model.state_names})
                 collected.append(data)
                 pts = b.points
             _append_points(model, data, pts, result, kind, free, points)
@@ -219,11 +226,12 @@ def _append_points(model: ThetaModel, data: dict[str, list], pts: Sequence[Any],
     for pt in pts:
         for k in free:
             data[k].append(pt.parameters[k])
-        for n in model.state_names:
-            # cycles of models with more states than fort.7 prints: NaN for the rest
-            data[n].append(pt.state.get(n, np.nan) if kind == "cycles" else pt.state[n])
+        for n in model.state_names:  # every state is in fort.7 (engine.with_every_state)
+            data[n].append(pt.state[n])
         if kind == "cycles":
             data["period"].append(pt.parameters.get("period", np.nan))
+            for n in model.state_names:
+                data[min_column(n)].append(pt.state_min[n])
         data["stable"].append(bool(pt.stable))
         data["type"].append(pt.type)
         keep = (pt.type in CURVE_TYPES if kind in ("fold", "hopf")
@@ -527,6 +535,8 @@ def possible_points(results: Sequence[Any]) -> list[Any]:
     """
     notes = []
     for result in results:
+        if "Possible special point" not in result.fort9:
+            continue  # the common case, found without a regex over the whole file
         flagged = {(int(m.group(1)), int(m.group(2))) for m in re.finditer(
             r"^\s*(\d+)\s+(\d+)\s+NOTE:Possible special point", result.fort9, re.M)}
         notes += [pt for b in result.branches for pt in b.points

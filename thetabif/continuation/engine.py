@@ -3,17 +3,20 @@
 Owns the engine's executable and its cache (:func:`engine_executable`,
 :func:`engine_source_file`), the restart files (``fort.3``) runs start from
 (:func:`restart_text`, :func:`equilibrium_restart`, :func:`point_restart`), one AUTO
-run (:func:`run`) and one direction of a continuation, restarted until it leaves its
-box, closes or reaches its point limit (:func:`follow`, :class:`Direction`).
+run (:func:`run`; every state printed in ``fort.7``: :func:`with_every_state`), one
+direction of a continuation, restarted until it leaves its box, closes or reaches its
+point limit (:func:`follow`, :class:`Direction`), and independent directions run at
+once (:func:`concurrently`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,10 +26,10 @@ from thetabif.auto import (
     cache_dir,
     compile_equations,
     find_auto,
-    find_compiler,
     run_auto,
 )
 from thetabif.auto.constants import npar, parameter_indices
+from thetabif.auto.locate import compiler_stamp
 from thetabif.codegen.pregenerate import (
     MODEL_SOURCES,
     cache_key,
@@ -34,14 +37,14 @@ from thetabif.codegen.pregenerate import (
     read_source_module,
     write_text_atomic,
 )
-from thetabif.continuation.options import PERIOD_PAR, auto_names
+from thetabif.continuation.options import PERIOD_PAR, auto_names, extremes
 from thetabif.continuation.records import Note, StopReason
 from thetabif.errors import ContinuationError as ContinuationFailed
 from thetabif.models import Model, ThetaModel
 
 #: Files whose content determines the engine's Fortran source (cache key of the index),
 #: relative to the package's root.
-_CODEGEN_SOURCES = (*MODEL_SOURCES, "codegen/fortran.py")
+_CODEGEN_SOURCES = (*MODEL_SOURCES, "codegen/fortran.py", "auto/constants.py")
 _ENGINE_NOTE = ("STPNT is not used by thetabif's engine: every run starts from a restart "
                 "file (fort.3) written by thetabif.")
 _ENGINES: dict[str, Path] = {}
@@ -100,7 +103,7 @@ def engine_source_file(model: ThetaModel) -> tuple[str, Callable[[], str]]:
     The name is the one :mod:`thetabif.codegen.pregenerate` ships the source under
     (as a Python module with the constant ``SOURCE``).
     """
-    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v2', model.name, _ENGINE_NOTE)}.py"
+    name = f"{model.name}_{cache_key(_CODEGEN_SOURCES, 'engine-v3', model.name, _ENGINE_NOTE)}.py"
 
     def text() -> str:
         from thetabif.codegen.fortran import equation_file  # sympy: cold path only
@@ -121,9 +124,8 @@ def engine_executable(model: ThetaModel) -> Path:
     start the Fortran source of a standard model is read from the package's shipped
     files (:mod:`thetabif.codegen.pregenerate`), so only gfortran runs.
     """
-    compiler = find_compiler()
-    key = cache_key(_CODEGEN_SOURCES, "engine-v2", model.name, find_auto().fingerprint(),
-                    str(compiler.path), compiler.version, length=24)
+    key = cache_key(_CODEGEN_SOURCES, "engine-v3", model.name, find_auto().fingerprint(),
+                    compiler_stamp(), length=24)
     if key in _ENGINES and _ENGINES[key].is_file():
         return _ENGINES[key]
     index = cache_dir() / f"engine-{model.name}-{key}.path"
@@ -162,7 +164,7 @@ def par_vector(model: Model, params: Mapping[str, float]) -> np.ndarray:
     """AUTO's ``PAR(1..NPAR)`` holding ``params`` where the model's parameters go
     (:func:`thetabif.auto.constants.parameter_indices`), zero elsewhere."""
     names = model.parameter_names
-    par = np.zeros(npar(names))
+    par = np.zeros(npar(names, model.state_names))
     for name, idx in parameter_indices(names).items():
         par[idx - 1] = float(params[name])
     return par
@@ -214,32 +216,33 @@ def point_restart(model: ThetaModel, ptype: str, state: np.ndarray,
 PRINTED_COLUMNS = 7
 
 
-def _complete_states(result: RunResult, names: Sequence[str]) -> RunResult:
-    """``result`` with every point's full state, from its stored solution in ``fort.8``.
+def with_every_state(model: Model, constants: Mapping[str, Any]) -> dict[str, Any]:
+    """``constants`` with ``ICP`` extended so that ``fort.7`` holds every state.
 
-    AUTO prints only the first ``7 - len(ICP)`` states in ``fort.7``; runs of larger
-    models store every point (``NPR=1``), and each point takes its state from there.
+    AUTO prints only the first ``7 - len(ICP)`` states. Equilibrium runs (``IPS=1``,
+    also of folds and Hopf points) of models with more states list the PARs in which
+    the engine's ``PVLS`` stores each state; runs of periodic orbits (``IPS=2``) list
+    those of each state's maximum and minimum over the orbit, whatever the model
+    (:func:`thetabif.continuation.options.extremes`). Other runs are left as they are.
     """
-    stored = {s.label: s for s in result.solutions}
-    branches = []
-    for b in result.branches:
-        points = []
-        for pt in b.points:
-            sol = stored.get(pt.label)
-            if sol is not None and not sol.periodic:
-                full = {n: float(sol.u[0, k]) for k, n in enumerate(names)}
-                pt = replace(pt, state=full)
-            points.append(pt)
-        branches.append(replace(b, points=tuple(points)))
-    return replace(result, branches=tuple(branches))
+    ips = constants.get("IPS", 1)
+    icp = list(constants.get("ICP", ()))
+    if ips == 1 and len(model.state_names) > PRINTED_COLUMNS - len(icp):
+        wanted = [i for i, (_, what) in extremes(model).items() if what == "max"]
+    elif ips == 2:
+        wanted = list(extremes(model))
+    else:
+        return dict(constants)
+    return {**constants, "ICP": icp + [i for i in wanted if i not in icp]}
 
 
 def run(executable: Path, model: Model, constants: Mapping[str, Any],
         restart: str | None = None, allow_mx: bool = False, *, timeout: float) -> RunResult:
     """One AUTO run of ``model``'s engine.
 
-    Equilibrium runs of a model with more states than ``fort.7`` prints store every
-    point (``NPR=1``) and take the states from ``fort.8``.
+    Every state of every point comes from ``fort.7``: ``ICP`` lists the PARs where
+    ``PVLS`` stores the states (or, on periodic orbits, their maxima and minima) when
+    AUTO would not print them all (:func:`with_every_state`).
 
     Raises
     ------
@@ -248,19 +251,36 @@ def run(executable: Path, model: Model, constants: Mapping[str, Any],
         AUTO computed a branch before it stopped converging.
     """
     pars, states = auto_names(model)
-    hidden = (len(model.state_names) > PRINTED_COLUMNS - len(constants.get("ICP", ()))
-              and constants.get("IPS", 1) == 1)
-    if hidden:
-        constants = {**constants, "NPR": 1}
-    result = run_auto(executable, _render_constants(constants), restart,
-                      timeout=timeout, par_names=pars, state_names=states)
-    if hidden:
-        result = _complete_states(result, model.state_names)
+    # equilibria: only labelled points' eigenvalues are used (special points); cycles
+    # need every point's multipliers (missed PD/TR crossings)
+    spectra = "labelled" if constants.get("IPS", 1) == 1 else "all"
+    result = run_auto(executable, _render_constants(with_every_state(model, constants)),
+                      restart, timeout=timeout, par_names=pars, state_names=states,
+                      extremes=extremes(model), spectra=spectra)
     if allow_mx and result.status is RunStatus.NO_CONVERGENCE and result.branches:
         return result
     if not result.ok:  # AUTO's status and messages stay on the exception
         raise ContinuationFailed(result.status, result.message, result)
     return result
+
+
+T = TypeVar("T")
+
+
+def concurrently(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of ``calls``, in order, run at once when there are several.
+
+    For the directions of one branch: each waits on its own AUTO process (a thread
+    that holds no lock while AUTO computes), so two directions take the time of one on
+    two cores. Every call runs to its end; then the first exception, in the order of
+    ``calls``, is raised, as if they had run one after the other.
+    """
+    if len(calls) < 2:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        wait(futures)
+    return [f.result() for f in futures]
 
 
 @dataclass

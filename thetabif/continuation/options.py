@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from thetabif.auto.constants import DEFAULTS, npar, parameter_indices
+from thetabif.auto.constants import DEFAULTS, npar, parameter_indices, state_indices
 from thetabif.auto.constants import output_indices as measure_indices
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
@@ -249,6 +249,13 @@ def output_indices(model: ThetaModel) -> dict[str, int]:
     return measure_indices(model.output_names)
 
 
+def extremes(model: ThetaModel) -> dict[int, tuple[str, str]]:
+    """PAR index -> ``(state, "max" | "min")`` of the states' maxima and minima the
+    engine's ``PVLS`` stores (:func:`thetabif.auto.constants.state_indices`)."""
+    return {i: key for key, i in
+            state_indices(model.parameter_names, model.state_names).items()}
+
+
 def auto_names(model: ThetaModel) -> tuple[dict[int, str], dict[int, str]]:
     """Names of AUTO's PAR indices (parameters, measures, period) and U indices."""
     pars = {i: n for n, i in parameter_indices(model.parameter_names).items()}
@@ -268,6 +275,6 @@ def constants(model: ThetaModel, **over: Any) -> dict[str, Any]:
     pars, states = auto_names(model)
     c: dict[str, Any] = {**DEFAULTS, "unames": states, "parnames": pars,
                          "NDIM": len(model.state_names), "ICP": [model.parameter_names[0]],
-                         "IID": 1, "NPAR": npar(model.parameter_names)}
+                         "IID": 1, "NPAR": npar(model.parameter_names, model.state_names)}
     c.update(over)
     return c

@@ -330,8 +330,10 @@ class Branch:
         ``equilibria``, ``fold``, ``hopf`` or ``cycles``.
     free : tuple of str
     data : dict of str to ndarray
-        Free parameters, states (cycles: maxima), ``r``, ``abs_z`` (cycles: max and
-        min), ``period`` (cycles), ``stable`` (bool), ``type`` (str codes).
+        Free parameters, states (cycles: each state's maximum over the orbit, and its
+        minimum in ``<state>_min``), ``r``, ``abs_z`` (cycles: nan; the stored orbits'
+        ranges are in :attr:`ContinuationResult.orbits`), ``period`` (cycles),
+        ``stable`` (bool), ``type`` (str codes).
     direction : int
         +1 or -1: the sign of AUTO's first step.
     model, model_options : str, dict

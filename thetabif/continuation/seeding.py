@@ -1,18 +1,18 @@
 """Equilibria to start from: Newton at given parameters, and which seeds start a branch.
 
-Owns the equilibria at the starting parameters and at a range's ends (:func:`seeds`,
-:func:`equilibria_at`, :func:`start_equilibrium`) and whether an equilibrium lies on a
-branch already followed (:func:`on_branch`).
+Owns the equilibria at the starting parameters and at a range's ends (:func:`seed_sets`,
+:func:`seeds_at`, :func:`equilibria_at`, :func:`start_equilibrium`) and whether an
+equilibrium lies on a branch already followed (:func:`on_branch`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from thetabif.continuation.records import Note, StopReason
-from thetabif.equilibrium import equilibria_to_start
+from thetabif.equilibrium import equilibria_to_start, find_equilibria_many, stable_first
 from thetabif.errors import InputError
 from thetabif.models import ThetaModel
 
@@ -71,38 +71,42 @@ def on_branch(coords: np.ndarray, x0: float, u0: np.ndarray, tol: float = 1e-4) 
 
 #: A seed: an equilibrium, the parameters at it and the directions to follow it in.
 Seed = tuple[np.ndarray, dict[str, float], tuple[int, ...]]
+#: Parameters to seed from, and the directions to follow their equilibria in.
+SeedSet = tuple[dict[str, float], tuple[int, ...]]
 
 
-def seeds(model: ThetaModel, params: Mapping[str, float], free: str, lo: float, hi: float
-          ) -> tuple[list[Seed], list[Note]]:
-    """Where the equilibrium branches in ``free`` over ``[lo, hi]`` start.
-
-    Every equilibrium at ``params`` when it lies inside the range (both directions),
-    then every equilibrium at each end (inwards only). Returned with notes (a start
-    outside the range).
-
-    Raises
-    ------
-    ValueError
-        No equilibrium at the start nor at either end.
-    """
+def seed_sets(params: Mapping[str, float], free: str, lo: float, hi: float
+              ) -> tuple[list[SeedSet], list[Note]]:
+    """Where the equilibrium branches in ``free`` over ``[lo, hi]`` start: ``params``
+    when ``free`` lies inside the range (both directions), then each end (inwards
+    only). Returned with notes (a start outside the range)."""
     edge_tol = 1e-9 * (hi - lo)
     p0 = params[free]
     notes: list[Note] = []
-    out: list[Seed] = []
+    sets: list[SeedSet] = []
     if lo + edge_tol < p0 < hi - edge_tol:
-        out += [(u, dict(params), (1, -1)) for u in equilibria_at(model, params)]
+        sets.append((dict(params), (1, -1)))
     elif not lo - edge_tol <= p0 <= hi + edge_tol:
         notes.append(StopReason.START.note(
             f"{free} = {p0:.10g} lies outside the range {lo:g}:{hi:g}; the branches start "
             "from the equilibria at the range's ends"))
-    for edge, sign in ((lo, 1), (hi, -1)):
-        at = {**params, free: edge}
-        try:
-            out += [(u, at, (sign,)) for u in equilibria_at(model, at)]
-        except ValueError:  # none at this end
-            continue
-    if not out:
-        raise InputError(f"no equilibrium of {model.name} at {free} = {p0:g}, "
-                         f"{lo:g} or {hi:g}: nothing to continue in {lo:g}:{hi:g}")
-    return out, notes
+    sets += [({**params, free: lo}, (1,)), ({**params, free: hi}, (-1,))]
+    return sets, notes
+
+
+def seeds_at(model: ThetaModel, params: Mapping[str, float], free: str,
+             sets: Sequence[SeedSet]) -> list[Seed]:
+    """Every equilibrium of each parameter set, in the order of ``sets``, each set's
+    stable ones first, by rate (one Newton run over the seeds of all sets at once)."""
+    if not sets:
+        return []
+    found = find_equilibria_many(model, params, {free: [at[free] for at, _ in sets]})
+    return [(e.state, at, signs) for i, (at, signs) in enumerate(sets)
+            for e in stable_first(found.at(i))]
+
+
+def no_seed(model: ThetaModel, params: Mapping[str, float], free: str, lo: float,
+            hi: float) -> InputError:
+    """The error when there is no equilibrium at the start nor at either end."""
+    return InputError(f"no equilibrium of {model.name} at {free} = {params[free]:g}, "
+                      f"{lo:g} or {hi:g}: nothing to continue in {lo:g}:{hi:g}")

@@ -29,6 +29,12 @@ SOURCE = """\
 !   PAR(41) = r
 !   PAR(42) = v
 !   PAR(43) = abs_z
+!   PAR(51) = max of x over the solution (equilibria: x)
+!   PAR(52) = max of y over the solution (equilibria: y)
+!   PAR(53) = max of s over the solution (equilibria: s)
+!   PAR(54) = min of x over the solution (equilibria: x)
+!   PAR(55) = min of y over the solution (equilibria: y)
+!   PAR(56) = min of s over the solution (equilibria: s)
 !
 ! STPNT is not used by thetabif's engine: every run starts from a restart file (fort.3) written by
 !     thetabif.
@@ -160,10 +166,13 @@ END SUBROUTINE STPNT
 SUBROUTINE PVLS(NDIM,U,PAR)
   ! Solution measures, stored in PAR(41)..PAR(43): r -> PAR(41), v -> PAR(42), abs_z -> PAR(43).
   ! For periodic orbits (IPS=2) they are evaluated at U = the orbit's first point.
+  ! Then each state's maximum and minimum over the solution (AUTO's GETP; for an
+  ! equilibrium both are the state) in PAR(51)..PAR(56).
   IMPLICIT NONE
   INTEGER, INTENT(IN) :: NDIM
   DOUBLE PRECISION, INTENT(IN) :: U(NDIM)
   DOUBLE PRECISION, INTENT(INOUT) :: PAR(*)
+  DOUBLE PRECISION, EXTERNAL :: GETP
   DOUBLE PRECISION :: x, y, s, eta, J, Delta, tau, I_ext
   DOUBLE PRECISION :: tau_s
   DOUBLE PRECISION :: o_t0, o_t1, o_t2
@@ -183,6 +192,13 @@ SUBROUTINE PVLS(NDIM,U,PAR)
     PAR(41) = -o_t2*(o_t1 - 1.0d0)/(3.1415926535897931d0*tau)
     PAR(42) = 2.0d0*o_t2*y
     PAR(43) = sqrt(o_t1)
+
+    PAR(51) = GETP('MAX', 1, U)
+    PAR(52) = GETP('MAX', 2, U)
+    PAR(53) = GETP('MAX', 3, U)
+    PAR(54) = GETP('MIN', 1, U)
+    PAR(55) = GETP('MIN', 2, U)
+    PAR(56) = GETP('MIN', 3, U)
 END SUBROUTINE PVLS
 
 SUBROUTINE BCND(NDIM,PAR,ICP,NBC,U0,U1,FB,IJAC,DBC)
