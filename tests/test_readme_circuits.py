@@ -1,6 +1,6 @@
 """The README's circuit sections run as written.
 
-* the Python block of "## Circuits" is executed as it stands;
+* the Python blocks of "## Circuits" are executed as they stand, in order;
 * the shell block of "### Circuits on the command line" runs in bash (``set -e``) in a
   temporary folder with the ``thetabif`` command of this environment, except the last
   step of its export line, the script run by AUTO-07p's own command line, which
@@ -36,12 +36,16 @@ def blocks(text: str, language: str) -> list[str]:
 
 
 def test_circuit_section_python_runs(tmp_path, monkeypatch):
-    (code,) = blocks(section("## Circuits"), "python")
+    codes = blocks(section("## Circuits"), "python")
+    assert len(codes) >= 2  # continuation; phase diagram and verification
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md (Circuits)", "exec"), namespace)
+    for k, code in enumerate(codes):  # in order, in one namespace, as a reader runs them
+        exec(compile(code, f"README.md (Circuits, block {k + 1})", "exec"), namespace)
     cyc = namespace["cyc"]
     assert any(m.reason.code == "hopf_end" for m in cyc.messages)
+    assert namespace["res"].passed
+    assert namespace["grid"].passed
 
 
 def test_circuit_command_lines_run(tmp_path):

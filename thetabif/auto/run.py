@@ -36,7 +36,7 @@ from thetabif.errors import InputError
 from .parse import Diagnostics, NameMap, output_messages, parse_fort7, parse_fort8, parse_fort9
 from .records import BranchData, Point, RunResult, RunStatus, Solution
 
-__all__ = ["run_auto", "classify"]
+__all__ = ["run_auto", "classify", "cancel_runs", "allow_runs"]
 
 _OUTPUTS = ("fort.7", "fort.8", "fort.9", "stdout.txt", "stderr.txt")
 
@@ -57,6 +57,29 @@ def _output_size(d: Path) -> int:
         except FileNotFoundError:
             pass
     return total
+
+
+#: AUTO processes running now (in any thread), and whether new runs are refused: an
+#: interrupted caller (Ctrl-C in the main thread while other threads wait on AUTO)
+#: stops them all with :func:`cancel_runs`.
+_ACTIVE: set[subprocess.Popen] = set()
+_ACTIVE_LOCK = threading.Lock()
+_CANCELLED = threading.Event()
+
+
+def cancel_runs() -> None:
+    """Kill every AUTO process this process is running and refuse new runs (each raises
+    KeyboardInterrupt) until :func:`allow_runs`: what an interrupt of the main thread
+    does to runs that other threads wait on."""
+    _CANCELLED.set()
+    with _ACTIVE_LOCK:
+        for proc in _ACTIVE:
+            proc.kill()
+
+
+def allow_runs() -> None:
+    """Accept runs again after :func:`cancel_runs`."""
+    _CANCELLED.clear()
 
 
 #: Seconds between the watchdog's checks of a run's time and output size.
@@ -233,6 +256,8 @@ def run_auto(
         env = dict(os.environ)
         env["OMP_NUM_THREADS"] = str(threads)
         t0 = time.monotonic()
+        if _CANCELLED.is_set():
+            raise KeyboardInterrupt("AUTO runs were cancelled")
         with open(workdir / "stdout.txt", "wb") as out, open(workdir / "stderr.txt", "wb") as err:
             proc = subprocess.Popen(
                 [str(exe)],
@@ -250,11 +275,21 @@ def run_auto(
                                                            max_output_bytes, done, why),
                                    daemon=True)
             dog.start()
+            with _ACTIVE_LOCK:
+                _ACTIVE.add(proc)
             try:
                 proc.wait()
+            except BaseException:  # Ctrl-C: AUTO runs in its own session, stop it too
+                proc.kill()
+                proc.wait()
+                raise
             finally:
+                with _ACTIVE_LOCK:
+                    _ACTIVE.discard(proc)
                 done.set()
                 dog.join()
+            if _CANCELLED.is_set():  # killed by cancel_runs while another thread waited
+                raise KeyboardInterrupt("AUTO runs were cancelled")
             timed_out, limited = "timeout" in why, "output" in why
         elapsed = time.monotonic() - t0
         returncode: int | None = None if (timed_out or limited) else proc.returncode

@@ -30,6 +30,7 @@ from thetabif.auto import (
 )
 from thetabif.auto.constants import npar, parameter_indices
 from thetabif.auto.locate import compiler_stamp
+from thetabif.auto.run import allow_runs, cancel_runs
 from thetabif.codegen.pregenerate import (
     MODEL_SOURCES,
     cache_key,
@@ -277,9 +278,18 @@ def concurrently(calls: Sequence[Callable[[], T]]) -> list[T]:
     """
     if len(calls) < 2:
         return [call() for call in calls]
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+    pool = ThreadPoolExecutor(max_workers=len(calls))
+    try:
         futures = [pool.submit(call) for call in calls]
         wait(futures)
+    except BaseException:  # Ctrl-C reaches this thread only: stop the others' AUTO runs
+        cancel_runs()
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            allow_runs()
+        raise
+    pool.shutdown(wait=True)
     return [f.result() for f in futures]
 
 

@@ -29,8 +29,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
 
 from thetabif.errors import PolishError
 from thetabif.models import ThetaModel
@@ -122,6 +120,8 @@ def _excursion(model: ThetaModel, params: Mapping[str, float], saddle: Saddle,
         return float((x - u) @ num.rhs(x, pv))
     closest.direction, closest.terminal = 1.0, True  # type: ignore[attr-defined]
     t_end = 12.0 * np.log(1.0 / DELTA) / saddle.lambda_u
+    from scipy.integrate import solve_ivp  # scipy on this path only: warm runs skip it
+
     sol = solve_ivp(lambda t, x: num.rhs(x, pv), (0.0, t_end), u + DELTA * v,
                     method="DOP853", rtol=RTOL, atol=ATOL, events=closest)
     x, t = sol.y[:, -1], sol.t[-1]
@@ -177,6 +177,8 @@ def _root(f, x0: float, xtol: float, what: str) -> tuple[float, tuple[float, flo
             except PolishError:
                 continue
             if flo * fhi <= 0:
+                from scipy.optimize import brentq  # scipy on this path only (see above)
+
                 return brentq(f, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps), (lo, hi)
     raise PolishError(f"no zero of the {what} within {WIDTHS[-1]:g} (relative) of {x0:.12g}")
 
