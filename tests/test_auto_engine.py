@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from thetabif.auto import (
     run_auto,
     type_code,
 )
+from thetabif.auto.run import allow_runs, cancel_runs
 
 try:
     find_auto()
@@ -712,3 +714,33 @@ def test_parse_keyword_constants():
     assert c["ICP"] == ["mu", "period"] and c["THL"] == {11: 0.0}
     assert c["UZSTOP"] == {"mu": 0.5} and c["EPSL"] == 1e-8
     assert c["STOP"] == ["HB1", "UZ2"]
+
+
+def test_cancel_runs_stops_runs_in_other_threads(fold_exe):
+    """Ctrl-C reaches only the main thread; the AUTO runs other threads wait on (the two
+    directions of a branch) are stopped by cancel_runs: the run ends at once with
+    KeyboardInterrupt, and new runs are refused until allow_runs."""
+    consts = FOLD_C.replace("ITNW= 5", "ITNW= 1")  # AUTO retries forever (see above)
+    outcome: list = []
+
+    def worker() -> None:
+        try:
+            outcome.append(run_auto(fold_exe, consts, timeout=120, max_output_bytes=2**34))
+        except KeyboardInterrupt as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    time.sleep(1.0)
+    assert t.is_alive()  # the run goes on by itself
+    t0 = time.monotonic()
+    cancel_runs()
+    try:
+        t.join(timeout=30)
+        assert not t.is_alive() and time.monotonic() - t0 < 5
+        assert isinstance(outcome[0], KeyboardInterrupt)
+        with pytest.raises(KeyboardInterrupt):
+            run_auto(fold_exe, FOLD_C)
+    finally:
+        allow_runs()
+    assert run_auto(fold_exe, FOLD_C).ok
