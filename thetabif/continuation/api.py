@@ -387,7 +387,10 @@ class Continuation:
         the start). The result, of kind ``homoclinic``, has one branch per direction
         (columns: the free parameters, the saddle's state, ``lambda_s``, ``lambda_u``,
         ``saddle_quantity``, ``period``, ``r``, ``abs_z``) and the neutral saddles as
-        ``NS`` points (located by AUTO: ``psi1 = 0``). Near a Bogdanov-Takens point
+        ``NS`` points (located by AUTO: ``psi1 = 0``, then polished on the curve). Five
+        points of each branch are checked without AUTO (column ``split_difference``:
+        the zero of the saddle's unstable-manifold return minus the branch's value;
+        a ``checked`` message, a RuntimeWarning above 1e-6). Near a Bogdanov-Takens point
         the curve is cut (``bt_approach`` message); where it runs into a fold it is cut
         too (``snl_approach``) and its end on the fold, a saddle-node-loop point, is
         located (:mod:`thetabif.continuation.snl`) and reported as an ``SNL`` point; see

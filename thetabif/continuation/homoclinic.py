@@ -42,13 +42,19 @@ from thetabif.auto.constants import HOMCONT, HOMCONT_PSI_PARS, parameter_indices
 from thetabif.continuation.bt_predictor import orbit_restart, predict
 from thetabif.continuation.convert import inside, outputs
 from thetabif.continuation.engine import ContinuationFailed, Runner, par_vector
-from thetabif.continuation.homoclinic_split import polish_neutral_saddle
+from thetabif.continuation.homoclinic_split import (
+    homoclinic_branch,
+    homoclinic_parameter,
+    polish_neutral_saddle,
+    saddle_at,
+)
 from thetabif.continuation.options import PERIOD_PAR, auto_names, check_bounds, check_free
 from thetabif.continuation.options import constants as auto_constants
 from thetabif.continuation.records import (
     Branch,
     ContinuationResult,
     LocatedBy,
+    Note,
     SpecialPoint,
     StopReason,
 )
@@ -91,6 +97,13 @@ SNL_STEP = 0.01
 #: warning (AUTO's psi1 = 0 was within 5e-10 of the polished points of the n = 2,
 #: Delta = 0.5 model).
 NS_POLISH_WARN = 1e-6
+#: Points of each branch checked independently (:func:`_checked`): its two ends and
+#: evenly spaced ones between.
+CHECKED_POINTS = 5
+#: Largest |HomCont - manifold return| of a checked point, in the parameter solved for,
+#: before a warning (measured: <= 1e-8 for the n = 2 model and PING, HomCont's orbits
+#: converged to EPSL = 1e-8 at min(lambda_u, -lambda_s) T >= 100).
+CHECK_WARN = 1e-6
 #: HomCont's PAR indices of the test functions psi1 (neutral saddle) and psi10.
 PSI_PARS = HOMCONT_PSI_PARS
 
@@ -260,7 +273,7 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                bounds: Mapping[str, Sequence[float]] | None = None, *,
                period: float | None = None, eps: float | None = None, ds: float = 0.02,
                dsmax: float = 0.2, nmx: int = 2000, ntst: int = 120,
-               polish: bool = True) -> ContinuationResult:
+               polish: bool = True, check: bool = True) -> ContinuationResult:
     """The homoclinic curve through the end of a cycle branch or from a BT point.
 
     ``start``: a result of ``cycles()`` (HomCont starts from its longest stored orbit
@@ -275,7 +288,11 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
     of the saddle; neutral saddles as ``NS`` points, located by AUTO and (``polish``)
     polished on the curve (:mod:`.homoclinic_split`; AUTO's location in
     ``auto_params``, the difference in ``polish_difference`` and
-    ``extra["auto_difference"]``).
+    ``extra["auto_difference"]``). With ``check``, :data:`CHECKED_POINTS` points of
+    each branch are checked independently of AUTO (:func:`_checked`: the zero of the
+    saddle's unstable-manifold return, :mod:`.homoclinic_split`): column
+    ``split_difference`` (NaN at the points not checked), a message with the largest,
+    and a RuntimeWarning above :data:`CHECK_WARN`.
 
     Raises
     ------
@@ -327,7 +344,7 @@ def homoclinic(run: Runner, model: ThetaModel, params: Mapping[str, float],
                 continue
             raise InputError(where)
         result = _follow(run, model, begin, free, box, ds=ds, dsmax=dsmax, nmx=nmx, ntst=ntst,
-                         polish_ns=polish)
+                         polish_ns=polish, check=check)
         if begin.predicted and _same_way(result, begin, free):
             failures.append(f"from the {begin.note}: both directions ran the same way (the "
                             "start is too far from the curve)")
@@ -447,9 +464,54 @@ def _polish_neutral_saddle(model: ThetaModel, free: tuple[str, ...], point: Spec
                "located_by": LocatedBy.SADDLE_QUANTITY_ROOT.text()})
 
 
+def _checked(model: ThetaModel, params: Mapping[str, float], free: tuple[str, ...],
+             branches: Sequence[Branch]) -> tuple[list[Branch], Note | None]:
+    """The branches with the column ``split_difference``: at :data:`CHECKED_POINTS`
+    points of each (its ends and evenly spaced ones), the homoclinic point found without
+    AUTO -- the zero of the saddle's unstable-manifold return
+    (:func:`.homoclinic_split.homoclinic_parameter`) in the free parameter the curve
+    crosses most steeply there, the other held -- minus the branch's value (NaN
+    elsewhere, and where the check fails: said in the note). A RuntimeWarning when a
+    difference exceeds :data:`CHECK_WARN`."""
+    out, diffs, failed, worst = [], [], [], None
+    for b in branches:
+        n = len(b)
+        col = np.full(n, np.nan)
+        for k in sorted(set(np.linspace(0, n - 1, min(CHECKED_POINTS, n)).astype(int))):
+            i, j = max(k - 1, 0), min(k + 1, n - 1)
+            dx, dy = (abs(float(b.data[f][j] - b.data[f][i])) for f in free)
+            name = free[0] if dx <= dy else free[1]  # solved for: crossing the curve steeply
+            p = {f: float(b.data[f][k]) for f in free}
+            at = {**params, **p}
+            guess = [float(b.data[s_][k]) for s_ in model.state_names]
+            try:
+                sign = homoclinic_branch(model, at, saddle_at(model, at, guess))
+                col[k] = homoclinic_parameter(model, at, name, guess, sign) - p[name]
+            except (PolishError, np.linalg.LinAlgError, ValueError) as exc:
+                failed.append(f"{', '.join(f'{f} = {p[f]:.8g}' for f in free)} ({exc})")
+                continue
+            diffs.append(abs(col[k]))
+            if worst is None or abs(col[k]) > worst[0]:
+                worst = (abs(col[k]), name, p)
+        out.append(replace(b, data={**b.data, "split_difference": col}))
+    if not diffs and not failed:
+        return out, None
+    text = (f"independent check of {len(diffs)} points by the saddle's unstable-manifold "
+            "return (not AUTO)")
+    if worst is not None:
+        where = ", ".join(f"{f} = {v:.8g}" for f, v in worst[2].items())
+        text += f": largest difference {worst[0]:.2g} in {worst[1]} (at {where})"
+        if worst[0] > CHECK_WARN:
+            warnings.warn(f"homoclinic curve: {text}, above {CHECK_WARN:g}", RuntimeWarning,
+                          stacklevel=4)
+    if failed:
+        text += "; not checked: " + "; ".join(failed)
+    return out, StopReason.CHECKED.note(text)
+
+
 def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...],
             box: Mapping[str, tuple[float, float]], *, ds: float, dsmax: float, nmx: int,
-            ntst: int, polish_ns: bool = True) -> ContinuationResult:
+            ntst: int, polish_ns: bool = True, check: bool = True) -> ContinuationResult:
     """HomCont from ``begin`` both ways inside ``box``, as a result (maybe empty)."""
     pars, _ = auto_names(model)
     nunstab, nstab = saddle_dimensions(model, begin.saddle, begin.params)
@@ -547,6 +609,10 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
         branches.append(Branch(kind="homoclinic", free=free, data=data_arr, direction=sign))
     if polish_ns:
         specials = [_polish_neutral_saddle(model, free, sp, branches) for sp in specials]
+    if check:
+        branches, note = _checked(model, at_start, free, branches)
+        if note is not None:
+            messages.append(note)
     specials.sort(key=lambda sp: sp.params[free[0]])
     specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
     specials += [replace(sp, label=f"SNL{i + 1}") for i, sp in enumerate(snls)]

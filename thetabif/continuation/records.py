@@ -53,6 +53,7 @@ class StopReason(enum.Enum):
                    False)
     POINT_LEFT_OUT = ("point_left_out", "special points (or candidates) not reported", False)
     AUTO_NOTE = ("auto_note", "what became of AUTO's 'Possible special point' note", False)
+    CHECKED = ("checked", "points checked against a computation independent of AUTO", False)
 
     def __init__(self, code: str, message: str, prefixed: bool) -> None:
         self.code = code
