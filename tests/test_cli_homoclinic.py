@@ -33,6 +33,7 @@ import pytest
 import thetabif.continuation
 from thetabif import Continuation, ThetaModel
 from thetabif.cli import main
+from thetabif.records import json_text
 
 MODEL = ["--n", "2", "--set", "Delta=0.5", "--set", "J=-21.99114857"]
 RUN = ["homoclinic", *MODEL, "--from", "HB1"]
@@ -87,7 +88,8 @@ def test_json_and_out_give_the_curve(direct, capsys, tmp_path):
     assert json.loads(out_file.read_text(), parse_constant=_no_constant) == doc
     assert f"wrote {out_file}" in err
     # the contract of curve: the record's to_dict(), every parameter by name
-    assert doc == json.loads(json.dumps(direct.to_dict()))
+    # strict JSON both (NaN as null: split_difference is NaN where not checked)
+    assert doc == json.loads(json_text(direct.to_dict()))
     assert doc["kind"] == "homoclinic" and doc["free"] == ["eta", "J"]
     assert doc["model_options"] == {"n": 2, "synapse": "instant", "coupling": "current"}
     assert len(doc["branches"]) == 2
@@ -107,8 +109,11 @@ def test_json_and_out_give_the_curve(direct, capsys, tmp_path):
     assert last["J"][k] == pytest.approx(-30.0, abs=1e-9)
     assert abs(last["eta"][k] - ETA_AT[-30.0]) < 1e-7
     assert abs(_eta_on_curve(doc, -25.0) - ETA_AT[-25.0]) < 1e-7
-    # one neutral saddle in this box, with its saddle's rates
-    (ns,) = doc["special_points"]
+    # one neutral saddle in this box, with its saddle's rates, and the BT point where the
+    # curve (cut before it) ends: the study's (2.3718591990, -13.0196297782), 1e-9
+    (ns,) = [p for p in doc["special_points"] if p["type"] == "NS"]
+    (bt,) = [p for p in doc["special_points"] if p["type"] == "BT"]
+    assert abs(bt["eta"] - 2.3718591990) < 1e-9 and abs(bt["J"] - -13.0196297782) < 1e-9
     assert ns["type"] == "NS" and ns["label"] == "NS1"
     assert abs(ns["eta"] - NS[0][0]) < 1e-6 and abs(ns["J"] - NS[0][1]) < 1e-6
     assert ns["Delta"] == 0.5 and set(ns["state"]) == {"x", "y"} and ns["r"] > 0

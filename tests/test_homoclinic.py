@@ -116,6 +116,14 @@ def test_branch_columns_and_bt_cut(runs):
     assert js.min() == pytest.approx(-40.0) and -13.3 < js.max() < -13.0196
     cut = [m for m in res.messages if m.reason is StopReason.BT_APPROACH]
     assert len(cut) == 1 and "< 100" in cut[0]
+    # the curve's end: the BT point, by Newton on the BT system from the cut; a double
+    # zero eigenvalue there (the pair ~sqrt of Newton's residual 1e-14)
+    (bt,) = res.special("BT")
+    assert bt.params["eta"] == pytest.approx(2.3718591990, abs=1e-9)
+    assert bt.params["J"] == pytest.approx(-13.0196297782, abs=1e-9)
+    lam = np.sort(np.abs(np.linalg.eigvals(NUM.jacobian(
+        np.array([bt.state["x"], bt.state["y"]]), _p(bt.params["eta"], bt.params["J"])))))
+    assert lam[1] < 1e-6
 
 
 @pytest.mark.parametrize("k, eta, J, lam", [(0, 4.1431046763, -16.597881109, 2.46126),

@@ -391,7 +391,8 @@ class Continuation:
         points of each branch are checked without AUTO (column ``split_difference``:
         the zero of the saddle's unstable-manifold return minus the branch's value;
         a ``checked`` message, a RuntimeWarning above 1e-6). Near a Bogdanov-Takens point
-        the curve is cut (``bt_approach`` message); where it runs into a fold it is cut
+        the curve is cut (``bt_approach`` message) and the BT point it ends at is a
+        ``BT`` point of the result (Newton from the cut); where it runs into a fold it is cut
         too (``snl_approach``) and its end on the fold, a saddle-node-loop point, is
         located (:mod:`thetabif.continuation.snl`) and reported as an ``SNL`` point; see
         :mod:`thetabif.continuation.homoclinic`.

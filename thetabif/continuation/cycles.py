@@ -66,8 +66,7 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
         # at random: the branch ends at the approach, and nothing past it is labelled.
         branches, homoclinic = end_at_homoclinic_approach(branches, free, t_hom)
         # AUTO's own MX (no convergence) there is the approach itself
-        msgs = [m for m in msgs
-                if not (m.reason is StopReason.AUTO and m.startswith("MX at"))]
+        msgs = _without_auto_mx(msgs)
         msgs.append(StopReason.HOMOCLINIC_APPROACH.note(
             f"the period grows from {p0:.4g} to {np.nanmax(period):.4g} while {free} tends "
             f"to {homoclinic[free]:.10g} (estimate of the homoclinic point), where it "
@@ -80,8 +79,7 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
         # AUTO's stop lies 1 % of the range beyond its end: where the branch meets its
         # homoclinic end (or any trouble) out there, AUTO stops (MX) after the branch has
         # crossed the range's end; inside the range the branch is complete
-        msgs = [m for m in msgs
-                if not (m.reason is StopReason.AUTO and m.startswith("MX at"))]
+        msgs = _without_auto_mx(msgs)
         msgs.append(StopReason.OUTSIDE.note(
             f"beyond the range the branch goes on to {free} = "
             f"{float(last.parameters[free]):.8g} (period "
@@ -132,6 +130,11 @@ def finish_cycles(run: Runner, model: ThetaModel, params: Mapping[str, float],
     return replace(res, branches=branches, special_points=specials, messages=tuple(msgs),
                    orbits=tuple(orbits), homoclinic=homoclinic,
                    _fort8=tuple(piece.fort8 for piece in direction.results if piece.fort8))
+
+
+def _without_auto_mx(msgs: Sequence[Note]) -> list[Note]:
+    """The messages without AUTO's own "MX at ..." (explained by a note of thetabif's)."""
+    return [m for m in msgs if not (m.reason is StopReason.AUTO and m.startswith("MX at"))]
 
 
 def _last_point(direction: Direction) -> Any:

@@ -509,6 +509,29 @@ def _checked(model: ThetaModel, params: Mapping[str, float], free: tuple[str, ..
     return out, StopReason.CHECKED.note(text)
 
 
+def _bt_end(model: ThetaModel, free: tuple[str, ...], box: Mapping[str, tuple[float, float]],
+            p: Mapping[str, float], state: np.ndarray) -> SpecialPoint | None:
+    """The Bogdanov-Takens point where a homoclinic curve cut before it (``bt_approach``)
+    ends: Newton on the BT system from the cut (``p``, the saddle ``state``); None when
+    Newton fails or the point lies outside the box."""
+    try:
+        bt = polish(model, "BT", free, list(state), dict(p))
+    except (PolishError, InputError, np.linalg.LinAlgError):
+        return None
+    if not inside(bt.params, box):
+        return None
+    x = np.asarray(bt.state, dtype=float)
+    r, abs_z = outputs(model, x, bt.params)
+    return SpecialPoint(
+        type="BT", label="", params=dict(bt.params),
+        state={n: float(x[i]) for i, n in enumerate(model.state_names)}, r=r, abs_z=abs_z,
+        stable=False, kind="homoclinic", free=free, auto_params={},
+        extra={"end": "the homoclinic curve ends here; HomCont's fixed-period curve is cut "
+                      "before it (bt_approach)",
+               "located_by": LocatedBy.BT_END.text()},
+        stability="critical: a double zero eigenvalue (Bogdanov-Takens)")
+
+
 def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...],
             box: Mapping[str, tuple[float, float]], *, ds: float, dsmax: float, nmx: int,
             ntst: int, polish_ns: bool = True, check: bool = True) -> ContinuationResult:
@@ -528,6 +551,7 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
     t = begin.period  # HomCont keeps the period fixed (PAR(11) is not free)
     branches, specials, messages = [], [], []
     snls: list[SpecialPoint] = []
+    bts: list[SpecialPoint] = []
     for sign in (-1, 1):
         try:
             res = run({**c, "DS": sign * ds}, begin.fort8, allow_mx=True)
@@ -597,7 +621,11 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
                 f"{MIN_SEPARATION:g}): {note}; HomCont is not continued towards the fold "
                 "(its output past a non-central saddle-node homoclinic point is spurious)"))
         elif cut is not None:
-            p, lam_s, lam_u, _, _ = cut
+            p, lam_s, lam_u, state, _ = cut
+            bt = _bt_end(model, free, box, p, state)
+            if bt is not None and not any(
+                    max(abs(bt.params[n] - q.params[n]) for n in free) < 1e-6 for q in bts):
+                bts.append(bt)
             messages.append(StopReason.BT_APPROACH.note(
                 f"the curve was cut at {', '.join(f'{n} = {p[n]:.6g}' for n in free)}, where "
                 f"min(lambda_u, -lambda_s) * T = {min(lam_u, -lam_s) * t:.3g} < "
@@ -616,6 +644,7 @@ def _follow(run: Runner, model: ThetaModel, begin: _Start, free: tuple[str, ...]
     specials.sort(key=lambda sp: sp.params[free[0]])
     specials = [replace(sp, label=f"NS{i + 1}") for i, sp in enumerate(specials)]
     specials += [replace(sp, label=f"SNL{i + 1}") for i, sp in enumerate(snls)]
+    specials += [replace(sp, label=f"BT{i + 1}") for i, sp in enumerate(bts)]
     return ContinuationResult(kind="homoclinic", model=model.name, free=free,
                               params=dict(at_start), branches=tuple(branches),
                               special_points=tuple(specials), messages=tuple(messages))

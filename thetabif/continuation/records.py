@@ -129,6 +129,8 @@ class LocatedBy(enum.Enum):
                             "unstable-manifold return (thetabif.continuation.homoclinic_split)")
     LANDING_ROOT = ("landing_root", "brentq on the landing coordinate along the fold "
                     "(thetabif.continuation.snl)")
+    BT_END = ("bt_end", "Newton on the BT system from where the homoclinic curve was cut "
+              "before it (thetabif)")
 
     def __init__(self, code: str, template: str) -> None:
         self.code = code
