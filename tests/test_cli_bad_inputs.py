@@ -312,8 +312,13 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path):
     time.sleep(2.0)
     assert proc.poll() is None, "finished before Ctrl-C; choose a longer run"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"still running 30 s after Ctrl-C; stderr: {err[-2000:]}") from None
+    assert proc.returncode == 130, err[-2000:]
     assert err == "thetabif: interrupted\n"
     assert not (tmp_path / "pd").exists() or not any((tmp_path / "pd").iterdir())
 

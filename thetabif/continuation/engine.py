@@ -12,8 +12,8 @@ once (:func:`concurrently`).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -273,24 +273,47 @@ def concurrently(calls: Sequence[Callable[[], T]]) -> list[T]:
 
     For the directions of one branch: each waits on its own AUTO process (a thread
     that holds no lock while AUTO computes), so two directions take the time of one on
-    two cores. Every call runs to its end; then the first exception, in the order of
-    ``calls``, is raised, as if they had run one after the other.
+    two cores. The first call runs in this thread, the others in daemon threads (which
+    never hold up the interpreter's exit). Every call runs to its end; then the first
+    exception, in the order of ``calls``, is raised, as if they had run one after the
+    other. An interrupt (Ctrl-C reaches this thread only) stops the other threads' AUTO
+    runs (:func:`thetabif.auto.run.cancel_runs`) before it propagates.
     """
     if len(calls) < 2:
         return [call() for call in calls]
-    pool = ThreadPoolExecutor(max_workers=len(calls))
+    outcomes: list[tuple[bool, Any]] = [(False, None)] * len(calls)
+
+    def work(k: int) -> None:
+        try:
+            outcomes[k] = (True, calls[k]())
+        except BaseException as exc:  # handed to the caller's thread below
+            outcomes[k] = (False, exc)
+
+    threads = [threading.Thread(target=work, args=(k,), daemon=True)
+               for k in range(1, len(calls))]
     try:
-        futures = [pool.submit(call) for call in calls]
-        wait(futures)
-    except BaseException:  # Ctrl-C reaches this thread only: stop the others' AUTO runs
+        for t in threads:
+            t.start()
+        try:  # the first call here: an interrupt is not an outcome but goes up
+            outcomes[0] = (True, calls[0]())
+        except Exception as exc:
+            outcomes[0] = (False, exc)
+        for t in threads:
+            t.join()
+    except BaseException:
         cancel_runs()
         try:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for t in threads:
+                t.join(timeout=5.0)
         finally:
             allow_runs()
         raise
-    pool.shutdown(wait=True)
-    return [f.result() for f in futures]
+    results = []
+    for ok, value in outcomes:
+        if not ok:
+            raise value
+        results.append(value)
+    return results
 
 
 @dataclass
