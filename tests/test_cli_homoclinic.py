@@ -141,22 +141,16 @@ def test_table_names_both_neutral_saddles(capsys, tmp_path):
             "branch"} <= set(header)
 
 
-def test_from_bt_is_a_clear_error_or_the_same_curve(capsys):
-    """``--from BT1`` (of the Hopf curve of HB1) goes through Continuation.homoclinic:
-    refused there (no BT start yet) it is one line, exit 2; accepted, the curve is
-    the same one."""
+def test_from_bt_gives_the_same_curve(capsys):
+    """``--from BT1`` (of the Hopf curve of HB1) goes through Continuation.homoclinic
+    from the BT predictor: the same curve as from the cycles (the manifold split's
+    value at J = -25 to 1e-7)."""
     code, out, err = run_main(capsys, ["homoclinic", *MODEL, "--from", "BT1",
                                        "--range", "J=-30:-5", "--json"])
-    if code == 2:
-        assert out == "" and err.count("\n") == 1 and "Traceback" not in err
-        assert err.startswith("thetabif: error: --from BT1: the homoclinic curve cannot "
-                              "start from this Bogdanov-Takens point (eta = 2.3718")
-        assert "--from HB1" in err
-    else:
-        assert code == 0, err
-        doc = json.loads(out, parse_constant=_no_constant)
-        assert doc["kind"] == "homoclinic"
-        assert abs(_eta_on_curve(doc, -25.0) - ETA_AT[-25.0]) < 1e-7
+    assert code == 0, err
+    doc = json.loads(out, parse_constant=_no_constant)
+    assert doc["kind"] == "homoclinic"
+    assert abs(_eta_on_curve(doc, -25.0) - ETA_AT[-25.0]) < 1e-7
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ Like ``curve``, it first runs the equilibrium continuation (``--eq-free``,
   the box of ``--range``;
 * a Bogdanov-Takens point (``BT1``, ...): the Hopf or fold curve of the point named by
   ``--via`` (default ``HB1``) is followed in the box and its BT point of that label
-  is handed to :meth:`thetabif.Continuation.homoclinic`. Where this version of the
-  library does not start a homoclinic curve from a BT point, that is one line on
-  stderr and exit status 2.
+  is handed to :meth:`thetabif.Continuation.homoclinic`, which starts from the orbit
+  the BT normal form predicts; a BT point it cannot start from is one line on stderr
+  and exit status 2.
 
 The output is that of ``curve`` (:func:`thetabif.cli.continuation.emit`): a table of
 the special points (neutral saddles ``NS``), or one JSON document (``--json``, the
